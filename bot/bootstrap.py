@@ -1,0 +1,66 @@
+"""The composition root: the one place that builds the object graph. Tests call it with their own
+clock and database; nothing is patched."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.clock import Clock, SystemClock
+from bot.dialogues import INTAKES
+from bot.dialogues.check import check_all
+from bot.dialogues.model import Dialogue
+from bot.i18n import no_escape
+from bot.ports import UnitOfWork
+from bot.programmes import Catalogue, load_catalogue
+from bot.services import IntakeService
+from storage.database import make_engine, make_sessions
+from storage.schema import ensure_current, upgrade
+from storage.uow import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class Services:
+    clock: Clock
+    catalogue: Catalogue
+    intake: IntakeService
+    uow: Callable[[], UnitOfWork]
+    engine: Engine
+
+    def first_time(self, event_id: str) -> bool:
+        """True the first time an inbound event id is seen; a retry of it gets False."""
+        with self.uow() as uow:
+            fresh = uow.inbound.first_time(event_id, self.clock.now())
+            uow.commit()
+            return fresh
+
+
+def bootstrap(
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    escape: Callable[[str], str] = no_escape,
+    help_key: str = "help.commands",
+    migrate: bool = False,
+    intakes: Mapping[str, Dialogue] = INTAKES,
+) -> Services:
+    """Wire the bot. `migrate` upgrades the schema (the console does); otherwise an outdated schema
+    stops start-up with the command that fixes it."""
+    problems = check_all(intakes.values())
+    if problems:
+        raise ValueError("dialogue declarations break their rules:\n" + "\n".join(problems))
+    engine = make_engine(database_url)
+    if migrate:
+        upgrade(engine)
+    ensure_current(engine)
+    sessions = make_sessions(engine)
+    clock = clock or SystemClock()
+    catalogue = load_catalogue()
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(sessions)
+
+    intake = IntakeService(uow, clock, catalogue, intakes, escape=escape, help_key=help_key)
+    return Services(clock=clock, catalogue=catalogue, intake=intake, uow=uow, engine=engine)

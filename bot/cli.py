@@ -1,0 +1,92 @@
+"""`ruilbot`: console, serve, socket and db upgrade. An entry point: the only module in bot/ that
+may reach for the Slack adapters, and it does so lazily."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from bot.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("ruilbot")
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ruilbot", description="ruilbot: intake, matching and reminders")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    console = commands.add_parser("console", help="talk to the bot in this terminal (SQLite, no Slack)")
+    console.add_argument("--user", default=None, help="who you are in the console (default: your login)")
+    console.add_argument("--lang", choices=("nl", "en"), default=None, help="language (default: nl)")
+    commands.add_parser("serve", help="serve Slack over HTTP on PORT at /slack/events")
+    commands.add_parser("socket", help="connect to Slack in Socket Mode (needs SLACK_APP_TOKEN)")
+    db = commands.add_parser("db", help="database tasks")
+    db.add_argument("action", choices=("upgrade", "current"))
+    args = parser.parse_args(argv)
+    env = os.environ if env is None else env
+    try:
+        match args.command:
+            case "console":
+                return _console(load_settings(env), args.user, args.lang)
+            case "db":
+                return _db(load_settings(env), args.action)
+            case _:
+                return _slack(load_settings(env, slack=True, socket=args.command == "socket"), args.command)
+    except ConfigError as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 2
+
+
+def _console(settings: Settings, user: str | None, lang: str | None) -> int:
+    from bot import console
+    from bot.bootstrap import bootstrap
+    from bot.services import UserRef
+
+    logging.basicConfig(level=logging.WARNING)
+    # The console keeps its own SQLite file up to date; a shared database is upgraded deliberately.
+    services = bootstrap(settings.database_url, migrate=settings.database_url.startswith("sqlite"))
+    me = UserRef("console", user or getpass.getuser(), locale_hint=lambda: lang)
+    if lang:
+        services.intake.text(me, f"taal {lang}")
+    return console.run(services.intake, me, input, print)
+
+
+def _db(settings: Settings, action: str) -> int:
+    from storage.database import make_engine
+    from storage.schema import current_revision, head_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    if action == "upgrade":
+        upgrade(engine)
+    print(f"schema revision {current_revision(engine)} (newest: {head_revision(engine)})")
+    return 0
+
+
+def _slack(settings: Settings, mode: str) -> int:
+    from bot import logs
+    from bot.bootstrap import bootstrap
+    from handlers.app import build_app, serve_http, serve_socket
+    from handlers.render import mrkdwn_escape
+    from storage.schema import SchemaOutdated
+
+    secrets = [s.value for s in (settings.bot_token, settings.signing_secret, settings.app_token) if s]
+    logs.configure(settings.log_level, secrets)
+    try:
+        services = bootstrap(settings.database_url, escape=mrkdwn_escape)
+    except SchemaOutdated as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 2
+    assert settings.bot_token is not None  # load_settings(slack=True) demands it
+    signing = settings.signing_secret.value if settings.signing_secret else None
+    app = build_app(
+        services, token=settings.bot_token.value, api_url=settings.api_url, signing_secret=signing
+    )
+    if mode == "socket":
+        assert settings.app_token is not None
+        serve_socket(app, settings.app_token.value)
+    else:
+        serve_http(app, settings.port)
+    return 0

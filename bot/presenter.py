@@ -1,0 +1,136 @@
+"""Turns engine states and outcomes into translated views. Pure: translator in, view out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot import engine
+from bot.dialogues.model import Dialogue, Kind, Question, choices_of
+from bot.engine import Message, Ref, State, Value
+from bot.i18n import Safe, Translator
+from bot.views import Act, Button, Option, Prompt, Screen, Summary, SummaryRow
+
+_HINTS = {
+    Kind.TEXT: "hint.text",
+    Kind.CHOICE: "hint.choice",
+    Kind.YES_NO: "hint.choice",
+    Kind.MULTI_CHOICE: "hint.multi",
+    Kind.DATE: "hint.date",
+    Kind.NUMBER: "hint.number",
+    Kind.MONTHS: "hint.months",
+}
+
+
+class Presenter:
+    def __init__(self, t: Translator) -> None:
+        self.t = t
+
+    def say(self, message: Message) -> Safe:
+        params = {k: self._param(v) for k, v in message.params.items()}
+        return self.t.t(message.key, **params)
+
+    def _param(self, value: object) -> object:
+        if isinstance(value, Ref):
+            return self.t.t(value.key)
+        if isinstance(value, date):
+            return self.t.date(value)
+        if isinstance(value, list):
+            return self.t.join([str(v) for v in value])
+        return value
+
+    def value(self, question: Question, value: Value) -> Safe:
+        """An answer as a person reads it: labels for choices, a written date, escaped free text."""
+        if question.kind in (Kind.CHOICE, Kind.YES_NO, Kind.MULTI_CHOICE):
+            labels = {c.value: c.label for c in choices_of(question)}
+            chosen = value if isinstance(value, list) else [str(value)]
+            return self.t.join([self.t.t(labels[v]) if v in labels else v for v in chosen])
+        if question.kind is Kind.DATE and isinstance(value, str):
+            return self.t.date(date.fromisoformat(value))
+        if question.kind is Kind.MONTHS:
+            return self.t.t("months.value", n=value)
+        return self.t.escape(str(value))
+
+    def prompt(self, dialogue: Dialogue, state: State) -> Prompt:
+        assert state.current is not None, "a prompt needs a question"
+        question = dialogue.question(state.current)
+        n, total = engine.position(dialogue, state)
+        given = state.answers.get(question.id)
+        return Prompt(
+            question_id=question.id,
+            kind=question.kind,
+            progress=self.t.t("prompt.progress", n=n, total=total),
+            text=self.t.t(question.prompt),
+            hint=self.t.t(_HINTS[question.kind]),
+            footer=self.t.t("hint.footer"),
+            options=self._options(question, state.suggestion),
+            current=self.t.t("prompt.current", value=self.value(question, given))
+            if given is not None
+            else None,
+            pick_label=self.t.t("action.pick_many" if question.kind is Kind.MULTI_CHOICE else "action.pick"),
+            next_label=self.t.t("action.next"),
+            can_go_back=n > 1,
+            back_label=self.t.t("action.back"),
+        )
+
+    def _options(self, question: Question, suggestion: Sequence[str]) -> tuple[Option, ...]:
+        if question.kind in (Kind.NUMBER, Kind.MONTHS):
+            key = "months.value" if question.kind is Kind.MONTHS else None
+            return tuple(
+                Option(str(n), self.t.t(key, n=n) if key else Safe(str(n))) for n in question.suggestions
+            )
+        choices = choices_of(question)
+        if suggestion:  # after "bedoel je ...?", offer just the candidates
+            choices = tuple(c for c in choices if c.value in suggestion)
+        return tuple(Option(c.value, self.t.t(c.label)) for c in choices)
+
+    def unsure(self, dialogue: Dialogue, state: State, answer: str) -> Screen:
+        question = dialogue.question(state.current or "")
+        labels = {c.value: c.label for c in choices_of(question)}
+        options = [self.t.t(labels[v]) for v in state.suggestion]
+        line = self.t.t("unsure.choice", answer=answer, options=self._or(options))
+        follow = self.t.t("unsure.one" if len(options) == 1 else "unsure.many")
+        return Screen(lines=(line, follow), prompt=self.prompt(dialogue, state))
+
+    def _or(self, items: list[Safe]) -> Safe:
+        word = " of " if self.t.locale == "nl" else " or "
+        return Safe(word.join(items))
+
+    def summary(self, dialogue: Dialogue, state: State) -> Summary:
+        rows = tuple(
+            SummaryRow(i, q.id, self.t.t(q.label), self.value(q, v))
+            for i, (q, v) in enumerate(engine.summary(dialogue, state.answers), start=1)
+        )
+        return Summary(
+            title=self.t.t("summary.title"),
+            rows=rows,
+            instructions=self.t.t("summary.instructions"),
+            typing=self.t.t("summary.typing"),
+            edit_label=self.t.t("action.edit"),
+        )
+
+    def step(self, dialogue: Dialogue, state: State, lines: Sequence[str] = ()) -> Screen:
+        """Whatever comes next: the current question, or the summary with confirm and stop buttons."""
+        if state.current is not None:
+            return Screen(lines=tuple(lines), prompt=self.prompt(dialogue, state))
+        return Screen(
+            lines=tuple(lines),
+            summary=self.summary(dialogue, state),
+            buttons=(
+                Button(Act.CONFIRM, self.t.t("action.confirm"), "primary"),
+                Button(Act.CANCEL_ASK, self.t.t("action.cancel"), "danger"),
+            ),
+        )
+
+    def ask_cancel(self) -> Screen:
+        return Screen(
+            lines=(self.t.t("cancel.ask"),),
+            buttons=(
+                Button(Act.CANCEL_YES, self.t.t("action.cancel_yes"), "danger"),
+                Button(Act.CANCEL_NO, self.t.t("action.cancel_no")),
+            ),
+            typing=self.t.t("cancel.ask_typing"),
+        )
+
+    def start_button(self, key: str = "action.start") -> Button:
+        return Button(Act.START, self.t.t(key), "primary")

@@ -1,0 +1,406 @@
+"""The use cases of an intake conversation. Each call reads, decides and stores in one transaction,
+and returns a translated `Screen` for the surface to render."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from bot import engine
+from bot.clock import AMSTERDAM, Clock, local_today
+from bot.dialogues.model import Dialogue, Kind
+from bot.engine import Accepted, Refused, State
+from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords, no_escape, normalise_locale
+from bot.parsing import normalise
+from bot.ports import Conflict, UnitOfWork
+from bot.presenter import Presenter
+from bot.programmes import Catalogue, Programme
+from bot.records import Intake, IntakeStatus, Participant
+from bot.views import Act, Home, Screen
+
+_ATTEMPTS = 3  # against Conflict: two messages of one person handled at the same moment
+_LANGUAGE = re.compile(r"^(?:taal|language|lang)\s+(\S+)$", re.IGNORECASE)
+T = TypeVar("T")
+_EDIT = re.compile(r"^(?:(?P<word>[a-z]+)\s*)?(?P<n>\d+)$")
+
+
+@dataclass(frozen=True)
+class UserRef:
+    platform: str
+    external_id: str
+    # Asked only the first time we meet someone: their language as their platform knows it.
+    locale_hint: Callable[[], str | None] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class CommandReply:
+    """What a slash command answers in place (ephemeral), and what it sends in the DM, if anything."""
+
+    ephemeral: Screen
+    direct: Screen | None = None
+
+
+@dataclass
+class _Turn:
+    uow: UnitOfWork
+    participant: Participant
+    show: Presenter
+    intake: Intake | None
+
+    @property
+    def open(self) -> Intake | None:
+        return self.intake if self.intake and self.intake.status is IntakeStatus.OPEN else None
+
+
+class IntakeService:
+    def __init__(
+        self,
+        uow: Callable[[], UnitOfWork],
+        clock: Clock,
+        catalogue: Catalogue,
+        intakes: Mapping[str, Dialogue],
+        *,
+        programme_id: str = "managersruil",
+        escape: Callable[[str], str] = no_escape,
+        help_key: str = "help.commands",
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._catalogue = catalogue
+        self._programme: Programme = catalogue.get(programme_id)
+        self._dialogue = intakes[programme_id]
+        self._escape = escape
+        self._help_key = help_key
+
+    # ---- entry points -------------------------------------------------------------------------
+
+    def start(self, user: UserRef) -> Screen:
+        return self._run(user, self._start)
+
+    def text(self, user: UserRef, text: str) -> Screen:
+        """Something typed in the conversation: an answer, or a word like 'terug', 'stop' or 'help'."""
+        return self._run(user, lambda turn: self._on_text(turn, text))
+
+    def answer(self, user: UserRef, question_id: str, values: Sequence[str]) -> Screen:
+        """A click on a choice button or a pick from a menu: exact values for one question."""
+        return self._run(user, lambda turn: self._on_answer(turn, question_id, list(values)))
+
+    def act(self, user: UserRef, act: Act) -> Screen:
+        return self._run(user, lambda turn: self._on_act(turn, act))
+
+    def edit(self, user: UserRef, question_id: str) -> Screen:
+        return self._run(user, lambda turn: self._on_edit(turn, question_id))
+
+    def status(self, user: UserRef) -> Screen:
+        return self._run(user, lambda turn: Screen(lines=(self._status_line(turn),)))
+
+    def help(self, user: UserRef) -> Screen:
+        return self._run(user, self._help)
+
+    def home(self, user: UserRef) -> Home:
+        def build(turn: _Turn) -> Home:
+            t = turn.show.t
+            return Home(
+                title=t.t("home.title"),
+                intro=t.t("home.intro"),
+                programmes_title=t.t("home.programmes"),
+                programmes=tuple(
+                    (t.escape(p.name.get(t.locale)), t.escape(p.summary.get(t.locale)))
+                    for p in self._catalogue
+                ),
+                status_title=t.t("home.status"),
+                status=self._status_line(turn),
+                button=None
+                if turn.intake and not turn.open
+                else turn.show.start_button(self._start_key(turn)),
+            )
+
+        return self._run(user, build)
+
+    def locale(self, user: UserRef) -> str:
+        return self._run(user, lambda turn: turn.participant.locale)
+
+    def apology(self, user: UserRef) -> Screen:
+        """'Something went wrong, your answers are safe', in the person's language if we can still read it."""
+        try:
+            return self._run(user, self._dm_note("error.generic"))
+        except Exception:  # the fault may be the database itself; Dutch is better than silence
+            return Screen(lines=(Translator(DEFAULT_LOCALE, self._escape).t("error.generic"),))
+
+    def command(self, user: UserRef, text: str) -> CommandReply:
+        """`/ruil <text>`: empty starts or resumes in the DM; help, status, stop and taal answer in place."""
+        word = " ".join(text.split()).lower()
+        if not word or word in keywords("keyword.start"):
+            return CommandReply(self._run(user, self._dm_note("dm.opened")), self.start(user))
+        if word in keywords("keyword.help"):
+            return CommandReply(self.help(user))
+        if word in keywords("keyword.status"):
+            return CommandReply(self.status(user))
+        if word in keywords("keyword.stop"):
+            direct = self.act(user, Act.CANCEL_ASK)
+            if direct.buttons:  # there is something to stop: the question goes to the DM
+                return CommandReply(self._run(user, self._dm_note("dm.continue")), direct)
+            return CommandReply(direct)
+        if match := _LANGUAGE.match(word):
+            return CommandReply(self._run(user, lambda turn: self._set_language(turn, match.group(1))))
+        return CommandReply(self._run(user, lambda turn: self._help(turn, unknown=text.strip())))
+
+    # ---- the work, inside one transaction -------------------------------------------------------
+
+    def _run(self, user: UserRef, work: Callable[[_Turn], T]) -> T:
+        for attempt in range(_ATTEMPTS):
+            try:
+                with self._uow() as uow:
+                    participant = self._participant(uow, user)
+                    show = Presenter(Translator(participant.locale, self._escape))
+                    intake = uow.intakes.current(participant.id, self._programme.id)
+                    result = work(_Turn(uow, participant, show, intake))
+                    uow.commit()
+                    return result
+            except Conflict:
+                if attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _participant(self, uow: UnitOfWork, user: UserRef) -> Participant:
+        found = uow.participants.find(user.platform, user.external_id)
+        if found:
+            return found
+        hint = user.locale_hint() if user.locale_hint else None
+        locale = normalise_locale(hint) or DEFAULT_LOCALE
+        return uow.participants.add(user.platform, user.external_id, locale, self._clock.now())
+
+    def _state(self, intake: Intake) -> State:
+        state = engine.restore(self._dialogue, intake.answers, intake.current)
+        return replace(state, suggestion=intake.suggestion) if state.current == intake.current else state
+
+    def _store(self, turn: _Turn, intake: Intake, state: State, **changes: object) -> Intake:
+        changed = replace(
+            intake,
+            answers=dict(state.answers),
+            current=state.current,
+            suggestion=state.suggestion,
+            updated_at=self._clock.now(),
+            **changes,  # type: ignore[arg-type]
+        )
+        turn.intake = turn.uow.intakes.save(changed)
+        return turn.intake
+
+    def _start(self, turn: _Turn) -> Screen:
+        show = turn.show
+        if turn.open:
+            state = self._state(turn.open)
+            self._store(turn, turn.open, state, awaiting_cancel=False)
+            return show.step(self._dialogue, state, [show.t.t("resume.welcome_back")])
+        if turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
+            return Screen(lines=(self._status_line(turn),))
+        now = self._clock.now()
+        state = engine.start(self._dialogue)
+        intake = Intake(
+            participant_id=turn.participant.id,
+            programme_id=self._programme.id,
+            dialogue_version=self._dialogue.version,
+            created_at=now,
+            updated_at=now,
+            current=state.current,
+        )
+        turn.intake = turn.uow.intakes.add(intake)
+        return show.step(self._dialogue, state, [show.t.t(self._dialogue.intro)])
+
+    def _on_text(self, turn: _Turn, text: str) -> Screen:
+        word = normalise(text)
+        if match := _LANGUAGE.match(word):
+            return self._set_language(turn, match.group(1))
+        intake = turn.open
+        if intake is None:
+            return self._no_intake(turn, word)
+        state = self._state(intake)
+        if intake.awaiting_cancel:
+            if word in keywords("keyword.yes") or word in keywords("keyword.stop"):
+                return self._cancel(turn, intake)
+            if word in keywords("keyword.no"):
+                return self._keep_going(turn, intake, state)
+            return turn.show.ask_cancel()
+        if word in keywords("keyword.stop"):
+            return self._ask_cancel(turn, intake)
+        if word in keywords("keyword.help"):
+            return self._help(turn, state=state)
+        if word in keywords("keyword.status"):
+            return turn.show.step(self._dialogue, state, [self._status_line(turn)])
+        if word in keywords("keyword.back"):
+            return self._back(turn, intake, state)
+        if word in keywords("keyword.start"):
+            return self._start(turn)
+        if state.current is None:
+            return self._at_summary(turn, intake, state, word)
+        return self._submit(turn, intake, state, text, typed=True)
+
+    def _on_answer(self, turn: _Turn, question_id: str, values: list[str]) -> Screen:
+        intake = turn.open
+        if intake is None:
+            return self._no_intake(turn, "")
+        state = self._state(intake)
+        if state.current != question_id:
+            return self._stale(turn, intake, state)
+        return self._submit(turn, intake, state, values, typed=False)
+
+    def _on_act(self, turn: _Turn, act: Act) -> Screen:
+        if act is Act.START:
+            return self._start(turn)
+        intake = turn.open
+        if intake is None:
+            if act is Act.CANCEL_ASK:
+                return Screen(lines=(turn.show.t.t("cancel.nothing"),))
+            return self._no_intake(turn, "")
+        state = self._state(intake)
+        match act:
+            case Act.BACK:
+                return self._back(turn, intake, state)
+            case Act.CONFIRM:
+                return self._confirm(turn, intake, state)
+            case Act.CANCEL_ASK:
+                return self._ask_cancel(turn, intake)
+            case Act.CANCEL_YES:
+                return self._cancel(turn, intake)
+            case Act.CANCEL_NO:
+                return self._keep_going(turn, intake, state)
+        raise AssertionError(act)
+
+    def _on_edit(self, turn: _Turn, question_id: str) -> Screen:
+        intake = turn.open
+        if intake is None:
+            return self._no_intake(turn, "")
+        state = self._state(intake)
+        try:
+            state = engine.edit(self._dialogue, state, question_id)
+        except KeyError:
+            return self._stale(turn, intake, state)
+        self._store(turn, intake, state, awaiting_cancel=False)
+        return turn.show.step(self._dialogue, state)
+
+    # ---- steps ----------------------------------------------------------------------------------
+
+    def _submit(
+        self, turn: _Turn, intake: Intake, state: State, given: str | list[str], *, typed: bool
+    ) -> Screen:
+        show = turn.show
+        question = self._dialogue.question(state.current or "")
+        outcome = engine.submit(self._dialogue, state, given, local_today(self._clock))
+        if isinstance(outcome, Refused):
+            self._store(turn, intake, outcome.state)
+            return show.step(self._dialogue, outcome.state, [show.say(outcome.error)])
+        if isinstance(outcome, Accepted):
+            self._store(turn, intake, outcome.state, awaiting_cancel=False)
+            lines: list[str] = []
+            if typed and question.kind is not Kind.TEXT:  # show how we read "finacien" or "1 maart"
+                value = outcome.state.answers[question.id]
+                lines.append(show.t.t("answer.echo", value=show.value(question, value)))
+            lines.extend(show.say(n) for n in outcome.notices)
+            return show.step(self._dialogue, outcome.state, lines)
+        self._store(turn, intake, outcome.state)
+        return show.unsure(self._dialogue, outcome.state, given if isinstance(given, str) else "")
+
+    def _back(self, turn: _Turn, intake: Intake, state: State) -> Screen:
+        previous = engine.back(self._dialogue, state)
+        if previous is None:
+            return turn.show.step(self._dialogue, state, [turn.show.t.t("back.first")])
+        self._store(turn, intake, previous, awaiting_cancel=False)
+        return turn.show.step(self._dialogue, previous)
+
+    def _at_summary(self, turn: _Turn, intake: Intake, state: State, word: str) -> Screen:
+        if word in keywords("keyword.yes"):
+            return self._confirm(turn, intake, state)
+        match = _EDIT.match(word)
+        if match and (match.group("word") is None or match.group("word") in keywords("keyword.edit")):
+            rows = engine.summary(self._dialogue, state.answers)
+            n = int(match.group("n"))
+            if not 1 <= n <= len(rows):
+                return turn.show.step(
+                    self._dialogue, state, [turn.show.t.t("edit.unknown", n=n, total=len(rows))]
+                )
+            return self._on_edit(turn, rows[n - 1][0].id)
+        return turn.show.step(self._dialogue, state, [turn.show.t.t("summary.unclear")])
+
+    def _confirm(self, turn: _Turn, intake: Intake, state: State) -> Screen:
+        if not engine.is_complete(self._dialogue, state.answers):
+            return turn.show.step(self._dialogue, state)
+        now = self._clock.now()
+        self._store(
+            turn, intake, state, status=IntakeStatus.CONFIRMED, confirmed_at=now, awaiting_cancel=False
+        )
+        return Screen(lines=(turn.show.t.t(self._dialogue.done),))
+
+    def _ask_cancel(self, turn: _Turn, intake: Intake) -> Screen:
+        self._store(turn, intake, self._state(intake), awaiting_cancel=True)
+        return turn.show.ask_cancel()
+
+    def _cancel(self, turn: _Turn, intake: Intake) -> Screen:
+        # Data minimisation: a stopped intake keeps no answers.
+        self._store(turn, intake, State({}, None), status=IntakeStatus.CANCELLED, awaiting_cancel=False)
+        return Screen(lines=(turn.show.t.t("cancel.done"),))
+
+    def _keep_going(self, turn: _Turn, intake: Intake, state: State) -> Screen:
+        self._store(turn, intake, state, awaiting_cancel=False)
+        return turn.show.step(self._dialogue, state, [turn.show.t.t("cancel.kept")])
+
+    def _stale(self, turn: _Turn, intake: Intake, state: State) -> Screen:
+        return turn.show.step(self._dialogue, state, [turn.show.t.t("error.stale")])
+
+    def _no_intake(self, turn: _Turn, word: str) -> Screen:
+        if word in keywords("keyword.start"):
+            return self._start(turn)
+        if word in keywords("keyword.help"):
+            return self._help(turn)
+        if turn.intake is not None or word in keywords("keyword.status"):
+            return Screen(lines=(self._status_line(turn),))
+        t = turn.show.t
+        return Screen(
+            lines=(t.t("no_intake", programme=self._name(turn)),),
+            buttons=(turn.show.start_button(),),
+        )
+
+    def _help(self, turn: _Turn, unknown: str | None = None, state: State | None = None) -> Screen:
+        t = turn.show.t
+        lines = [t.t("command.unknown", text=unknown)] if unknown else [t.t("help.title")]
+        lines += [t.escape(self._programme.description.get(t.locale)), t.t(self._help_key)]
+        if state is not None:
+            return turn.show.step(self._dialogue, state, lines)
+        return Screen(lines=tuple(lines))
+
+    def _set_language(self, turn: _Turn, code: str) -> Screen:
+        locale = normalise_locale(code)
+        if locale is None:
+            return Screen(lines=(turn.show.t.t("language.unknown"),))
+        turn.uow.participants.set_locale(turn.participant.id, locale, self._clock.now())
+        turn.show = Presenter(Translator(locale, self._escape))
+        lines = [turn.show.t.t("language.set")]
+        if turn.open:
+            return turn.show.step(self._dialogue, self._state(turn.open), lines)
+        return Screen(lines=tuple(lines))
+
+    def _dm_note(self, key: str) -> Callable[[_Turn], Screen]:
+        return lambda turn: Screen(lines=(turn.show.t.t(key),))
+
+    def _name(self, turn: _Turn) -> Safe:
+        return turn.show.t.escape(self._programme.name.get(turn.show.t.locale))
+
+    def _start_key(self, turn: _Turn) -> str:
+        return "action.resume" if turn.open else "action.start"
+
+    def _status_line(self, turn: _Turn) -> Safe:
+        t, name, intake = turn.show.t, self._name(turn), turn.intake
+        if intake is None or intake.status is IntakeStatus.CANCELLED:
+            return t.t("status.none", programme=name)
+        if intake.status is IntakeStatus.CONFIRMED and intake.confirmed_at:
+            return t.t(
+                "status.confirmed",
+                programme=name,
+                date=t.date(intake.confirmed_at.astimezone(AMSTERDAM).date()),
+            )
+        state = self._state(intake)
+        if state.current is None:
+            return t.t("status.ready", programme=name)
+        answered, total = len(state.answers), len(engine.applicable(self._dialogue, state.answers))
+        return t.t("status.open", programme=name, answered=answered, total=total)

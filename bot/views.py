@@ -1,0 +1,98 @@
+"""What a surface shows: plain, translated view models. Slack, the console and (later) Teams render
+these; none of them decides what to say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.dialogues.model import Kind
+
+
+class Act(StrEnum):
+    """Things a person can do with one click (or one typed word on the console)."""
+
+    START = "start"
+    BACK = "back"
+    CONFIRM = "confirm"
+    CANCEL_ASK = "cancel_ask"
+    CANCEL_YES = "cancel_yes"
+    CANCEL_NO = "cancel_no"
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Button:
+    act: Act
+    label: str
+    style: str | None = None  # "primary" | "danger"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    question_id: str
+    kind: Kind
+    progress: str
+    text: str
+    hint: str
+    footer: str
+    options: tuple[Option, ...] = ()
+    current: str | None = None  # the answer given before, when going back or editing
+    can_go_back: bool = False
+    back_label: str = ""
+    pick_label: str = ""  # placeholder of a menu
+    next_label: str = ""  # the button under a multi-select
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    number: int
+    question_id: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    title: str
+    rows: tuple[SummaryRow, ...]
+    instructions: str
+    typing: str  # how to do the same by typing
+    edit_label: str
+
+
+@dataclass(frozen=True)
+class Screen:
+    lines: tuple[str, ...] = ()
+    prompt: Prompt | None = None
+    summary: Summary | None = None
+    buttons: tuple[Button, ...] = ()
+    typing: str | None = None  # how to answer the buttons by typing (console, or a DM reply)
+
+    @property
+    def text(self) -> str:
+        """A plain-text rendering, for notifications and the fallback `text` of a Slack message."""
+        parts = list(self.lines)
+        if self.prompt:
+            parts.append(f"{self.prompt.progress}: {self.prompt.text}")
+        if self.summary:
+            parts.append(self.summary.title)
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Home:
+    """The Home tab: what ruilbot is, the programmes, and where the person's own registration stands."""
+
+    title: str
+    intro: str
+    programmes_title: str
+    programmes: tuple[tuple[str, str], ...]  # (name, summary)
+    status_title: str
+    status: str
+    button: Button | None

@@ -1,0 +1,89 @@
+"""Clicks on buttons and picks from menus in the DM (and the Home tab)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.bootstrap import Services
+from bot.views import Act, Screen
+from handlers import render
+from handlers.context import DirectMessages, slack_user
+
+
+def _label(action: dict[str, Any]) -> str:
+    if "selected_option" in action:
+        return str(action["selected_option"]["text"]["text"])
+    if action.get("type") == "button":
+        return str(action["text"]["text"])
+    return ""
+
+
+def register(app: App, services: Services, dms: DirectMessages) -> None:
+    def finish(body: dict[str, Any], client: WebClient, screen: Screen, chosen: str) -> None:
+        user_id = body["user"]["id"]
+        container = body.get("container") or {}
+        if container.get("type") == "message" and body.get("message") and chosen:
+            client.chat_update(
+                channel=container["channel_id"],
+                ts=container["message_ts"],
+                text=body["message"].get("text") or " ",
+                blocks=render.settled(body["message"].get("blocks") or [], chosen),
+            )
+        dms.post(client, user_id, screen, channel=container.get("channel_id"))
+
+    @app.action(re.compile(rf"^{render.ANSWER}:\d+$"))
+    def answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        picked = json.loads(action["value"])
+        user = slack_user(body["user"]["id"], client)
+        screen = services.intake.answer(user, str(picked["q"]), [str(picked["v"])])
+        finish(body, client, screen, _label(action))
+
+    @app.action(render.ANSWER_SELECT)
+    def answer_select(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        question_id = action["block_id"].removeprefix(render.QUESTION_BLOCK)
+        user = slack_user(body["user"]["id"], client)
+        screen = services.intake.answer(user, question_id, [action["selected_option"]["value"]])
+        finish(body, client, screen, _label(action))
+
+    @app.action(render.MULTI_PICK)
+    def multi_pick(ack: Ack) -> None:
+        ack()  # picking is not answering yet; the 'Verder' button reads the menu's state
+
+    @app.action(render.ANSWER_MULTI)
+    def answer_multi(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        question_id = action["value"]
+        values = body.get("state", {}).get("values", {}).get(f"{render.QUESTION_BLOCK}{question_id}", {})
+        picked = values.get(render.MULTI_PICK, {}).get("selected_options") or []
+        user = slack_user(body["user"]["id"], client)
+        screen = services.intake.answer(user, question_id, [o["value"] for o in picked])
+        chosen = ", ".join(o["text"]["text"] for o in picked)
+        finish(
+            body,
+            client,
+            screen,
+            chosen if screen.prompt is None or screen.prompt.question_id != question_id else "",
+        )
+
+    @app.action(re.compile(rf"^{render.ACT_PREFIX}"))
+    def act(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        try:
+            chosen = Act(action["value"])
+        except ValueError:
+            return  # a button from a newer or older version of the bot: nothing to do
+        screen = services.intake.act(slack_user(body["user"]["id"], client), chosen)
+        finish(body, client, screen, _label(action))
+
+    @app.action(re.compile(rf"^{render.EDIT_PREFIX}"))
+    def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        screen = services.intake.edit(slack_user(body["user"]["id"], client), action["value"])
+        finish(body, client, screen, "")

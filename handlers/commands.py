@@ -1,0 +1,26 @@
+"""Slash commands. `/ruil` is acknowledged at once; the work and the answers follow after the ack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.bootstrap import Services
+from handlers import render
+from handlers.context import DirectMessages, slack_user
+
+COMMANDS = ("/ruil",)  # every command the manifest declares; a test keeps the two in step
+
+
+def register(app: App, services: Services, dms: DirectMessages) -> None:
+    @app.command("/ruil")
+    def ruil(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()  # within Slack's 3 seconds, before any database or API work
+        user_id = command["user_id"]
+        reply = services.intake.command(slack_user(user_id, client), command.get("text") or "")
+        text, blocks = render.message(reply.ephemeral)
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        if reply.direct:
+            dms.post(client, user_id, reply.direct)

@@ -1,0 +1,29 @@
+"""Direct messages: whatever a person types in their DM with the bot goes to the conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.bootstrap import Services
+from handlers.context import DirectMessages, slack_user
+
+
+def slack_unescape(text: str) -> str:
+    """Slack sends '&', '<' and '>' escaped; the core wants what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def register(app: App, services: Services, dms: DirectMessages) -> None:
+    @app.event("message")
+    def direct_message(event: dict[str, Any], client: WebClient) -> None:
+        # Edits, deletions, joins and other bots' posts are not something a person said to us.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        user_id, text = event.get("user"), event.get("text") or ""
+        if not user_id or not text.strip():
+            return
+        screen = services.intake.text(slack_user(user_id, client), slack_unescape(text))
+        dms.post(client, user_id, screen, channel=event.get("channel"))

@@ -1,0 +1,617 @@
+"""A local stand-in for the Slack Web API, served over real HTTP for end-to-end tests.
+
+The real bot talks to it through an ordinary ``slack_sdk.WebClient(base_url=slack.api_url)``::
+
+    with SlackStandIn() as slack:
+        client = WebClient(token="xoxb-test-token", base_url=slack.api_url)
+        client.chat_postMessage(channel="U123", text="Hoi")
+        assert slack.messages_to("D123")[0]["text"] == "Hoi"
+
+Every request is recorded as an :class:`ApiCall`; tests wait for calls with :meth:`SlackStandIn.wait_for`,
+which sleeps on a condition variable that is notified whenever a call is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar, cast
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "APP_ID",
+    "BOT_ID",
+    "BOT_USER_ID",
+    "DEFAULT_LOCALE",
+    "DEFAULT_TOKEN",
+    "RESPONSE_URL_METHOD",
+    "TEAM_DOMAIN",
+    "TEAM_ID",
+    "TEAM_NAME",
+    "TIMEZONE",
+    "ApiCall",
+    "SlackStandIn",
+    "dm_channel_id",
+    "user_name_for",
+]
+
+T = TypeVar("T")
+JsonDict = dict[str, Any]
+
+DEFAULT_TOKEN = "xoxb-test-token"
+TEAM_ID = "T000STAND"
+TEAM_NAME = "Stand-in"
+TEAM_DOMAIN = "stand-in"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+BOT_NAME = "ruilbot"
+APP_ID = "A0RUILBOT"
+DEFAULT_LOCALE = "nl-NL"
+TIMEZONE = "Europe/Amsterdam"
+#: Method name under which posts to :meth:`SlackStandIn.response_url` URLs are recorded.
+RESPONSE_URL_METHOD = "response_url"
+
+# Form-encoded arguments that Slack documents as JSON-encoded strings.
+_JSON_FORM_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
+_FIRST_TS_MICROS = 1_700_000_000_000_100
+_TS_STEP_MICROS = 100
+_DUMP_LIMIT = 20
+# wait_for() wakes on every recorded call; this coarse re-check only matters for predicates that
+# look at state other than the recorded calls (for instance the bot's database).
+_WAIT_RECHECK_SECONDS = 0.25
+
+
+def dm_channel_id(user_id: str) -> str:
+    """The stable DM channel id the stand-in uses for a user: ``"U123"`` -> ``"D123"``."""
+    return "D" + (user_id[1:] if user_id[:1] in ("U", "W") else user_id)
+
+
+def user_name_for(user_id: str) -> str:
+    """The ``name`` (handle) the stand-in reports for a user id."""
+    return user_id.lower()
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request the stand-in answered.
+
+    ``args`` is the decoded request (query string plus form or JSON body; form values are strings,
+    except JSON-encoded ``blocks``/``attachments``/``view``/``metadata`` which are decoded).
+    ``status`` is the HTTP status sent back, ``at`` the ``time.time()`` of the request, and
+    ``response`` the JSON body sent back (``None`` for plain-text failure bodies).
+    """
+
+    method: str
+    args: dict[str, Any]
+    status: int
+    at: float
+    response: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when Slack would call this a success: HTTP 200 and ``"ok": true``."""
+        return self.status == HTTPStatus.OK and self.response is not None and self.response.get("ok") is True
+
+
+@dataclass(frozen=True)
+class _Failure:
+    status: int
+    retry_after: int | None
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: bytes
+    content_type: str
+    headers: Mapping[str, str]
+    json_body: JsonDict | None
+
+
+def _json_reply(
+    payload: JsonDict, status: int = HTTPStatus.OK, headers: Mapping[str, str] | None = None
+) -> _Reply:
+    return _Reply(
+        status=status,
+        body=json.dumps(payload).encode("utf-8"),
+        content_type="application/json; charset=utf-8",
+        headers=headers or {},
+        json_body=payload,
+    )
+
+
+def _error(error: str) -> JsonDict:
+    return {"ok": False, "error": error}
+
+
+class _ArgsError(ValueError):
+    """The request body could not be decoded; carries the Slack error code."""
+
+
+def _decode_args(query: str, body: bytes, content_type: str) -> JsonDict:
+    args: JsonDict = dict(parse_qsl(query, keep_blank_values=True))
+    if not body:
+        return args
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
+        try:
+            decoded = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _ArgsError("invalid_json") from exc
+        if not isinstance(decoded, dict):
+            raise _ArgsError("invalid_json")
+        args.update(decoded)
+        return args
+    if media_type in ("application/x-www-form-urlencoded", ""):
+        try:
+            form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+        except UnicodeDecodeError as exc:
+            raise _ArgsError("invalid_form_data") from exc
+        for key, value in form.items():
+            args[key] = _maybe_json(value) if key in _JSON_FORM_FIELDS else value
+        return args
+    raise _ArgsError("invalid_form_data")
+
+
+def _maybe_json(value: str) -> Any:
+    if not value.lstrip().startswith(("[", "{")):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def _text(args: Mapping[str, Any], key: str) -> str | None:
+    value = args.get(key)
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, standin: SlackStandIn, host: str) -> None:
+        super().__init__((host, 0), _Handler)
+        self.standin = standin
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "SlackStandIn/1.0"
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet; the stand-in records calls instead."""
+
+    def _handle(self) -> None:
+        standin = cast(_Server, self.server).standin
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        reply = standin._dispatch(
+            path=self.path,
+            body=body,
+            content_type=self.headers.get("Content-Type", ""),
+            authorization=self.headers.get("Authorization"),
+        )
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+
+class SlackStandIn:
+    """A fake Slack Web API on ``127.0.0.1`` (free port), served from a daemon thread.
+
+    Use as a context manager or call :meth:`start`/:meth:`stop`. All methods are thread-safe.
+    """
+
+    def __init__(self, token: str = DEFAULT_TOKEN, *, host: str = "127.0.0.1") -> None:
+        self.token = token
+        self._host = host
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._cond = threading.Condition()
+        self._calls: list[ApiCall] = []
+        self._generation = 0
+        self._failures: dict[str, deque[_Failure]] = {}
+        self._locales: dict[str, str] = {}
+        self._ts_counter = 0
+        self._view_counter = 0
+        self._hash_counter = 0
+        self._home_views: dict[str, str] = {}
+        self._external_views: dict[str, str] = {}
+        self._methods = self._method_table()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> SlackStandIn:
+        """Bind a free port and start serving. Returns ``self``."""
+        if self._server is not None:
+            raise RuntimeError("SlackStandIn is already running")
+        server = _Server(self, self._host)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port. Safe to call more than once."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5.0)
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("SlackStandIn is not running; call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash)."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for ``WebClient(base_url=...)``: ``http://127.0.0.1:PORT/api/``."""
+        return f"{self.url}/api/"
+
+    def response_url(self, key: str = "default") -> str:
+        """A ``response_url`` served by the stand-in (for slash commands and block actions).
+
+        Posts to it are answered ``{"ok": true}`` and recorded with method ``"response_url"``;
+        ``args`` is the decoded body plus ``"_key": key``.
+        """
+        return f"{self.url}/response/{key}"
+
+    # -- configuration -----------------------------------------------------------------------------
+
+    def set_user_locale(self, user_id: str, locale: str) -> None:
+        """Make ``users.info`` report ``locale`` for ``user_id`` (default ``nl-NL``)."""
+        with self._cond:
+            self._locales[user_id] = locale
+
+    def fail_next(self, method: str, status: int = 429, retry_after: int | None = 0, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP ``status``.
+
+        429 answers carry ``{"ok": false, "error": "ratelimited"}`` and, unless ``retry_after`` is None,
+        a ``Retry-After`` header. 5xx answers have the plain-text body ``server error``; other 4xx a plain
+        reason phrase. Failures queue up behind ones already pending for that method.
+        """
+        if not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (4xx/5xx), got {status}")
+        if times < 1:
+            raise ValueError(f"times must be at least 1, got {times}")
+        with self._cond:
+            queue = self._failures.setdefault(method, deque())
+            queue.extend(_Failure(status, retry_after) for _ in range(times))
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        """Recorded calls in arrival order, optionally only those of ``method``."""
+        with self._cond:
+            return [call for call in self._calls if method is None or call.method == method]
+
+    def messages_to(self, channel: str) -> list[dict[str, Any]]:
+        """Args of successful ``chat.postMessage`` calls to ``channel``, in order.
+
+        A user id and its DM channel count as the same channel (``"U123"`` matches ``"D123"``).
+        """
+        wanted = self._resolve_channel(channel)
+        return [
+            call.args
+            for call in self.calls("chat.postMessage")
+            if call.ok and self._resolve_channel(str(call.args.get("channel", ""))) == wanted
+        ]
+
+    def wait_for(self, predicate: Callable[[], T | bool | None], timeout: float = 5.0) -> T:
+        """Wait until ``predicate()`` returns something truthy and return that.
+
+        The predicate is re-evaluated (outside the lock) each time a call is recorded, plus a coarse
+        re-check every 0.25 s for predicates on other state. Raises ``AssertionError`` with a dump of
+        the recent calls on timeout.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._cond:
+                generation = self._generation
+            result = predicate()
+            if result:
+                return cast(T, result)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                name = getattr(predicate, "__qualname__", repr(predicate))
+                raise AssertionError(
+                    f"timed out after {timeout:.1f}s waiting for {name}; last result {result!r}\n"
+                    + self.dump()
+                )
+            with self._cond:
+                if self._generation == generation:
+                    self._cond.wait(min(remaining, _WAIT_RECHECK_SECONDS))
+
+    def wait_for_calls(self, method: str, count: int, timeout: float = 5.0) -> list[ApiCall]:
+        """Wait until at least ``count`` calls of ``method`` were recorded; return all of them."""
+
+        def enough() -> list[ApiCall] | None:
+            found = self.calls(method)
+            return found if len(found) >= count else None
+
+        enough.__qualname__ = f"{count} call(s) of {method}"
+        return self.wait_for(enough, timeout=timeout)
+
+    def clear(self) -> None:
+        """Forget the recorded calls (pending failures and user locales stay)."""
+        with self._cond:
+            self._calls.clear()
+            self._generation += 1
+            self._cond.notify_all()
+
+    def dump(self, limit: int = _DUMP_LIMIT) -> str:
+        """A readable listing of the last ``limit`` recorded calls."""
+        calls = self.calls()
+        if not calls:
+            return "no Slack API calls were recorded"
+        shown = calls[-limit:]
+        lines = [f"last {len(shown)} of {len(calls)} Slack API call(s):"]
+        start = shown[0].at
+        for call in shown:
+            outcome = "ok" if call.ok else (call.response or {}).get("error", "failed")
+            args = json.dumps(call.args, ensure_ascii=False, default=str)
+            if len(args) > 300:
+                args = args[:297] + "..."
+            lines.append(f"  +{call.at - start:6.3f}s {call.status} {call.method} [{outcome}] {args}")
+        return "\n".join(lines)
+
+    # -- request handling (called on server threads) -----------------------------------------------
+
+    def _dispatch(self, *, path: str, body: bytes, content_type: str, authorization: str | None) -> _Reply:
+        parts = urlsplit(path)
+        if parts.path.startswith("/api/"):
+            method, needs_auth = parts.path.removeprefix("/api/"), True
+        elif parts.path.startswith("/response/"):
+            method, needs_auth = RESPONSE_URL_METHOD, False
+        else:
+            return _Reply(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8", {}, None)
+        at = time.time()
+        try:
+            args = _decode_args(parts.query, body, content_type)
+            decode_error = None
+        except _ArgsError as exc:
+            args, decode_error = {}, str(exc)
+        if method == RESPONSE_URL_METHOD:
+            args["_key"] = parts.path.removeprefix("/response/")
+        with self._cond:
+            reply = self._failure_reply(method)
+            if reply is None:
+                if decode_error is not None:
+                    reply = _json_reply(_error(decode_error))
+                elif needs_auth and authorization != f"Bearer {self.token}":
+                    reply = _json_reply(_error("invalid_auth"))
+                else:
+                    reply = _json_reply(self._answer(method, args))
+            self._calls.append(ApiCall(method, args, reply.status, at, reply.json_body))
+            self._generation += 1
+            self._cond.notify_all()
+        return reply
+
+    def _failure_reply(self, method: str) -> _Reply | None:
+        queue = self._failures.get(method)
+        if not queue:
+            return None
+        failure = queue.popleft()
+        if failure.status == HTTPStatus.TOO_MANY_REQUESTS:
+            headers = {} if failure.retry_after is None else {"Retry-After": str(failure.retry_after)}
+            return _json_reply(_error("ratelimited"), failure.status, headers)
+        text = "server error" if failure.status >= 500 else HTTPStatus(failure.status).phrase
+        return _Reply(failure.status, text.encode("utf-8"), "text/plain; charset=utf-8", {}, None)
+
+    def _answer(self, method: str, args: JsonDict) -> JsonDict:
+        handler = self._methods.get(method)
+        if handler is None:
+            return _error("unknown_method")
+        return handler(args)
+
+    def _method_table(self) -> dict[str, Callable[[JsonDict], JsonDict]]:
+        return {
+            "auth.test": self._auth_test,
+            "conversations.open": self._conversations_open,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "views.open": self._views_open,
+            "views.publish": self._views_publish,
+            "views.update": self._views_update,
+            "users.info": self._users_info,
+            RESPONSE_URL_METHOD: lambda _args: {"ok": True},
+        }
+
+    # The handlers below run with self._cond held.
+
+    def _auth_test(self, _args: JsonDict) -> JsonDict:
+        return {
+            "ok": True,
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": TEAM_NAME,
+            "user": BOT_NAME,
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _conversations_open(self, args: JsonDict) -> JsonDict:
+        channel = _text(args, "channel")
+        if channel is not None:
+            return {"ok": True, "channel": {"id": channel}}
+        users = [user.strip() for user in (_text(args, "users") or "").split(",") if user.strip()]
+        if not users:
+            return _error("users_list_not_supplied")
+        if len(users) == 1:
+            return {"ok": True, "channel": {"id": dm_channel_id(users[0])}}
+        return {"ok": True, "channel": {"id": "G" + "".join(sorted(u.lstrip("UW") for u in users))}}
+
+    def _chat_post_message(self, args: JsonDict) -> JsonDict:
+        channel = _text(args, "channel")
+        if channel is None:
+            return _error("channel_not_found")
+        if not (args.get("text") or args.get("blocks") or args.get("attachments")):
+            return _error("no_text")
+        ts = self._next_ts()
+        message: JsonDict = {
+            "type": "message",
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks") or [],
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "ts": ts,
+        }
+        if _text(args, "thread_ts") is not None:
+            message["thread_ts"] = args["thread_ts"]
+        return {"ok": True, "channel": self._resolve_channel(channel), "ts": ts, "message": message}
+
+    def _chat_post_ephemeral(self, args: JsonDict) -> JsonDict:
+        if _text(args, "channel") is None:
+            return _error("channel_not_found")
+        if _text(args, "user") is None:
+            return _error("user_not_found")
+        if not (args.get("text") or args.get("blocks") or args.get("attachments")):
+            return _error("no_text")
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _chat_update(self, args: JsonDict) -> JsonDict:
+        channel, ts = _text(args, "channel"), _text(args, "ts")
+        if channel is None:
+            return _error("channel_not_found")
+        if ts is None:
+            return _error("message_not_found")
+        text = args.get("text", "")
+        message: JsonDict = {
+            "text": text,
+            "blocks": args.get("blocks") or [],
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
+        return {
+            "ok": True,
+            "channel": self._resolve_channel(channel),
+            "ts": ts,
+            "text": text,
+            "message": message,
+        }
+
+    def _views_open(self, args: JsonDict) -> JsonDict:
+        view = args.get("view")
+        if not isinstance(view, dict) or not (
+            _text(args, "trigger_id") or _text(args, "interactivity_pointer")
+        ):
+            return _error("invalid_arguments")
+        return {"ok": True, "view": self._echo_view(view, self._new_view_id())}
+
+    def _views_publish(self, args: JsonDict) -> JsonDict:
+        view, user_id = args.get("view"), _text(args, "user_id")
+        if not isinstance(view, dict) or user_id is None:
+            return _error("invalid_arguments")
+        view_id = self._home_views.get(user_id) or self._home_views.setdefault(user_id, self._new_view_id())
+        return {"ok": True, "view": self._echo_view(view, view_id)}
+
+    def _views_update(self, args: JsonDict) -> JsonDict:
+        view = args.get("view")
+        view_id, external_id = _text(args, "view_id"), _text(args, "external_id")
+        if not isinstance(view, dict) or (view_id is None and external_id is None):
+            return _error("invalid_arguments")
+        if view_id is None:
+            view_id = self._external_views.get(external_id or "") or self._new_view_id()
+        return {"ok": True, "view": self._echo_view(view, view_id)}
+
+    def _users_info(self, args: JsonDict) -> JsonDict:
+        user_id = _text(args, "user")
+        if user_id is None or user_id[:1] not in ("U", "W"):
+            return _error("user_not_found")
+        offset = datetime.now(ZoneInfo(TIMEZONE)).utcoffset()
+        real_name = "Ruilbot" if user_id == BOT_USER_ID else f"Stand-in User {user_id}"
+        return {
+            "ok": True,
+            "user": {
+                "id": user_id,
+                "team_id": TEAM_ID,
+                "name": user_name_for(user_id),
+                "real_name": real_name,
+                "deleted": False,
+                "tz": TIMEZONE,
+                "tz_label": "Central European Time",
+                "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
+                "locale": self._locales.get(user_id, DEFAULT_LOCALE),
+                "is_bot": user_id == BOT_USER_ID,
+                "profile": {"real_name": real_name, "display_name": user_name_for(user_id)},
+            },
+        }
+
+    # -- helpers (run with self._cond held) --------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        micros = _FIRST_TS_MICROS + _TS_STEP_MICROS * self._ts_counter
+        self._ts_counter += 1
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_hash(self) -> str:
+        self._hash_counter += 1
+        return f"1700000000.{self._hash_counter:06d}"
+
+    def _new_view_id(self) -> str:
+        self._view_counter += 1
+        return f"V{self._view_counter:08d}"
+
+    def _echo_view(self, view: JsonDict, view_id: str) -> JsonDict:
+        external_id = view.get("external_id")
+        if isinstance(external_id, str) and external_id:
+            self._external_views[external_id] = view_id
+        return {
+            "callback_id": "",
+            "private_metadata": "",
+            "state": {"values": {}},
+            "external_id": "",
+            **view,
+            "id": view_id,
+            "team_id": TEAM_ID,
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+            "hash": self._next_hash(),
+            "root_view_id": view_id,
+            "previous_view_id": None,
+        }
+
+    @staticmethod
+    def _resolve_channel(channel: str) -> str:
+        return dm_channel_id(channel) if channel[:1] in ("U", "W") else channel
