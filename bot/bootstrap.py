@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.dialogues import INTAKES
@@ -27,7 +27,6 @@ class Services:
     catalogue: Catalogue
     intake: IntakeService
     uow: Callable[[], UnitOfWork]
-    engine: Engine
 
     def first_time(self, event_id: str) -> bool:
         """True the first time an inbound event id is seen; a retry of it gets False."""
@@ -44,23 +43,32 @@ def bootstrap(
     escape: Callable[[str], str] = no_escape,
     help_key: str = "help.commands",
     migrate: bool = False,
-    intakes: Mapping[str, Dialogue] = INTAKES,
 ) -> Services:
-    """Wire the bot. `migrate` upgrades the schema (the console does); otherwise an outdated schema
-    stops start-up with the command that fixes it."""
-    problems = check_all(intakes.values())
-    if problems:
-        raise ValueError("dialogue declarations break their rules:\n" + "\n".join(problems))
+    """Wire the bot on a database URL. `migrate` upgrades the schema (the console does); otherwise an
+    outdated schema stops start-up with the command that fixes it."""
     engine = make_engine(database_url)
     if migrate:
         upgrade(engine)
     ensure_current(engine)
-    sessions = make_sessions(engine)
-    clock = clock or SystemClock()
+    return wire(make_sessions(engine), clock=clock or SystemClock(), escape=escape, help_key=help_key)
+
+
+def wire(
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock,
+    escape: Callable[[str], str] = no_escape,
+    help_key: str = "help.commands",
+    intakes: Mapping[str, Dialogue] = INTAKES,
+) -> Services:
+    """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
+    problems = check_all(intakes.values())
+    if problems:
+        raise ValueError("dialogue declarations break their rules:\n" + "\n".join(problems))
     catalogue = load_catalogue()
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
     intake = IntakeService(uow, clock, catalogue, intakes, escape=escape, help_key=help_key)
-    return Services(clock=clock, catalogue=catalogue, intake=intake, uow=uow, engine=engine)
+    return Services(clock=clock, catalogue=catalogue, intake=intake, uow=uow)
