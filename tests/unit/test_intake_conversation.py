@@ -1,0 +1,261 @@
+"""The intake conversation through the services, on a real database, as the console and a Slack DM
+see it: the texts a person reads after what they type."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.bootstrap import Services, wire
+from bot.clock import FixedClock
+from bot.services import UserRef
+from bot.views import Act, Screen
+
+ANNA = UserRef("console", "anna")
+
+ANSWERS = [
+    "finacien",
+    "DG Fiscaliteit",
+    "Afdelingshoofd",
+    "15",
+    "beleid",
+    "uitvoering en staf",
+    "bzk, ocw",
+    "1 jaar",
+    "1 maart",
+    "ja, weet het en steunt het",
+    "Den Haag",
+    "Hoe de uitvoering van beleid echt werkt",
+]
+
+
+def said(screen: Screen) -> str:
+    """Everything a screen shows, as one text: what a person reads."""
+    parts = list(screen.lines)
+    if screen.prompt:
+        p = screen.prompt
+        parts += [p.progress, p.text, p.current or "", *(o.label for o in p.options)]
+    if screen.summary:
+        parts += [screen.summary.title, *(f"{r.number}. {r.label}: {r.value}" for r in screen.summary.rows)]
+    parts += [b.label for b in screen.buttons]
+    return "\n".join(parts)
+
+
+def answer_all(services: Services, user: UserRef = ANNA) -> Screen:
+    services.intake.start(user)
+    screen = Screen()
+    for text in ANSWERS:
+        screen = services.intake.text(user, text)
+    return screen
+
+
+def test_start_introduces_the_programme_and_asks_the_first_question(services: Services) -> None:
+    text = said(services.intake.start(ANNA))
+    assert "jouw manager, mijn manager" in text
+    assert "Vraag 1 van 12" in text
+    assert "Bij welk ministerie werk je nu?" in text
+    assert "Financiën (FIN)" in text
+
+
+def test_a_typed_choice_is_echoed_as_understood(services: Services) -> None:
+    services.intake.start(ANNA)
+    text = said(services.intake.text(ANNA, "finacien"))
+    assert "Genoteerd: Financiën (FIN)" in text
+    assert "Vraag 2 van 12" in text
+
+
+def test_a_full_intake_ends_in_a_summary_and_a_confirmation(services: Services) -> None:
+    summary = answer_all(services)
+    text = said(summary)
+    assert "Je antwoorden op een rij" in text
+    for shown in ("Ministerie: Financiën (FIN)", "Periode: 12 maanden", "Vroegste start: 1 maart 2027"):
+        assert shown in text
+    assert "Wil ruilen naar: Uitvoering en Staf" in text
+    assert [b.act for b in summary.buttons] == [Act.CONFIRM, Act.CANCEL_ASK]
+    done = said(services.intake.act(ANNA, Act.CONFIRM))
+    assert "aanmelding is binnen" in done
+    assert "niemand ziet je naam tot jullie allebei ja zeggen" in done
+    assert "sinds 27 november 2026 aangemeld" in said(services.intake.status(ANNA))
+
+
+def test_typing_ja_at_the_summary_confirms_and_a_second_start_does_not_start_over(services: Services) -> None:
+    answer_all(services)
+    assert "aanmelding is binnen" in said(services.intake.text(ANNA, "ja"))
+    again = said(services.intake.start(ANNA))
+    assert "aangemeld" in again
+    assert "Vraag 1" not in again
+
+
+def test_a_second_start_resumes_an_open_intake(services: Services) -> None:
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "BZK")
+    text = said(services.intake.start(ANNA))
+    assert "Welkom terug" in text
+    assert "Vraag 2 van 12" in text
+
+
+def test_resuming_days_later_in_a_new_process_loses_nothing(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    first = wire(sessions, clock=clock)
+    first.intake.start(ANNA)
+    for text in ANSWERS[:3]:
+        first.intake.text(ANNA, text)
+    clock.advance(timedelta(days=3))
+    restarted = wire(sessions, clock=clock)  # a new object graph on the same database
+    text = said(restarted.intake.start(ANNA))
+    assert "Welkom terug" in text
+    assert "Vraag 4 van 12" in text
+
+
+def test_terug_asks_the_previous_question_with_the_current_answer(services: Services) -> None:
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "BZK")
+    services.intake.text(ANNA, "DGOO")
+    text = said(services.intake.text(ANNA, "terug"))
+    assert "Bij welke directie of dienst werk je?" in text
+    assert "Je huidige antwoord: DGOO" in text
+    assert "Vraag 1 van 12" in said(services.intake.act(ANNA, Act.BACK))  # the button does the same
+    assert "eerste vraag" in said(services.intake.text(ANNA, "terug"))
+
+
+def test_edit_from_the_summary_returns_to_the_summary(services: Services) -> None:
+    answer_all(services)
+    asked = said(services.intake.text(ANNA, "wijzig 8"))
+    assert "Hoe lang zou je willen ruilen?" in asked
+    assert "Je huidige antwoord: 12 maanden" in asked
+    back = said(services.intake.text(ANNA, "18 maanden"))
+    assert "Periode: 18 maanden" in back
+    assert "Je antwoorden op een rij" in back
+    assert "bestaat niet" in said(services.intake.text(ANNA, "wijzig 40"))
+
+
+def test_an_edit_button_for_a_question_that_does_not_apply_is_stale(services: Services) -> None:
+    answer_all(services)
+    assert "eerdere vraag" in said(services.intake.edit(ANNA, "ministry_other"))
+
+
+def test_a_scale_outside_14_to_16_is_kept_with_an_explanation(services: Services) -> None:
+    services.intake.start(ANNA)
+    for text in ANSWERS[:3]:
+        services.intake.text(ANNA, text)
+    text = said(services.intake.text(ANNA, "12"))
+    assert "bedoeld voor managers in schaal 14 tot en met 16" in text
+    assert "Vraag 5 van 12" in text
+
+
+def test_a_refused_answer_repeats_the_question_with_the_reason(services: Services) -> None:
+    services.intake.start(ANNA)
+    text = said(services.intake.text(ANNA, "Rijksmuseum"))
+    assert "'Rijksmuseum' ken ik niet" in text
+    assert "Vraag 1 van 12" in text
+
+
+def test_bedoel_je_offers_the_candidate_and_ja_takes_it(services: Services) -> None:
+    services.intake.start(ANNA)
+    unsure = services.intake.text(ANNA, "defensei")
+    assert "Bedoel je Defensie (DEF)?" in said(unsure)
+    assert unsure.prompt is not None
+    assert [o.value for o in unsure.prompt.options] == ["DEF"]
+    assert "Genoteerd: Defensie (DEF)" in said(services.intake.text(ANNA, "ja"))
+
+
+def test_a_stale_button_keeps_the_answers_and_shows_where_we_are(services: Services) -> None:
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "BZK")
+    text = said(services.intake.answer(ANNA, "ministry", ["FIN"]))
+    assert "eerdere vraag" in text
+    assert "Vraag 2 van 12" in text
+
+
+def test_stop_asks_first_and_nee_goes_on(services: Services) -> None:
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "BZK")
+    assert "Weet je zeker" in said(services.intake.text(ANNA, "stop"))
+    assert "pizza" not in said(services.intake.text(ANNA, "pizza"))  # an unclear reply asks again
+    going_on = said(services.intake.text(ANNA, "nee"))
+    assert "We gaan verder" in going_on
+    assert "Vraag 2 van 12" in going_on
+
+
+def test_stop_and_ja_cancels_and_deletes_the_answers(services: Services) -> None:
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "BZK")
+    services.intake.act(ANNA, Act.CANCEL_ASK)
+    assert "gestopt" in said(services.intake.act(ANNA, Act.CANCEL_YES))
+    assert "nog geen aanmelding" in said(services.intake.status(ANNA))
+    restarted = said(services.intake.start(ANNA))
+    assert "Vraag 1 van 12" in restarted
+
+
+def test_typing_without_an_intake_explains_how_to_start(services: Services) -> None:
+    screen = services.intake.text(ANNA, "hallo daar")
+    assert "Typ /ruil" in said(screen)
+    assert [b.act for b in screen.buttons] == [Act.START]
+    assert "Vraag 1 van 12" in said(services.intake.text(ANNA, "start"))
+
+
+def test_help_explains_the_programme_and_keeps_the_question(services: Services) -> None:
+    services.intake.start(ANNA)
+    text = said(services.intake.text(ANNA, "help"))
+    assert "/ruil status" in text
+    assert "Vraag 1 van 12" in text
+
+
+def test_status_counts_the_answers(services: Services) -> None:
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "BZK")
+    assert "1 van 12 vragen beantwoord" in said(services.intake.status(ANNA))
+
+
+def test_english_works_throughout(services: Services) -> None:
+    services.intake.start(ANNA)
+    switched = said(services.intake.text(ANNA, "taal en"))
+    assert "talk English" in switched
+    assert "Which ministry do you work at now?" in switched
+    assert "Noted: Finance (FIN)" in said(services.intake.text(ANNA, "finacien"))
+    assert "Dutch" not in said(services.intake.text(ANNA, "back"))  # 'back' is a keyword in English
+
+
+def test_a_new_slack_user_gets_their_slack_language(services: Services) -> None:
+    bob = UserRef("slack", "U0BOB", locale_hint=lambda: "en-GB")
+    assert "Which ministry" in said(services.intake.start(bob))
+
+
+def test_an_unknown_language_is_refused_kindly(services: Services) -> None:
+    assert "Die taal spreek ik niet" in said(services.intake.text(ANNA, "taal klingon"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "privébericht"),
+        ("help", "/ruil status"),
+        ("status", "nog geen aanmelding"),
+        ("stop", "geen aanmelding die je kunt stoppen"),
+        ("taal en", "talk English"),
+        ("doe iets", "'doe iets' ken ik niet"),
+    ],
+)
+def test_slash_command_words(services: Services, text: str, expected: str) -> None:
+    reply = services.intake.command(ANNA, text)
+    assert expected in said(reply.ephemeral)
+
+
+def test_slash_command_stop_asks_in_the_dm(services: Services) -> None:
+    services.intake.start(ANNA)
+    reply = services.intake.command(ANNA, "stop")
+    assert reply.direct is not None
+    assert "Weet je zeker" in said(reply.direct)
+    assert "privéberichten" in said(reply.ephemeral)
+
+
+def test_user_text_is_escaped_by_the_surface(sessions: sessionmaker[Session], clock: FixedClock) -> None:
+    services = wire(sessions, clock=clock, escape=lambda s: s.replace("<", "&lt;").replace(">", "&gt;"))
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "BZK")
+    text = said(services.intake.text(ANNA, "<!channel>"))
+    assert "<!channel>" not in text
+    assert services.intake.text(ANNA, "terug").prompt.current == "Je huidige antwoord: &lt;!channel&gt;"  # type: ignore[union-attr]
