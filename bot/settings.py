@@ -72,6 +72,7 @@ def load_settings(env: Mapping[str, str], *, slack: bool = False, socket: bool =
         raise ConfigError(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, not {api_url!r}")
     if not api_url.endswith("/"):
         api_url += "/"  # the SDK appends method names to it
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=slack)
     signing = _get(env, "SLACK_SIGNING_SECRET")
     if slack and not socket and signing is None:
         raise ConfigError("SLACK_SIGNING_SECRET is not set: copy it from Basic Information in your Slack app")
@@ -82,7 +83,7 @@ def load_settings(env: Mapping[str, str], *, slack: bool = False, socket: bool =
         database_url=database_url,
         port=int(port_text),
         api_url=api_url,
-        bot_token=_token(env, "SLACK_BOT_TOKEN", "xoxb-", required=slack),
+        bot_token=bot_token,
         signing_secret=Secret(signing) if signing else None,
         app_token=_token(env, "SLACK_APP_TOKEN", "xapp-", required=socket),
         log_level=log_level,

@@ -158,7 +158,7 @@ def test_parse_date_at_the_end_of_the_calendar_does_not_raise() -> None:
 
 
 def test_parse_date_accepts_a_datetime_as_today() -> None:
-    assert parse_date("1 maart", datetime(2026, 11, 27, 9, 30)) == date(2027, 3, 1)
+    assert parse_date("1 maart", datetime(2026, 11, 27, 9, 30)) == date(2027, 3, 1)  # noqa: DTZ001
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,63 @@
+"""The console, as a newcomer runs it: `ruilbot console` on a fresh SQLite file, typed answers,
+Ctrl-D, and coming back later."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import cli
+
+
+def run_console(monkeypatch: pytest.MonkeyPatch, url: str, lines: list[str], *extra: str) -> str:
+    feed = iter(lines)
+    shown: list[str] = []
+
+    def read(prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", read)
+    monkeypatch.setattr("builtins.print", lambda *a, **k: shown.append(" ".join(str(x) for x in a)))
+    assert cli.main(["console", "--user", "tester", *extra], env={"DATABASE_URL": url}) == 0
+    return "\n".join(shown)
+
+
+def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
+    answers = [
+        "6",
+        "DG Fiscaliteit",
+        "MT-lid",
+        "15",
+        "1",
+        "uitvoering",
+        "bzk",
+        "12",
+        "1 maart",
+        "1",
+        "Den Haag",
+        "Hoe uitvoering werkt",
+        "ja",
+    ]
+    out = run_console(monkeypatch, fresh_sqlite_url, answers)
+    assert "Vraag 1 van 12" in out
+    assert "  6) Financiën (FIN)" in out
+    assert "Genoteerd: Financiën (FIN)" in out
+    assert "Vroegste start" in out
+    assert "1 maart 2027" in out
+    assert "aanmelding is binnen" in out
+    assert out.rstrip().endswith("start de bot opnieuw om verder te gaan.")
+
+
+def test_the_console_resumes_after_a_restart(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
+    run_console(monkeypatch, fresh_sqlite_url, ["bzk", "DGOO"])
+    out = run_console(monkeypatch, fresh_sqlite_url, [])
+    assert "Welkom terug" in out
+    assert "Vraag 3 van 12" in out
+
+
+def test_the_console_speaks_english(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
+    out = run_console(monkeypatch, fresh_sqlite_url, ["/ruil help"], "--lang", "en")
+    assert "Which ministry do you work at now?" in out
+    assert "/ruil status" in out
