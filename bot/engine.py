@@ -209,10 +209,15 @@ def _read_text(question: Question, text: str) -> Read:
 
 def _read_choice(question: Question, text: str, suggestion: tuple[str, ...]) -> Read:
     word = normalise(text)
+    # After "bedoel je ...?" only the candidates are listed: 'ja' takes a lone one, a number counts in them.
+    picked = None
     if suggestion and word in keywords("keyword.yes") and len(suggestion) == 1:
-        choice = _choice(question, suggestion[0])
-        if choice:
-            return choice.value, _choice_notices([choice])
+        picked = suggestion[0]
+    elif suggestion and word.isdigit() and 1 <= int(word) <= len(suggestion):
+        picked = suggestion[int(word) - 1]
+    choice = _choice(question, picked) if picked else None
+    if choice:
+        return choice.value, _choice_notices([choice])
     found = _resolve(question, text)
     if isinstance(found, Choice):
         return found.value, _choice_notices([found])

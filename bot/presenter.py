@@ -93,8 +93,10 @@ class Presenter:
         return Screen(lines=(line, follow), prompt=self.prompt(dialogue, state))
 
     def _or(self, items: list[Safe]) -> Safe:
-        word = " of " if self.t.locale == "nl" else " or "
-        return Safe(word.join(items))
+        """'a, b of c' / 'a, b or c'."""
+        if len(items) <= 1:
+            return Safe("".join(items))
+        return self.t.t("list.or", head=Safe(", ".join(items[:-1])), last=items[-1])
 
     def summary(self, dialogue: Dialogue, state: State) -> Summary:
         rows = tuple(

@@ -7,6 +7,7 @@ from typing import Final
 MESSAGES: Final[dict[str, str]] = {
     "common.yes": "Yes",
     "common.no": "No",
+    "list.or": "{head} or {last}",
     "list.join": "{head} and {last}",
     "date.format": "{day} {month} {year}",
     "datetime.format": "{date} at {time}",

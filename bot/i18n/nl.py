@@ -11,6 +11,7 @@ MESSAGES: Final[dict[str, str]] = {
     # General words and formats
     "common.yes": "Ja",
     "common.no": "Nee",
+    "list.or": "{head} of {last}",
     "list.join": "{head} en {last}",
     "date.format": "{day} {month} {year}",
     "datetime.format": "{date} om {time}",

@@ -252,3 +252,12 @@ def test_restore_survives_a_changed_declaration() -> None:
 def test_submitting_at_the_summary_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="summary"):
         give(State(full_answers(), None), "x")  # type: ignore[arg-type]
+
+
+def test_after_bedoel_je_a_number_counts_in_the_candidates_shown() -> None:
+    unsure = give(engine.start(INTAKE), "zaken")
+    assert isinstance(unsure, Unsure)
+    fourth = unsure.state.suggestion[3]
+    taken = give(unsure.state, "4")
+    assert isinstance(taken, Accepted)
+    assert taken.state.answers["ministry"] == fourth
