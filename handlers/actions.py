@@ -31,7 +31,7 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             client.chat_update(
                 channel=container["channel_id"],
                 ts=container["message_ts"],
-                text=body["message"].get("text") or " ",
+                text=body["message"].get("text") or chosen,
                 blocks=render.settled(body["message"].get("blocks") or [], chosen),
             )
         dms.post(client, user_id, screen, channel=container.get("channel_id"))

@@ -127,7 +127,9 @@ class SqlInboundEvents:
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(InboundEventRow).values(event_id=event_id, received_at=now).on_conflict_do_nothing()
+            insert(InboundEventRow)
+            .values(event_id=event_id, received_at=now)
+            .on_conflict_do_nothing()
+            .returning(InboundEventRow.event_id)  # rowcount is -1 here on psycopg 3
         )
-        inserted: int = self._session.execute(statement).rowcount  # type: ignore[attr-defined]
-        return inserted == 1
+        return self._session.execute(statement).first() is not None

@@ -1,0 +1,91 @@
+"""The Home tab and the words `/ruil` understands besides starting: help, status, taal."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.driver import FIRST_ANSWERS, Bot, visible_text
+
+pytestmark = pytest.mark.e2e
+
+PROGRAMME = "Managersruil – jouw manager, mijn manager"
+
+
+def test_the_home_tab_shows_the_programmes_and_starts_the_intake(bot: Bot, user: str) -> None:
+    assert bot.home_opened(user).status == 200
+    home = bot.home_view(user)
+    shown = visible_text(home["blocks"])
+
+    assert home["type"] == "home"
+    assert "Welkom bij ruilbot" in shown
+    assert "*Programma's*" in shown
+    for name in (PROGRAMME, "Leidinggevenden in Beweging", "Inter-company Leerwerkplaats", "Peer-to-Peer"):
+        assert f"*{name}*" in shown
+    assert f"*Jouw aanmelding*\nJe hebt nog geen aanmelding voor {PROGRAMME}." in shown
+
+    start = next(b for b in _buttons(home) if b["text"]["text"] == "Begin de intake")
+    assert bot.click_in_view(user, start, home).status == 200
+    intro = bot.wait_posted(user, 1)
+    assert "Leuk dat je meedoet aan de Managersruil" in intro.visible
+    assert "Vraag 1 van 12" in intro.visible
+
+    # Opened again, the Home tab shows the registration under way and offers to go on with it.
+    bot.say(user, FIRST_ANSWERS[0])
+    bot.home_opened(user)
+    home = bot.home_view(user, 2)
+    shown = visible_text(home["blocks"])
+    assert f"Je aanmelding voor {PROGRAMME} loopt: 1 van 12 vragen beantwoord." in shown
+    assert [b["text"]["text"] for b in _buttons(home)] == ["Ga verder met de intake"]
+
+
+def _buttons(view: dict) -> list[dict]:
+    return [
+        {**element, "block_id": block.get("block_id") or "home"}
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def test_help_explains_the_programme_and_the_commands(bot: Bot, user: str) -> None:
+    shown, _ = bot.ruil(user, "help")
+
+    assert shown.startswith("Zo werkt ruilbot")
+    assert "als manager in schaal 14 t/m 16 ruil je tijdelijk van plek" in shown
+    assert "niemand wordt bekendgemaakt voordat beide kanten ja hebben gezegd" in shown
+    for command in ("/ruil status", "/ruil stop", "/ruil taal en", "/ruil help"):
+        assert command in shown
+    assert not bot.posted(user)  # help is answered in place
+
+
+def test_an_unknown_command_says_so_and_shows_the_help(bot: Bot, user: str) -> None:
+    shown, _ = bot.ruil(user, "blabla")
+
+    assert shown.startswith("'blabla' ken ik niet als opdracht. Dit kan wel:")
+    assert "/ruil status: waar staat je aanmelding?" in shown
+    assert not bot.posted(user)
+
+
+def test_switching_to_english_changes_the_next_question(bot: Bot, user: str) -> None:
+    bot.ruil(user)
+    assert "Vraag 2 van 12" in bot.say(user, FIRST_ANSWERS[0]).visible
+
+    shown, _ = bot.ruil(user, "taal en")
+    assert "From now on I'll talk English with you." in shown
+
+    reply = bot.say(user, "Directorate-General for the Budget")
+    assert "Question 3 of 12" in reply.visible
+    assert "*What is your current job?*" in reply.visible
+    assert "Type 'back' for the previous question" in reply.visible
+    assert "Vraag" not in reply.visible
+
+
+def test_a_person_whose_slack_speaks_english_is_asked_in_english(bot: Bot, user: str) -> None:
+    bot.slack.set_user_locale(user, "en-GB")
+
+    shown, first = bot.ruil(user)
+
+    assert shown == "I've sent you a direct message to do your registration."
+    assert first is not None
+    assert "Question 1 of 12" in first.visible
+    assert "*Which ministry do you work at now?*" in first.visible
