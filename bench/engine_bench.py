@@ -7,32 +7,22 @@ Run: `make bench` (or .venv/bin/python bench/engine_bench.py)."""
 from __future__ import annotations
 
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.samples
 
 from bot import engine
 from bot.bootstrap import bootstrap
 from bot.clock import FixedClock
 from bot.dialogues.managersruil import INTAKE
 from bot.services import UserRef
+from tests.samples import ANSWERS
 
 ROUNDS = 300
-ANSWERS = [
-    "finacien",
-    "DG Fiscaliteit",
-    "Afdelingshoofd",
-    "15",
-    "beleid",
-    "uitvoering en staf",
-    "bzk, ocw",
-    "1 jaar",
-    "1 maart",
-    "ja, weet het en steunt het",
-    "Den Haag",
-    "Hoe uitvoering echt werkt",
-]
 
 
 def median_ms(samples: list[float]) -> float:

@@ -12,23 +12,9 @@ from bot.bootstrap import Services, wire
 from bot.clock import FixedClock
 from bot.services import UserRef
 from bot.views import Act, Screen
+from tests.samples import ANSWERS
 
 ANNA = UserRef("console", "anna")
-
-ANSWERS = [
-    "finacien",
-    "DG Fiscaliteit",
-    "Afdelingshoofd",
-    "15",
-    "beleid",
-    "uitvoering en staf",
-    "bzk, ocw",
-    "1 jaar",
-    "1 maart",
-    "ja, weet het en steunt het",
-    "Den Haag",
-    "Hoe de uitvoering van beleid echt werkt",
-]
 
 
 def said(screen: Screen) -> str:
