@@ -38,4 +38,3 @@ def user() -> str:
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The SDK waits Retry-After plus random.random() seconds on a 429; drop the random part."""
     monkeypatch.setattr("slack_sdk.http_retry.builtin_handlers.random.random", lambda: 0.0)
-

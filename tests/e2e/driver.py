@@ -219,28 +219,40 @@ class Bot:
         options.setdefault("event_id", self.event_id())
         return dm_message_event(user, text, **options)
 
-    def dm(self, user: str, text: str, *, headers: dict[str, str] | None = None, **options: Any) -> SignedResponse:
+    def dm(
+        self, user: str, text: str, *, headers: dict[str, str] | None = None, **options: Any
+    ) -> SignedResponse:
         body, content_type = self.dm_body(user, text, **options)
         return self.post(body, content_type, headers=headers)
 
     def click(self, user: str, button: dict[str, Any], message: Posted) -> SignedResponse:
         """A click on `button` in `message`, sent with the message's channel, ts, text and blocks."""
-        action = {key: button[key] for key in ("action_id", "block_id", "text", "value")}
         body, _ = block_action(
             user,
-            {"type": "button", **action},
+            _action(button),
             channel=message.channel,
             message_ts=message.ts,
             response_url=self.slack.response_url(self.new_key()),
         )
+        payload = _payload(body)
         # Slack sends the clicked message along, blocks and all; the builder leaves them empty.
-        payload = json.loads(dict(parse_qsl(body.decode()))["payload"])
         payload["message"].update(text=message.text, blocks=message.blocks)
         return self.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM_CONTENT_TYPE)
 
+    def click_ephemeral(self, user: str, button: dict[str, Any], channel: str) -> SignedResponse:
+        """A click on `button` in an ephemeral reply shown in `channel`. Slack marks the container
+        `is_ephemeral` and sends no `message`: an ephemeral message can't be fetched or updated."""
+        body, _ = block_action(
+            user, _action(button), channel=channel, response_url=self.slack.response_url(self.new_key())
+        )
+        payload = _payload(body)
+        payload["container"]["is_ephemeral"] = True
+        del payload["message"]
+        return self.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM_CONTENT_TYPE)
+
     def click_in_view(self, user: str, button: dict[str, Any], view: dict[str, Any]) -> SignedResponse:
-        action = {key: button[key] for key in ("action_id", "block_id", "text", "value")}
-        body, content_type = block_action(user, {"type": "button", **action}, view=view)
+        """A click on `button` in a view, such as the Home tab."""
+        body, content_type = block_action(user, _action(button), view=view)
         return self.post(body, content_type)
 
     def home_opened(self, user: str) -> SignedResponse:
@@ -280,7 +292,9 @@ class Bot:
         """What a command answered in place, through its response_url."""
 
         def answered() -> dict[str, Any] | None:
-            return next((c.args for c in self.slack.calls(RESPONSE_URL_METHOD) if c.args["_key"] == key), None)
+            return next(
+                (c.args for c in self.slack.calls(RESPONSE_URL_METHOD) if c.args["_key"] == key), None
+            )
 
         answered.__qualname__ = f"an answer on response_url {key}"
         return self.slack.wait_for(answered, timeout=WAIT)
@@ -338,6 +352,15 @@ class Bot:
         supervisor = self.posted(user)[-1]
         self.press(user, supervisor, SUPERVISOR_SUPPORTS)
         return self.answer(user, LAST_ANSWERS)
+
+
+def _action(button: dict[str, Any]) -> dict[str, Any]:
+    """What Slack sends back about a clicked button."""
+    return {"type": "button", **{key: button[key] for key in ("action_id", "block_id", "text", "value")}}
+
+
+def _payload(body: bytes) -> dict[str, Any]:
+    return dict(json.loads(dict(parse_qsl(body.decode()))["payload"]))
 
 
 def _dispose_engine(services: Services) -> None:

@@ -43,7 +43,7 @@ def test_a_complete_intake_in_the_dm(bot: Bot, user: str) -> None:
     response, key = bot.command(user)
     took = time.monotonic() - started
     assert response.status == 200
-    assert took < 1.0, f"/ruil took {took:.2f}s to answer; Slack gives up after 3s"
+    assert took < 1.5, f"/ruil took {took:.2f}s to answer; Slack gives up after 3s"
 
     ephemeral = bot.ephemeral(key)
     assert ephemeral["response_type"] == "ephemeral"
@@ -243,3 +243,28 @@ def test_what_a_person_types_is_shown_as_text_never_as_markup(bot: Bot, user: st
         shown = json.dumps([message.text, message.blocks], ensure_ascii=False)
         for markup in ("<!channel>", "<!here>", "<https://evil.example"):
             assert markup not in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a changed answer is not checked against the answers that depend on it "
+    "(bot/engine.py submit() only prunes; 'differs_from' is checked only when that question is answered)",
+)
+def test_changing_the_ministry_to_the_only_wanted_one_asks_for_the_wanted_ministries_again(
+    bot: Bot, user: str
+) -> None:
+    bot.ruil(user)
+    answers = [*FIRST_ANSWERS, *MIDDLE_ANSWERS]
+    answers[answers.index("bzk en ocw")] = "bzk"  # works at FIN, wants to go to BZK
+    bot.answer(user, answers)
+    bot.press(user, bot.posted(user)[-1], SUPERVISOR_SUPPORTS)
+    summary = bot.answer(user, LAST_ANSWERS)
+    assert summary.summary()["Gewenste ministeries"] == "Binnenlandse Zaken en Koninkrijksrelaties (BZK)"
+
+    bot.press(user, summary, summary.edit_button("Ministerie"))
+    reply = bot.say(user, "bzk")  # moved to BZK meanwhile
+
+    # Typed in order, BZK as the only wish would be refused with this explanation; so it is now.
+    assert "De ruil gaat juist over de grenzen van je eigen ministerie heen" in reply.visible
+    assert "*Bij welke ministeries zou je graag willen ruilen?*" in reply.visible
+    assert "Bevestigen" not in reply.labels()
