@@ -4,7 +4,7 @@ clock and database; nothing is patched."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ class Services:
     catalogue: Catalogue
     intake: IntakeService
     uow: Callable[[], UnitOfWork]
+    close: Callable[[], None] = lambda: None  # releases the database connections
 
     def first_time(self, event_id: str) -> bool:
         """True the first time an inbound event id is seen; a retry of it gets False."""
@@ -50,7 +51,8 @@ def bootstrap(
     if migrate:
         upgrade(engine)
     ensure_current(engine)
-    return wire(make_sessions(engine), clock=clock or SystemClock(), escape=escape, help_key=help_key)
+    services = wire(make_sessions(engine), clock=clock or SystemClock(), escape=escape, help_key=help_key)
+    return replace(services, close=engine.dispose)
 
 
 def wire(

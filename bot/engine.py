@@ -139,7 +139,25 @@ def submit(dialogue: Dialogue, state: State, given: str | Sequence[str], today: 
         return Unsure(State(state.answers, state.current, suggestion=result.values))
     value, notices = result
     answers = _prune(dialogue, {**state.answers, question.id: value})
-    return Accepted(State(answers, first_open(dialogue, answers)), notices)
+    answers, reopened = _recheck(dialogue, answers, question.id)
+    return Accepted(State(answers, first_open(dialogue, answers)), notices + reopened)
+
+
+def _recheck(
+    dialogue: Dialogue, answers: dict[str, Value], changed: str
+) -> tuple[dict[str, Value], tuple[Message, ...]]:
+    """Answers checked against the one just changed are checked again; one that fails is asked anew
+    (a new ministry that was the only wish, say), with the reason."""
+    reopened: list[Message] = []
+    for q in applicable(dialogue, answers):
+        given = answers.get(q.id)
+        if q.differs_from != changed or not isinstance(given, list):
+            continue
+        chosen = [c for c in (_choice(q, v) for v in given) if c is not None]
+        if isinstance(_check_multi(q, chosen, answers), Message):
+            answers = {k: v for k, v in answers.items() if k != q.id}
+            reopened.append(Message(q.differs_error or "error.required"))
+    return answers, tuple(reopened)
 
 
 def _prune(dialogue: Dialogue, answers: dict[str, Value]) -> dict[str, Value]:

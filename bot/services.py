@@ -20,7 +20,13 @@ from bot.programmes import Catalogue, Programme
 from bot.records import Intake, IntakeStatus, Participant
 from bot.views import Act, Home, Screen
 
-_ATTEMPTS = 3  # against Conflict: two messages of one person handled at the same moment
+_ATTEMPTS = 4  # against Conflict (two messages of one person at the same moment), plus one locale lookup
+
+
+class _AskPlatform(Exception):
+    """A first contact: ask the platform for the person's language, outside the transaction."""
+
+
 _LANGUAGE = re.compile(r"^(?:taal|language|lang)\s+(\S+)$", re.IGNORECASE)
 T = TypeVar("T")
 _EDIT = re.compile(r"^(?:(?P<word>[a-z]+)\s*)?(?P<n>\d+)$")
@@ -52,6 +58,11 @@ class _Turn:
     @property
     def open(self) -> Intake | None:
         return self.intake if self.intake and self.intake.status is IntakeStatus.OPEN else None
+
+    @property
+    def active(self) -> Intake | None:
+        """Open or confirmed: something the person can still stop."""
+        return self.intake if self.intake and self.intake.status is not IntakeStatus.CANCELLED else None
 
 
 class IntakeService:
@@ -86,6 +97,10 @@ class IntakeService:
     def answer(self, user: UserRef, question_id: str, values: Sequence[str]) -> Screen:
         """A click on a choice button or a pick from a menu: exact values for one question."""
         return self._run(user, lambda turn: self._on_answer(turn, question_id, list(values)))
+
+    def back(self, user: UserRef, from_question: str) -> Screen:
+        """The Terug button under a question: back one, unless that message is no longer the current one."""
+        return self._run(user, lambda turn: self._on_back(turn, from_question))
 
     def act(self, user: UserRef, act: Act) -> Screen:
         return self._run(user, lambda turn: self._on_act(turn, act))
@@ -144,33 +159,38 @@ class IntakeService:
                 return CommandReply(self._run(user, self._dm_note("dm.continue")), direct)
             return CommandReply(direct)
         if match := _LANGUAGE.match(word):
-            return CommandReply(self._run(user, lambda turn: self._set_language(turn, match.group(1))))
+            switched = self._run(user, lambda turn: self._set_language(turn, match.group(1)))
+            # Answer buttons never go into a channel: the question follows in the DM.
+            return CommandReply(
+                Screen(lines=switched.lines), switched if switched.prompt or switched.summary else None
+            )
         return CommandReply(self._run(user, lambda turn: self._help(turn, unknown=text.strip())))
 
     # ---- the work, inside one transaction -------------------------------------------------------
 
     def _run(self, user: UserRef, work: Callable[[_Turn], T]) -> T:
+        locale: str | None = None
         for attempt in range(_ATTEMPTS):
             try:
                 with self._uow() as uow:
-                    participant = self._participant(uow, user)
+                    participant = uow.participants.find(user.platform, user.external_id)
+                    if participant is None:
+                        if locale is None and user.locale_hint is not None:
+                            raise _AskPlatform  # a network call: never while holding a transaction
+                        participant = uow.participants.add(
+                            user.platform, user.external_id, locale or DEFAULT_LOCALE, self._clock.now()
+                        )
                     show = Presenter(Translator(participant.locale, self._escape))
                     intake = uow.intakes.current(participant.id, self._programme.id)
                     result = work(_Turn(uow, participant, show, intake))
                     uow.commit()
                     return result
+            except _AskPlatform:
+                locale = normalise_locale(user.locale_hint() if user.locale_hint else None) or DEFAULT_LOCALE
             except Conflict:
                 if attempt == _ATTEMPTS - 1:
                     raise
-        raise AssertionError("unreachable")
-
-    def _participant(self, uow: UnitOfWork, user: UserRef) -> Participant:
-        found = uow.participants.find(user.platform, user.external_id)
-        if found:
-            return found
-        hint = user.locale_hint() if user.locale_hint else None
-        locale = normalise_locale(hint) or DEFAULT_LOCALE
-        return uow.participants.add(user.platform, user.external_id, locale, self._clock.now())
+        raise Conflict("gave up after repeated concurrent changes")
 
     def _state(self, intake: Intake) -> State:
         state = engine.restore(self._dialogue, intake.answers, intake.current)
@@ -213,18 +233,19 @@ class IntakeService:
         word = normalise(text)
         if match := _LANGUAGE.match(word):
             return self._set_language(turn, match.group(1))
+        active = turn.active
+        if active is not None and active.awaiting_cancel:
+            if word in keywords("keyword.yes") or word in keywords("keyword.stop"):
+                return self._cancel(turn, active)
+            if word in keywords("keyword.no"):
+                return self._keep_going(turn, active)
+            return turn.show.ask_cancel()
+        if active is not None and word in keywords("keyword.stop"):
+            return self._ask_cancel(turn, active)
         intake = turn.open
         if intake is None:
             return self._no_intake(turn, word)
         state = self._state(intake)
-        if intake.awaiting_cancel:
-            if word in keywords("keyword.yes") or word in keywords("keyword.stop"):
-                return self._cancel(turn, intake)
-            if word in keywords("keyword.no"):
-                return self._keep_going(turn, intake, state)
-            return turn.show.ask_cancel()
-        if word in keywords("keyword.stop"):
-            return self._ask_cancel(turn, intake)
         if word in keywords("keyword.help"):
             return self._help(turn, state=state)
         if word in keywords("keyword.status"):
@@ -249,24 +270,31 @@ class IntakeService:
     def _on_act(self, turn: _Turn, act: Act) -> Screen:
         if act is Act.START:
             return self._start(turn)
+        active = turn.active
+        if act in (Act.CANCEL_ASK, Act.CANCEL_YES, Act.CANCEL_NO):
+            if active is None:
+                return Screen(lines=(turn.show.t.t("cancel.nothing"),))
+            if act is Act.CANCEL_ASK:
+                return self._ask_cancel(turn, active)
+            if act is Act.CANCEL_YES:
+                return self._cancel(turn, active)
+            return self._keep_going(turn, active)
         intake = turn.open
         if intake is None:
-            if act is Act.CANCEL_ASK:
-                return Screen(lines=(turn.show.t.t("cancel.nothing"),))
             return self._no_intake(turn, "")
         state = self._state(intake)
-        match act:
-            case Act.BACK:
-                return self._back(turn, intake, state)
-            case Act.CONFIRM:
-                return self._confirm(turn, intake, state)
-            case Act.CANCEL_ASK:
-                return self._ask_cancel(turn, intake)
-            case Act.CANCEL_YES:
-                return self._cancel(turn, intake)
-            case Act.CANCEL_NO:
-                return self._keep_going(turn, intake, state)
-        raise AssertionError(act)
+        if act is Act.CONFIRM:
+            return self._confirm(turn, intake, state)
+        return self._back(turn, intake, state)
+
+    def _on_back(self, turn: _Turn, from_question: str) -> Screen:
+        intake = turn.open
+        if intake is None:
+            return self._no_intake(turn, "")
+        state = self._state(intake)
+        if state.current != from_question:  # the Terug button of an older message
+            return self._stale(turn, intake, state)
+        return self._back(turn, intake, state)
 
     def _on_edit(self, turn: _Turn, question_id: str) -> Screen:
         intake = turn.open
@@ -341,9 +369,13 @@ class IntakeService:
         self._store(turn, intake, State({}, None), status=IntakeStatus.CANCELLED, awaiting_cancel=False)
         return Screen(lines=(turn.show.t.t("cancel.done"),))
 
-    def _keep_going(self, turn: _Turn, intake: Intake, state: State) -> Screen:
+    def _keep_going(self, turn: _Turn, intake: Intake) -> Screen:
+        state = self._state(intake)
         self._store(turn, intake, state, awaiting_cancel=False)
-        return turn.show.step(self._dialogue, state, [turn.show.t.t("cancel.kept")])
+        kept = turn.show.t.t("cancel.kept")
+        if intake.status is IntakeStatus.OPEN:
+            return turn.show.step(self._dialogue, state, [kept])
+        return Screen(lines=(kept, self._status_line(turn)))
 
     def _stale(self, turn: _Turn, intake: Intake, state: State) -> Screen:
         return turn.show.step(self._dialogue, state, [turn.show.t.t("error.stale")])

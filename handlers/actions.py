@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.bootstrap import Services
 from bot.views import Act, Screen
 from handlers import render
-from handlers.context import DirectMessages, slack_user
+from handlers.context import DirectMessages, is_direct, slack_user
+
+log = logging.getLogger(__name__)
 
 
 def _label(action: dict[str, Any]) -> str:
@@ -25,16 +29,21 @@ def _label(action: dict[str, Any]) -> str:
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:
     def finish(body: dict[str, Any], client: WebClient, screen: Screen, chosen: str) -> None:
+        """Settle the clicked message (no second click), then answer in the DM, never in a channel."""
         user_id = body["user"]["id"]
         container = body.get("container") or {}
-        if container.get("type") == "message" and body.get("message") and chosen:
-            client.chat_update(
-                channel=container["channel_id"],
-                ts=container["message_ts"],
-                text=body["message"].get("text") or chosen,
-                blocks=render.settled(body["message"].get("blocks") or [], chosen),
-            )
-        dms.post(client, user_id, screen, channel=container.get("channel_id"))
+        channel: str | None = container.get("channel_id")
+        if chosen and body.get("message") and is_direct(channel) and not container.get("is_ephemeral"):
+            try:
+                client.chat_update(
+                    channel=channel,
+                    ts=container["message_ts"],
+                    text=body["message"].get("text") or chosen,
+                    blocks=render.settled(body["message"].get("blocks") or [], chosen),
+                )
+            except SlackApiError as error:  # cosmetic: the answer is stored, the next question matters more
+                log.warning("could not settle a clicked message: %s", error.response.get("error"))
+        dms.post(client, user_id, screen, channel=channel)
 
     @app.action(re.compile(rf"^{render.ANSWER}:\d+$"))
     def answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -80,6 +89,12 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         except ValueError:
             return  # a button from a newer or older version of the bot: nothing to do
         screen = services.intake.act(slack_user(body["user"]["id"], client), chosen)
+        finish(body, client, screen, _label(action))
+
+    @app.action(re.compile(rf"^{render.BACK_PREFIX}"))
+    def back(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        screen = services.intake.back(slack_user(body["user"]["id"], client), action["value"])
         finish(body, client, screen, _label(action))
 
     @app.action(re.compile(rf"^{render.EDIT_PREFIX}"))

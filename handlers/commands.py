@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import Services
 from handlers import render
-from handlers.context import DirectMessages, slack_user
+from handlers.context import DirectMessages, slack_unescape, slack_user
 
 COMMANDS = ("/ruil",)  # every command the manifest declares; a test keeps the two in step
 
@@ -19,8 +19,9 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
     def ruil(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()  # within Slack's 3 seconds, before any database or API work
         user_id = command["user_id"]
-        reply = services.intake.command(slack_user(user_id, client), command.get("text") or "")
-        text, blocks = render.message(reply.ephemeral)
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        text = slack_unescape(command.get("text") or "")
+        reply = services.intake.command(slack_user(user_id, client), text)
+        fallback, blocks = render.message(reply.ephemeral)
+        respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)
         if reply.direct:
             dms.post(client, user_id, reply.direct)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,6 +15,16 @@ from handlers import render
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
+
+
+def slack_unescape(text: str) -> str:
+    """Slack sends '&', '<' and '>' escaped, in messages and command text; the core wants what was typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def is_direct(channel: str | None) -> TypeGuard[str]:
+    """DM channel ids start with D; anything else is a place where others can read along."""
+    return bool(channel and channel.startswith("D"))
 
 
 def slack_user(user_id: str, client: WebClient) -> UserRef:
@@ -42,8 +52,10 @@ class DirectMessages:
         return self._channels[user_id]
 
     def post(self, client: WebClient, user_id: str, screen: Screen, channel: str | None = None) -> None:
+        """Post in the user's DM; `channel` only when it is that DM, so nothing leaks into a channel."""
         text, blocks = render.message(screen)
-        client.chat_postMessage(channel=channel or self.channel(client, user_id), text=text, blocks=blocks)
+        target = channel if is_direct(channel) else self.channel(client, user_id)
+        client.chat_postMessage(channel=target, text=text, blocks=blocks)
 
 
 Register = Callable[..., None]

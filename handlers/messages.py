@@ -8,12 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.bootstrap import Services
-from handlers.context import DirectMessages, slack_user
-
-
-def slack_unescape(text: str) -> str:
-    """Slack sends '&', '<' and '>' escaped; the core wants what the person typed."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+from handlers.context import DirectMessages, slack_unescape, slack_user
 
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:

@@ -17,6 +17,7 @@ ANSWER_MULTI = "answer_multi"
 MULTI_PICK = "multi_pick"
 ACT_PREFIX = "act:"
 EDIT_PREFIX = "edit:"
+BACK_PREFIX = "back:"
 QUESTION_BLOCK = "q:"
 
 
@@ -92,7 +93,9 @@ def _prompt(prompt: Prompt) -> list[Block]:
             for i, o in enumerate(prompt.options)
         ]
     if prompt.can_go_back:
-        elements.append(_button(f"← {prompt.back_label}", f"{ACT_PREFIX}back", "back"))
+        elements.append(
+            _button(f"← {prompt.back_label}", f"{BACK_PREFIX}{prompt.question_id}", prompt.question_id)
+        )
     if elements:
         blocks.append(
             {"type": "actions", "block_id": f"{QUESTION_BLOCK}{prompt.question_id}", "elements": elements}

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ports import Conflict
@@ -34,8 +35,11 @@ class SqlParticipants:
         row = ParticipantRow(
             platform=platform, external_id=external_id, locale=locale, created_at=now, updated_at=now
         )
-        self._session.add(row)
-        self._session.flush()
+        try:
+            with self._session.begin_nested():  # first contact may come twice at once: let one win
+                self._session.add(row)
+        except IntegrityError as error:
+            raise Conflict(f"participant {platform}:{external_id} was added meanwhile") from error
         return _participant(row)
 
     def set_locale(self, participant_id: int, locale: str, now: datetime) -> None:

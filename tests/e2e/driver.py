@@ -174,7 +174,7 @@ class Bot:
                 server.close()
             server.task_dispatcher.shutdown(timeout=2)
         if services is not None:
-            _dispose_engine(services)
+            services.close()
 
     def restart(self) -> None:
         """What a process restart does: a new server, app and services on the same database."""
@@ -361,12 +361,3 @@ def _action(button: dict[str, Any]) -> dict[str, Any]:
 
 def _payload(body: bytes) -> dict[str, Any]:
     return dict(json.loads(dict(parse_qsl(body.decode()))["payload"]))
-
-
-def _dispose_engine(services: Services) -> None:
-    # Services keeps its engine to itself. A real restart ends the process and with it the pool; in one
-    # test process the old pools would hold connections on the shared PostgreSQL server.
-    sessions = getattr(services.uow(), "_sessions", None)
-    engine = getattr(sessions, "kw", {}).get("bind")
-    if engine is not None:
-        engine.dispose()

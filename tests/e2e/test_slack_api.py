@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.e2e.driver import Bot, new_user
@@ -11,7 +9,6 @@ from tests.e2e.driver import Bot, new_user
 pytestmark = pytest.mark.e2e
 
 # tests/conftest.py runs on SQLite unless DATABASE_URL names another database.
-ON_SQLITE = not os.environ.get("DATABASE_URL", "sqlite").startswith("postgres")
 
 
 @pytest.mark.usefixtures("fast_retries")
@@ -31,12 +28,6 @@ def test_a_rate_limited_post_is_retried_after_the_wait_slack_asks_for(bot: Bot, 
 
 
 @pytest.mark.usefixtures("fast_retries")
-@pytest.mark.xfail(
-    ON_SQLITE,
-    strict=True,
-    reason="bug: users.info is called inside the write transaction (bot/services.py _participant); "
-    "on SQLite (BEGIN IMMEDIATE) everyone waits while one newcomer's lookup waits out a 429",
-)
 def test_a_slow_lookup_for_a_newcomer_does_not_hold_up_anyone_else(bot: Bot, user: str) -> None:
     bot.ruil(user)
     newcomer = new_user()
