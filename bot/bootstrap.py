@@ -42,7 +42,7 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     escape: Callable[[str], str] = no_escape,
-    help_key: str = "help.commands",
+    console: bool = False,
     migrate: bool = False,
 ) -> Services:
     """Wire the bot on a database URL. `migrate` upgrades the schema (the console does); otherwise an
@@ -51,7 +51,7 @@ def bootstrap(
     if migrate:
         upgrade(engine)
     ensure_current(engine)
-    services = wire(make_sessions(engine), clock=clock or SystemClock(), escape=escape, help_key=help_key)
+    services = wire(make_sessions(engine), clock=clock or SystemClock(), escape=escape, console=console)
     return replace(services, close=engine.dispose)
 
 
@@ -60,7 +60,7 @@ def wire(
     *,
     clock: Clock,
     escape: Callable[[str], str] = no_escape,
-    help_key: str = "help.commands",
+    console: bool = False,
     intakes: Mapping[str, Dialogue] = INTAKES,
 ) -> Services:
     """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
@@ -72,5 +72,5 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    intake = IntakeService(uow, clock, catalogue, intakes, escape=escape, help_key=help_key)
+    intake = IntakeService(uow, clock, catalogue, intakes, escape=escape, console=console)
     return Services(clock=clock, catalogue=catalogue, intake=intake, uow=uow)

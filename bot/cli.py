@@ -47,7 +47,9 @@ def _console(settings: Settings, user: str | None, lang: str | None) -> int:
 
     logging.basicConfig(level=logging.WARNING)
     # The console keeps its own SQLite file up to date; a shared database is upgraded deliberately.
-    services = bootstrap(settings.database_url, migrate=settings.database_url.startswith("sqlite"))
+    services = bootstrap(
+        settings.database_url, console=True, migrate=settings.database_url.startswith("sqlite")
+    )
     me = UserRef("console", user or getpass.getuser(), locale_hint=lambda: lang)
     if lang:
         services.intake.text(me, f"taal {lang}")

@@ -59,7 +59,11 @@ def run(service: IntakeService, user: UserRef, read: Callable[[str], str], out: 
             text = read("> ")
         except (EOFError, KeyboardInterrupt):
             out("")
-            out(Translator(service.locale(user)).t("console.bye"))
+            out(
+                Translator(service.locale(user)).t(
+                    "console.bye" if service.is_open(user) else "console.bye_done"
+                )
+            )
             return 0
         if not text.strip():
             continue

@@ -231,7 +231,9 @@ def _read_choice(question: Question, text: str, suggestion: tuple[str, ...]) -> 
     picked = None
     if suggestion and word in keywords("keyword.yes") and len(suggestion) == 1:
         picked = suggestion[0]
-    elif suggestion and word.isdigit() and 1 <= int(word) <= len(suggestion):
+    elif suggestion and word.isdigit():
+        if not 1 <= int(word) <= len(suggestion):
+            return Message("error.choice_number", {"max": len(suggestion)})
         picked = suggestion[int(word) - 1]
     choice = _choice(question, picked) if picked else None
     if choice:
@@ -241,12 +243,12 @@ def _read_choice(question: Question, text: str, suggestion: tuple[str, ...]) -> 
         return found.value, _choice_notices([found])
     if found.values:
         return found
-    return Message("error.choice_unknown", {"answer": text})
+    return Message(question.unknown_error or "error.choice_unknown", {"answer": text})
 
 
 def _resolve(question: Question, text: str) -> Choice | _Candidates:
     """The choice meant by `text`: exact, by its number in the list, or fuzzy; else close candidates."""
-    word = normalise(text)
+    word = _strip_lead_in(question, normalise(text))
     choices = choices_of(question)
     if word.isdigit() and 1 <= int(word) <= len(choices):
         return choices[int(word) - 1]
@@ -262,6 +264,17 @@ def _resolve(question: Question, text: str) -> Choice | _Candidates:
     if best < CLOSE:
         return _Candidates(())
     return _Candidates(tuple(c.value for s, c in scored[:MAX_CANDIDATES] if s >= max(CLOSE, best - 15)))
+
+
+def _strip_lead_in(question: Question, word: str) -> str:
+    """'ministerie van financien' -> 'financien'; the declaration says which words lead in."""
+    changed = True
+    while changed:
+        changed = False
+        for lead in question.strip_words:
+            if word.startswith(lead + " "):
+                word, changed = word[len(lead) + 1 :].strip(), True
+    return word
 
 
 def _score(word: str, names: frozenset[str]) -> float:

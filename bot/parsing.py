@@ -39,7 +39,22 @@ _WEEKDAYS = (
     *("mon", "tue", "tues", "wed", "thu", "thurs", "fri", "sat", "sun"),
 )
 
-_RELATIVE_DAYS = {"vandaag": 0, "today": 0, "morgen": 1, "tomorrow": 1, "overmorgen": 2}
+_RELATIVE_DAYS = {
+    "vandaag": 0,
+    "today": 0,
+    "morgen": 1,
+    "tomorrow": 1,
+    "overmorgen": 2,
+    # "As soon as possible" is a real answer to "when could you start at the earliest?"
+    "zo snel mogelijk": 0,
+    "zsm": 0,
+    "per direct": 0,
+    "direct": 0,
+    "meteen": 0,
+    "asap": 0,
+    "as soon as possible": 0,
+    "right away": 0,
+}
 
 _NUMBER_WORDS: dict[str, int] = {
     word: value
@@ -59,11 +74,14 @@ def _alternatives(words: Iterable[str]) -> str:
 
 
 _MONTH = rf"(?P<month>{_alternatives(_MONTHS)})\.?"
-_DAY = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?"
+_DAY = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th|e|ste|de)?"  # 1st, 1e, 1ste, 2de
 _YEAR = r"(?:,?\s(?P<year>[0-9]{4}))?"
 
 _WEEKDAY_PREFIX = re.compile(rf"^(?:{_alternatives(_WEEKDAYS)})\.?,?\s")
-_DAY_MONTH = re.compile(rf"{_DAY}\s{_MONTH}{_YEAR}")  # 1 maart 2027, 1st March
+_DAY_MONTH = re.compile(rf"{_DAY}\s(?:of\s)?{_MONTH}{_YEAR}")  # 1 maart 2027, 1st of March
+_MONTH_ONLY = re.compile(rf"{_MONTH}{_YEAR}")  # "maart", "begin maart 2027": its first day
+# Words people put before a start date: "per 1 maart", "vanaf maart", "begin maart", "from 1 March".
+_LEAD_IN = re.compile(r"^(?:per|vanaf|from|op|on|in|begin|start|starting|beginning of|early)\s")
 _MONTH_DAY = re.compile(rf"{_MONTH}\s{_DAY}{_YEAR}")  # March 1, 2027
 _ISO = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})")
 # Day first (Dutch order); both separators must be the same, so "1-3/2027" is rejected.
@@ -129,7 +147,11 @@ def parse_date(text: str, today: datetime.date) -> datetime.date | None:
             return today + datetime.timedelta(days=_RELATIVE_DAYS[words])
         except OverflowError:  # past 31 December 9999
             return None
-    words = _WEEKDAY_PREFIX.sub("", words, count=1)
+    words = _LEAD_IN.sub("", _WEEKDAY_PREFIX.sub("", words, count=1), count=1)
+    whole_month = _MONTH_ONLY.fullmatch(words)
+    if whole_month is not None:
+        year = whole_month["year"]
+        return _resolve(1, _MONTHS[whole_month["month"]], int(year) if year else None, today)
     for pattern in (_DAY_MONTH, _MONTH_DAY, _ISO, _NUMERIC):
         match = pattern.fullmatch(words)
         if match is None:

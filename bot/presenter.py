@@ -11,6 +11,11 @@ from bot.engine import Message, Ref, State, Value
 from bot.i18n import Safe, Translator
 from bot.views import Act, Button, Option, Prompt, Screen, Summary, SummaryRow
 
+_CONSOLE_HINTS = {
+    Kind.CHOICE: "hint.choice_console",
+    Kind.YES_NO: "hint.choice_console",
+    Kind.MULTI_CHOICE: "hint.multi_console",
+}
 _HINTS = {
     Kind.TEXT: "hint.text",
     Kind.CHOICE: "hint.choice",
@@ -23,8 +28,9 @@ _HINTS = {
 
 
 class Presenter:
-    def __init__(self, t: Translator) -> None:
+    def __init__(self, t: Translator, *, console: bool = False) -> None:
         self.t = t
+        self.console = console  # no buttons there: hints say "type the number or the name"
 
     def say(self, message: Message) -> Safe:
         params = {k: self._param(v) for k, v in message.params.items()}
@@ -49,6 +55,8 @@ class Presenter:
             return self.t.date(date.fromisoformat(value))
         if question.kind is Kind.MONTHS:
             return self.t.t("months.value", n=value)
+        if question.value_format:
+            return self.t.t(question.value_format, value=str(value))
         return self.t.escape(str(value))
 
     def prompt(self, dialogue: Dialogue, state: State) -> Prompt:
@@ -61,7 +69,7 @@ class Presenter:
             kind=question.kind,
             progress=self.t.t("prompt.progress", n=n, total=total),
             text=self.t.t(question.prompt),
-            hint=self.t.t(_HINTS[question.kind]),
+            hint=self.t.t((self.console and _CONSOLE_HINTS.get(question.kind)) or _HINTS[question.kind]),
             footer=self.t.t("hint.footer"),
             options=self._options(question, state.suggestion),
             current=self.t.t("prompt.current", value=self.value(question, given))
@@ -80,8 +88,9 @@ class Presenter:
                 Option(str(n), self.t.t(key, n=n) if key else Safe(str(n))) for n in question.suggestions
             )
         choices = choices_of(question)
-        if suggestion:  # after "bedoel je ...?", offer just the candidates
-            choices = tuple(c for c in choices if c.value in suggestion)
+        if suggestion:  # after "bedoel je ...?", offer just the candidates, in the order named
+            by_value = {c.value: c for c in choices}
+            choices = tuple(by_value[v] for v in suggestion if v in by_value)
         return tuple(Option(c.value, self.t.t(c.label)) for c in choices)
 
     def unsure(self, dialogue: Dialogue, state: State, answer: str) -> Screen:

@@ -75,7 +75,7 @@ class IntakeService:
         *,
         programme_id: str = "managersruil",
         escape: Callable[[str], str] = no_escape,
-        help_key: str = "help.commands",
+        console: bool = False,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -83,7 +83,7 @@ class IntakeService:
         self._programme: Programme = catalogue.get(programme_id)
         self._dialogue = intakes[programme_id]
         self._escape = escape
-        self._help_key = help_key
+        self._console = console  # the console has no buttons and no slash commands of its own
 
     # ---- entry points -------------------------------------------------------------------------
 
@@ -134,6 +134,10 @@ class IntakeService:
 
         return self._run(user, build)
 
+    def is_open(self, user: UserRef) -> bool:
+        """Is an intake under way (not yet confirmed or stopped)?"""
+        return self._run(user, lambda turn: turn.open is not None)
+
     def locale(self, user: UserRef) -> str:
         return self._run(user, lambda turn: turn.participant.locale)
 
@@ -152,7 +156,7 @@ class IntakeService:
         if word in keywords("keyword.help"):
             return CommandReply(self.help(user))
         if word in keywords("keyword.status"):
-            return CommandReply(self.status(user))
+            return CommandReply(self._run(user, self._status_with_hint))
         if word in keywords("keyword.stop"):
             direct = self.act(user, Act.CANCEL_ASK)
             if direct.buttons:  # there is something to stop: the question goes to the DM
@@ -180,7 +184,7 @@ class IntakeService:
                         participant = uow.participants.add(
                             user.platform, user.external_id, locale or DEFAULT_LOCALE, self._clock.now()
                         )
-                    show = Presenter(Translator(participant.locale, self._escape))
+                    show = self._presenter(participant.locale)
                     intake = uow.intakes.current(participant.id, self._programme.id)
                     result = work(_Turn(uow, participant, show, intake))
                     uow.commit()
@@ -211,7 +215,7 @@ class IntakeService:
     def _start(self, turn: _Turn) -> Screen:
         show = turn.show
         if turn.open:
-            state = self._state(turn.open)
+            state = replace(self._state(turn.open), suggestion=())  # an old "bedoel je" list is gone
             self._store(turn, turn.open, state, awaiting_cancel=False)
             return show.step(self._dialogue, state, [show.t.t("resume.welcome_back")])
         if turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
@@ -254,6 +258,10 @@ class IntakeService:
             return self._back(turn, intake, state)
         if word in keywords("keyword.start"):
             return self._start(turn)
+        if word in keywords("keyword.summary"):
+            return self._overview(turn, intake, state)
+        if word in keywords("keyword.next") and state.current is not None:
+            return self._skip_answered(turn, intake, state)
         if state.current is None:
             return self._at_summary(turn, intake, state, word)
         return self._submit(turn, intake, state, text, typed=True)
@@ -337,6 +345,22 @@ class IntakeService:
         self._store(turn, intake, previous, awaiting_cancel=False)
         return turn.show.step(self._dialogue, previous)
 
+    def _overview(self, turn: _Turn, intake: Intake, state: State) -> Screen:
+        """'overzicht': the summary when all is answered, else where we are."""
+        if not engine.is_complete(self._dialogue, state.answers):
+            return turn.show.step(self._dialogue, state, [self._status_line(turn)])
+        summary = State(state.answers, None)
+        self._store(turn, intake, summary)
+        return turn.show.step(self._dialogue, summary)
+
+    def _skip_answered(self, turn: _Turn, intake: Intake, state: State) -> Screen:
+        """'verder' after 'terug' or 'wijzig': keep the answer as it was and go on."""
+        if state.current not in state.answers:
+            return turn.show.step(self._dialogue, state, [turn.show.t.t("next.unanswered")])
+        moved = State(state.answers, engine.first_open(self._dialogue, state.answers))
+        self._store(turn, intake, moved)
+        return turn.show.step(self._dialogue, moved)
+
     def _at_summary(self, turn: _Turn, intake: Intake, state: State, word: str) -> Screen:
         if word in keywords("keyword.yes"):
             return self._confirm(turn, intake, state)
@@ -393,10 +417,16 @@ class IntakeService:
             buttons=(turn.show.start_button(),),
         )
 
+    def _presenter(self, locale: str) -> Presenter:
+        return Presenter(Translator(locale, self._escape), console=self._console)
+
     def _help(self, turn: _Turn, unknown: str | None = None, state: State | None = None) -> Screen:
         t = turn.show.t
-        lines = [t.t("command.unknown", text=unknown)] if unknown else [t.t("help.title")]
-        lines += [t.escape(self._programme.description.get(t.locale)), t.t(self._help_key)]
+        commands = t.t("help.console" if self._console else "help.commands")
+        if unknown:  # someone mistyped a command: what they can type is what helps, not the whole story
+            lines = [t.t("command.unknown", text=unknown), commands]
+        else:
+            lines = [t.t("help.title"), t.escape(self._programme.description.get(t.locale)), commands]
         if state is not None:
             return turn.show.step(self._dialogue, state, lines)
         return Screen(lines=tuple(lines))
@@ -406,10 +436,18 @@ class IntakeService:
         if locale is None:
             return Screen(lines=(turn.show.t.t("language.unknown"),))
         turn.uow.participants.set_locale(turn.participant.id, locale, self._clock.now())
-        turn.show = Presenter(Translator(locale, self._escape))
+        turn.show = self._presenter(locale)
         lines = [turn.show.t.t("language.set")]
         if turn.open:
             return turn.show.step(self._dialogue, self._state(turn.open), lines)
+        return Screen(lines=tuple(lines))
+
+    def _status_with_hint(self, turn: _Turn) -> Screen:
+        lines = [self._status_line(turn)]
+        if turn.open:
+            lines.append(turn.show.t.t("status.continue"))
+        elif turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
+            lines.append(turn.show.t.t("status.withdraw"))
         return Screen(lines=tuple(lines))
 
     def _dm_note(self, key: str) -> Callable[[_Turn], Screen]:

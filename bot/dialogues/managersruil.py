@@ -25,10 +25,19 @@ MINISTRIES: tuple[Choice, ...] = (
     Choice("AenM", "ministry.AenM", aliases=("aenm", "a&m", "asiel", "migratie", "ind")),
 )
 
+# How people start the name of a ministry: "ministerie van Financiën", "min. BZK", "Ministry of Finance".
+MINISTRY_LEAD_IN = ("het", "the", "ministerie van", "ministerie", "ministry of", "ministry", "min.", "min")
+
 FIELDS: tuple[Choice, ...] = (
     Choice("beleid", "field.beleid", aliases=("policy",)),
     Choice("uitvoering", "field.uitvoering", aliases=("operations", "implementation")),
-    Choice("staf", "field.staf", aliases=("staff", "support")),
+    Choice("staf", "field.staf", aliases=("staff", "support", "bedrijfsvoering", "ondersteuning")),
+)
+ANY = Choice(
+    "any",
+    "choice.any",
+    aliases=("maakt niet uit", "geen voorkeur", "alle", "alles", "allemaal", "any", "no preference", "all"),
+    exclusive=True,
 )
 
 INTAKE = Dialogue(
@@ -44,6 +53,8 @@ INTAKE = Dialogue(
             "managersruil.q.ministry",
             "managersruil.l.ministry",
             choices=(*MINISTRIES, Choice("other", "ministry.other", aliases=("anders", "other", "overig"))),
+            strip_words=MINISTRY_LEAD_IN,
+            unknown_error="managersruil.error.unknown_ministry",
         ),
         Question(
             "ministry_other",
@@ -65,6 +76,7 @@ INTAKE = Dialogue(
             advised=(14, 16),
             advice="managersruil.scale_advice",
             suggestions=(14, 15, 16),
+            value_format="managersruil.scale_value",
         ),
         Question("field", Kind.CHOICE, "managersruil.q.field", "managersruil.l.field", choices=FIELDS),
         Question(
@@ -72,22 +84,15 @@ INTAKE = Dialogue(
             Kind.MULTI_CHOICE,
             "managersruil.q.wanted_fields",
             "managersruil.l.wanted_fields",
-            choices=FIELDS,
+            choices=(*FIELDS, ANY),
         ),
         Question(
             "wanted_ministries",
             Kind.MULTI_CHOICE,
             "managersruil.q.wanted_ministries",
             "managersruil.l.wanted_ministries",
-            choices=(
-                Choice(
-                    "any",
-                    "ministry.any",
-                    aliases=("maakt niet uit", "geen voorkeur", "alle", "any", "no preference", "all"),
-                    exclusive=True,
-                ),
-                *MINISTRIES,
-            ),
+            choices=(ANY, *MINISTRIES),
+            strip_words=MINISTRY_LEAD_IN,
             differs_from="ministry",
             differs_error="managersruil.error.own_ministry",
         ),

@@ -56,6 +56,9 @@ class Question:
     max_days_ahead: int | None = None
     differs_from: str | None = None  # MULTI_CHOICE: must hold a value other than this answer
     differs_error: str | None = None  # catalogue key
+    strip_words: tuple[str, ...] = ()  # CHOICE: lead-in words to ignore ("ministerie van")
+    unknown_error: str | None = None  # catalogue key: a kinder refusal than the generic one
+    value_format: str | None = None  # catalogue key with {value}: "schaal {value}"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def test_the_home_tab_shows_the_programmes_and_starts_the_intake(bot: Bot, user:
     assert "*Programma's*" in shown
     for name in (PROGRAMME, "Leidinggevenden in Beweging", "Peer-to-Peer", "Van regels naar ruimte"):
         assert f"*{name}*" in shown
-    assert f"*Jouw aanmelding*\nJe hebt nog geen aanmelding voor {PROGRAMME}." in shown
+    assert f"*Jouw aanmelding*\nJe hebt nog geen aanmelding voor de {PROGRAMME}." in shown
 
     start = next(b for b in buttons_in(home["blocks"]) if b["text"]["text"] == "Begin de intake")
     assert bot.click_in_view(user, start, home).status == 200
@@ -34,7 +34,7 @@ def test_the_home_tab_shows_the_programmes_and_starts_the_intake(bot: Bot, user:
     bot.home_opened(user)
     home = bot.home_view(user, 2)
     shown = visible_text(home["blocks"])
-    assert f"Je aanmelding voor {PROGRAMME} loopt: 1 van 12 vragen beantwoord." in shown
+    assert f"Je aanmelding voor de {PROGRAMME} loopt: 1 van de 12 vragen zijn beantwoord." in shown
     assert [b["text"]["text"] for b in buttons_in(home["blocks"])] == ["Ga verder met de intake"]
 
 
@@ -62,7 +62,9 @@ def test_switching_to_english_changes_the_next_question(bot: Bot, user: str) -> 
     assert "Vraag 2 van 12" in bot.say(user, FIRST_ANSWERS[0]).visible
 
     shown, _ = bot.ruil(user, "taal en")
-    assert "From now on I'll talk English with you." in shown
+    assert "From now on I'll speak English with you." in shown
+    # The open question follows in the DM, now in English.
+    bot.slack.wait_for(lambda: "Question 2 of 12" in bot.posted(user)[-1].visible)
 
     reply = bot.say(user, "Directorate-General for the Budget")
     assert "Question 3 of 12" in reply.visible
@@ -79,7 +81,7 @@ def test_a_person_whose_slack_speaks_english_is_asked_in_english(bot: Bot, user:
     assert shown == "I've sent you a direct message to do your registration."
     assert first is not None
     assert "Question 1 of 12" in first.visible
-    assert "*Which ministry do you work at now?*" in first.visible
+    assert "*Which ministry do you work for?*" in first.visible
 
 
 def test_an_unknown_command_is_quoted_as_typed(bot: Bot, user: str) -> None:
@@ -100,7 +102,7 @@ def test_answering_the_question_shown_after_a_language_switch_stays_private(bot:
     response, key = bot.command(user, "taal en")
     assert response.status == 200
     shown = visible_text(bot.ephemeral(key)["blocks"])
-    assert "From now on I'll talk English with you." in shown
+    assert "From now on I'll speak English with you." in shown
 
     # The question is not in the channel, with its buttons: it follows in the DM, in English.
     assert "Question 5 of 12" not in shown

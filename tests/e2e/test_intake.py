@@ -24,9 +24,9 @@ SUMMARY = {
     "Ministerie": "Financiën (FIN)",
     "Directie of dienst": "Directie Begroting",
     "Functie": "Afdelingshoofd",
-    "Salarisschaal": "15",
+    "Salarisschaal": "schaal 15",
     "Werkveld": "Beleid",
-    "Wil ruilen naar": "Uitvoering en Staf",
+    "Gewenst werkveld": "Uitvoering en Staf",
     "Gewenste ministeries": (
         "Binnenlandse Zaken en Koninkrijksrelaties (BZK) en Onderwijs, Cultuur en Wetenschap (OCW)"
     ),
@@ -60,7 +60,7 @@ def test_a_complete_intake_in_the_dm(bot: Bot, user: str) -> None:
         ("finacien", "Genoteerd: Financiën (FIN)", "Vraag 2 van 12", "Bij welke directie of dienst werk je?"),
         ("Directie Begroting", None, "Vraag 3 van 12", "Wat is je huidige functie?"),
         ("Afdelingshoofd", None, "Vraag 4 van 12", "In welke salarisschaal zit je?"),
-        ("15", "Genoteerd: 15", "Vraag 5 van 12", "Werk je bij beleid, uitvoering of staf?"),
+        ("15", "Genoteerd: schaal 15", "Vraag 5 van 12", "Werk je bij beleid, uitvoering of staf?"),
         ("beleid", "Genoteerd: Beleid", "Vraag 6 van 12", "In welk soort werk zou je tijdelijk willen"),
         ("uitvoering, staf", "Genoteerd: Uitvoering en Staf", "Vraag 7 van 12", "Bij welke ministeries"),
         (
@@ -110,8 +110,9 @@ def test_a_complete_intake_in_the_dm(bot: Bot, user: str) -> None:
     assert done.labels() == []
 
     status, _ = bot.ruil(user, "status")
-    assert status == f"Je bent sinds 27 november 2026 aangemeld voor {PROGRAMME}. " + (
-        "We zoeken vertrouwelijk naar een match en laten het je weten."
+    assert status == f"Je bent sinds 27 november 2026 aangemeld voor de {PROGRAMME}. " + (
+        "We zoeken vertrouwelijk naar een match en laten het je weten.\n"
+        "Wil je je aanmelding intrekken? Typ /ruil stop; je antwoorden worden dan verwijderd."
     )
 
     # A second /ruil does not start over: it says where the registration stands.
@@ -145,18 +146,18 @@ def test_going_back_and_changing_an_answer_from_the_summary(bot: Bot, user: str)
     bot.press(user, bot.posted(user)[-1], SUPERVISOR_SUPPORTS)
     summary = bot.answer(user, LAST_ANSWERS)
     assert summary.summary()["Functie"] == "Teamleider"
-    assert summary.summary()["Salarisschaal"] == "15"
+    assert summary.summary()["Salarisschaal"] == "schaal 15"
 
     # "Wijzig" next to the scale asks that question again, with the answer it has now ...
     scale = bot.press(user, summary, summary.edit_button("Salarisschaal"))
     assert "*In welke salarisschaal zit je?*" in scale.visible
-    assert "Je huidige antwoord: 15" in scale.visible
+    assert "Je huidige antwoord: schaal 15" in scale.visible
 
     # ... and the new answer leads straight back to the summary, everything else unchanged.
     summary_again = bot.say(user, "16")
-    assert "Genoteerd: 16" in summary_again.visible
+    assert "Genoteerd: schaal 16" in summary_again.visible
     assert "*Je antwoorden op een rij*" in summary_again.visible
-    assert summary_again.summary() == {**summary.summary(), "Salarisschaal": "16"}
+    assert summary_again.summary() == {**summary.summary(), "Salarisschaal": "schaal 16"}
 
     # Typing works too: 'wijzig 11' asks for the region again.
     region = bot.say(user, "wijzig 11")
@@ -171,7 +172,7 @@ def test_a_scale_outside_14_to_16_is_kept_with_an_explanation(bot: Bot, user: st
     bot.answer(user, FIRST_ANSWERS)
 
     reply = bot.say(user, "12")
-    assert "Genoteerd: 12" in reply.visible
+    assert "Genoteerd: schaal 12" in reply.visible
     assert (
         "De Managersruil is bedoeld voor managers in schaal 14 tot en met 16. Ik bewaar je antwoord "
         "(schaal 12), en de coördinator kijkt samen met je wat er mogelijk is."
@@ -183,7 +184,7 @@ def test_a_scale_outside_14_to_16_is_kept_with_an_explanation(bot: Bot, user: st
     refused = bot.say(user, "25")
     assert "Dat kan niet kloppen: kies een getal van 1 tot en met 19." in refused.visible
     assert "Vraag 4 van 12" in refused.visible
-    assert "Je huidige antwoord: 12" in back.visible
+    assert "Je huidige antwoord: schaal 12" in back.visible
 
 
 def test_a_start_date_in_the_past_is_refused_and_asked_again(bot: Bot, user: str) -> None:

@@ -12,7 +12,7 @@ from tests.slack_standin import BOT_ID, BOT_USER_ID, RESPONSE_URL_METHOD, dm_cha
 
 pytestmark = pytest.mark.e2e
 
-NO_REGISTRATION = "Je hebt nog geen aanmelding voor Managersruil. Typ /ruil om te beginnen."
+NO_REGISTRATION = "Je hebt nog geen aanmelding voor de Managersruil. Typ /ruil om te beginnen."
 
 
 def test_requests_without_a_valid_signature_are_refused(bot: Bot, user: str) -> None:
@@ -28,7 +28,7 @@ def test_requests_without_a_valid_signature_are_refused(bot: Bot, user: str) -> 
     )
 
     assert (forged.status, stale.status, unsigned, tampered.status) == (401, 401, 401, 401)
-    event, event_type = bot.dm_body(user, "hoi")  # 'hoi' starts the intake
+    event, event_type = bot.dm_body(user, "start")  # 'start' starts the intake
     assert bot.post(event, event_type, signature=sign("not-the-secret", event, now)).status == 401
 
     # A real '/ruil status' after them: there is no registration, and it is the only answer given.
@@ -60,7 +60,7 @@ def test_a_redelivered_event_is_answered_once(bot: Bot, user: str) -> None:
 
     # Had the retry been handled, "fin" would also have answered question 2 (the directorate).
     status = bot.say(user, "status")
-    assert "Je aanmelding voor Managersruil loopt: 1 van 12" in status.visible
+    assert "Je aanmelding voor de Managersruil loopt: 1 van de 12" in status.visible
     assert "Vraag 2 van 12" in status.visible
     assert len(bot.posted(user)) == 3  # the first question, the one reply, the status
 

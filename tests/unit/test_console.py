@@ -47,7 +47,7 @@ def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sql
     assert "Vroegste start" in out
     assert "1 maart 2027" in out
     assert "aanmelding is binnen" in out
-    assert out.rstrip().endswith("start de bot opnieuw om verder te gaan.")
+    assert out.rstrip().endswith("Tot ziens!")  # confirmed: nothing left to continue
 
 
 def test_the_console_resumes_after_a_restart(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
@@ -59,5 +59,5 @@ def test_the_console_resumes_after_a_restart(monkeypatch: pytest.MonkeyPatch, fr
 
 def test_the_console_speaks_english(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
     out = run_console(monkeypatch, fresh_sqlite_url, ["/ruil help"], "--lang", "en")
-    assert "Which ministry do you work at now?" in out
-    assert "/ruil status" in out
+    assert "Which ministry do you work for?" in out
+    assert "'summary' shows your answers" in out  # the console's own help, not Slack's commands

@@ -62,7 +62,7 @@ def test_an_ambiguous_word_offers_every_close_candidate() -> None:
 def test_nonsense_is_refused_not_guessed(typed: str) -> None:
     outcome = give(engine.start(INTAKE), typed)
     assert isinstance(outcome, Refused)
-    assert outcome.error.key == "error.choice_unknown"
+    assert outcome.error.key == "managersruil.error.unknown_ministry"  # points to 'Anders'
     assert outcome.state.current == "ministry"
 
 
@@ -261,3 +261,42 @@ def test_after_bedoel_je_a_number_counts_in_the_candidates_shown() -> None:
     taken = give(unsure.state, "4")
     assert isinstance(taken, Accepted)
     assert taken.state.answers["ministry"] == fourth
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ministerie van financiën",
+        "Ministerie van Financien",
+        "min. fin",
+        "Ministry of Finance",
+        "het ministerie van FIN",
+    ],
+)
+def test_the_way_people_write_a_ministry_name_is_understood(typed: str) -> None:
+    outcome = give(engine.start(INTAKE), typed)
+    assert isinstance(outcome, Accepted)
+    assert outcome.state.answers["ministry"] == "FIN"
+
+
+def test_after_bedoel_je_a_number_outside_the_shown_list_is_refused_not_guessed() -> None:
+    unsure = give(at("supervisor"), "weet het nog niet")
+    assert isinstance(unsure, Unsure)
+    refused = give(unsure.state, str(len(unsure.state.suggestion) + 1))
+    assert isinstance(refused, Refused)
+    assert refused.error.key == "error.choice_number"
+
+
+def test_no_preference_is_an_answer_for_the_wanted_field_too() -> None:
+    outcome = give(at("wanted_fields"), "maakt niet uit")
+    assert isinstance(outcome, Accepted)
+    assert outcome.state.answers["wanted_fields"] == ["any"]
+
+
+def test_changing_the_own_ministry_to_the_only_wish_asks_the_wish_again() -> None:
+    answers = {**full_answers(), "wanted_ministries": ["BZK"]}
+    editing = engine.edit(INTAKE, engine.restore(INTAKE, answers, None), "ministry")  # type: ignore[arg-type]
+    outcome = give(editing, "bzk")
+    assert isinstance(outcome, Accepted)
+    assert outcome.state.current == "wanted_ministries"
+    assert [n.key for n in outcome.notices] == ["managersruil.error.own_ministry"]

@@ -58,7 +58,7 @@ def test_a_full_intake_ends_in_a_summary_and_a_confirmation(services: Services) 
     assert "Je antwoorden op een rij" in text
     for shown in ("Ministerie: Financiën (FIN)", "Periode: 12 maanden", "Vroegste start: 1 maart 2027"):
         assert shown in text
-    assert "Wil ruilen naar: Uitvoering en Staf" in text
+    assert "Gewenst werkveld: Uitvoering en Staf" in text
     assert [b.act for b in summary.buttons] == [Act.CONFIRM, Act.CANCEL_ASK]
     done = said(services.intake.act(ANNA, Act.CONFIRM))
     assert "aanmelding is binnen" in done
@@ -135,7 +135,7 @@ def test_a_scale_outside_14_to_16_is_kept_with_an_explanation(services: Services
 def test_a_refused_answer_repeats_the_question_with_the_reason(services: Services) -> None:
     services.intake.start(ANNA)
     text = said(services.intake.text(ANNA, "Rijksmuseum"))
-    assert "'Rijksmuseum' ken ik niet" in text
+    assert "'Rijksmuseum' staat niet in de lijst" in text
     assert "Vraag 1 van 12" in text
 
 
@@ -193,14 +193,14 @@ def test_help_explains_the_programme_and_keeps_the_question(services: Services) 
 def test_status_counts_the_answers(services: Services) -> None:
     services.intake.start(ANNA)
     services.intake.text(ANNA, "BZK")
-    assert "1 van 12 vragen beantwoord" in said(services.intake.status(ANNA))
+    assert "1 van de 12 vragen zijn beantwoord" in said(services.intake.status(ANNA))
 
 
 def test_english_works_throughout(services: Services) -> None:
     services.intake.start(ANNA)
     switched = said(services.intake.text(ANNA, "taal en"))
-    assert "talk English" in switched
-    assert "Which ministry do you work at now?" in switched
+    assert "speak English" in switched
+    assert "Which ministry do you work for?" in switched
     assert "Noted: Finance (FIN)" in said(services.intake.text(ANNA, "finacien"))
     assert "Dutch" not in said(services.intake.text(ANNA, "back"))  # 'back' is a keyword in English
 
@@ -221,7 +221,7 @@ def test_an_unknown_language_is_refused_kindly(services: Services) -> None:
         ("help", "/ruil status"),
         ("status", "nog geen aanmelding"),
         ("stop", "geen aanmelding die je kunt stoppen"),
-        ("taal en", "talk English"),
+        ("taal en", "speak English"),
         ("doe iets", "'doe iets' ken ik niet"),
     ],
 )
@@ -245,3 +245,57 @@ def test_user_text_is_escaped_by_the_surface(sessions: sessionmaker[Session], cl
     text = said(services.intake.text(ANNA, "<!channel>"))
     assert "<!channel>" not in text
     assert services.intake.text(ANNA, "terug").prompt.current == "Je huidige antwoord: &lt;!channel&gt;"  # type: ignore[union-attr]
+
+
+def test_the_candidates_are_listed_in_the_order_bedoel_je_names_them(services: Services) -> None:
+    services.intake.start(ANNA)
+    for text in ANSWERS[:9]:
+        services.intake.text(ANNA, text)
+    unsure = services.intake.text(ANNA, "weet het nog niet")
+    assert unsure.prompt is not None
+    first_named = unsure.lines[0].split("Bedoel je ")[1]
+    assert first_named.startswith(unsure.prompt.options[0].label)
+    chosen = unsure.prompt.options[0].label
+    assert f"Genoteerd: {chosen}" in said(services.intake.text(ANNA, "1"))
+
+
+def test_coming_back_later_forgets_an_old_bedoel_je_list(services: Services) -> None:
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "zaken")
+    resumed = services.intake.start(ANNA)
+    assert resumed.prompt is not None
+    assert len(resumed.prompt.options) == 16  # the whole list again
+
+
+def test_verder_keeps_the_answer_after_going_back(services: Services) -> None:
+    services.intake.start(ANNA)
+    services.intake.text(ANNA, "BZK")
+    services.intake.text(ANNA, "terug")
+    kept = said(services.intake.text(ANNA, "verder"))
+    assert "Vraag 2 van 12" in kept
+    assert "nog geen antwoord" in said(services.intake.text(ANNA, "verder"))
+
+
+def test_overzicht_shows_the_summary_when_all_is_answered(services: Services) -> None:
+    answer_all(services)
+    services.intake.text(ANNA, "wijzig 12")
+    shown = said(services.intake.text(ANNA, "overzicht"))
+    assert "Je antwoorden op een rij" in shown
+    assert "Wat je hoopt te leren: Hoe de uitvoering van beleid echt werkt" in shown  # not 'overzicht'
+
+
+def test_a_confirmed_registration_can_be_withdrawn(services: Services) -> None:
+    answer_all(services)
+    services.intake.text(ANNA, "ja")
+    assert "intrekken" in said(services.intake.command(ANNA, "status").ephemeral)
+    reply = services.intake.command(ANNA, "stop")
+    assert reply.direct is not None
+    assert "Weet je zeker" in said(reply.direct)
+    assert "verwijderd" in said(services.intake.text(ANNA, "ja"))
+    assert "nog geen aanmelding" in said(services.intake.status(ANNA))
+
+
+def test_a_greeting_does_not_start_an_intake_by_itself(services: Services) -> None:
+    screen = services.intake.text(ANNA, "hallo")
+    assert screen.prompt is None
+    assert [b.act for b in screen.buttons] == [Act.START]

@@ -108,7 +108,6 @@ def test_parse_date(text: str, expected: date) -> None:
         "",
         "   ",
         ".",
-        "maart",
         "zaterdag",
         "31 februari 2027",
         "29-2-2027",
@@ -125,9 +124,7 @@ def test_parse_date(text: str, expected: date) -> None:
         "1-3/2027",  # mixed separators
         "1-3-027",
         "1 maart 27",  # two-digit years only in numeric dates
-        "1e maart",
         "ergens in maart",
-        "begin maart",
         "1 maart of 2 maart",
         "morgen misschien",
         "gisteren",
@@ -318,3 +315,26 @@ def test_split_list(text: str, expected: list[str]) -> None:
 )
 def test_normalise(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("maart", date(2027, 3, 1)),  # a month alone: its first day (the bot echoes what it read)
+        ("begin maart", date(2027, 3, 1)),
+        ("per 1 maart", date(2027, 3, 1)),
+        ("vanaf 1 maart 2027", date(2027, 3, 1)),
+        ("1e maart", date(2027, 3, 1)),
+        ("1ste maart", date(2027, 3, 1)),
+        ("1st of March", date(2027, 3, 1)),
+        ("mei 2027", date(2027, 5, 1)),
+        ("zo snel mogelijk", date(2026, 11, 27)),
+        ("asap", date(2026, 11, 27)),
+    ],
+)
+def test_parse_date_reads_how_people_name_a_start(text: str, expected: date) -> None:
+    assert parse_date(text, date(2026, 11, 27)) == expected
+
+
+def test_parse_date_does_not_read_end_of_month_as_its_start() -> None:
+    assert parse_date("eind maart", date(2026, 11, 27)) is None
