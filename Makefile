@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# make run ARGS="--lang en --user someone"
 run: $(STAMP)
-	$(BIN)/ruilbot console
+	$(BIN)/ruilbot console $(ARGS)
 
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest

@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 
 from bot.settings import ConfigError, Settings, load_settings
 
-log = logging.getLogger("ruilbot")
+
+class Unreachable(RuntimeError):
+    """The database or Slack cannot be reached, or refuses us: one line, not a traceback."""
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -38,18 +40,33 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except ConfigError as error:
         print(f"ruilbot: {error}", file=sys.stderr)
         return 2
+    except Unreachable as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 3
+
+
+def _database_fault(settings: Settings, error: Exception) -> Unreachable:
+    from sqlalchemy.engine import make_url
+
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return Unreachable(f"cannot use the database at {where}: {reason}")
 
 
 def _console(settings: Settings, user: str | None, lang: str | None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot import console
     from bot.bootstrap import bootstrap
     from bot.services import UserRef
 
     logging.basicConfig(level=logging.WARNING)
     # The console keeps its own SQLite file up to date; a shared database is upgraded deliberately.
-    services = bootstrap(
-        settings.database_url, console=True, migrate=settings.database_url.startswith("sqlite")
-    )
+    migrate = settings.database_url.startswith("sqlite")
+    try:
+        services = bootstrap(settings.database_url, console=True, migrate=migrate)
+    except SQLAlchemyError as error:
+        raise _database_fault(settings, error) from error
     me = UserRef("console", user or getpass.getuser(), locale_hint=lambda: lang)
     if lang:
         services.intake.text(me, f"taal {lang}")
@@ -57,17 +74,26 @@ def _console(settings: Settings, user: str | None, lang: str | None) -> int:
 
 
 def _db(settings: Settings, action: str) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from storage.database import make_engine
     from storage.schema import current_revision, head_revision, upgrade
 
     engine = make_engine(settings.database_url)
-    if action == "upgrade":
-        upgrade(engine)
-    print(f"schema revision {current_revision(engine)} (newest: {head_revision(engine)})")
+    try:
+        if action == "upgrade":
+            upgrade(engine)
+        print(f"schema revision {current_revision(engine)} (newest: {head_revision(engine)})")
+    except SQLAlchemyError as error:
+        raise _database_fault(settings, error) from error
     return 0
 
 
 def _slack(settings: Settings, mode: str) -> int:
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot import logs
     from bot.bootstrap import bootstrap
     from handlers.app import build_app, serve_http, serve_socket
@@ -81,11 +107,17 @@ def _slack(settings: Settings, mode: str) -> int:
     except SchemaOutdated as error:
         print(f"ruilbot: {error}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as error:
+        raise _database_fault(settings, error) from error
     assert settings.bot_token is not None  # load_settings(slack=True) demands it
     signing = settings.signing_secret.value if settings.signing_secret else None
-    app = build_app(
-        services, token=settings.bot_token.value, api_url=settings.api_url, signing_secret=signing
-    )
+    try:  # bolt checks the token with auth.test before it serves anything
+        app = build_app(
+            services, token=settings.bot_token.value, api_url=settings.api_url, signing_secret=signing
+        )
+    except (BoltError, SlackApiError, OSError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise Unreachable(f"Slack at {settings.api_url} refused or could not be reached: {reason}") from error
     if mode == "socket":
         assert settings.app_token is not None
         serve_socket(app, settings.app_token.value)

@@ -12,7 +12,8 @@ _TOKEN = re.compile(r"\bx(?:ox[abpers]|app)-[A-Za-z0-9-]+")
 class RedactSecrets(logging.Filter):
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        # A secret too short to be real would blank out ordinary words; tokens are matched by shape anyway.
+        self._secrets = [s for s in secrets if len(s) >= 8]
 
     def redact(self, text: str) -> str:
         text = _TOKEN.sub("xox*-***", text)

@@ -41,8 +41,10 @@ def upgrade(engine: Engine) -> None:
 def ensure_current(engine: Engine) -> None:
     current, head = current_revision(engine), head_revision(engine)
     if current != head:
-        where = "an empty database" if current is None else f"schema revision {current}"
+        where = engine.url.render_as_string(hide_password=True)
+        if current is None:
+            raise SchemaOutdated(f"the database at {where} has no schema yet: run `{UPGRADE_COMMAND}` first")
         raise SchemaOutdated(
-            f"the database at {engine.url.render_as_string(hide_password=True)} has {where}, "
-            f"but this ruilbot needs {head}: run `{UPGRADE_COMMAND}` first"
+            f"the database at {where} has schema revision {current}, but this ruilbot needs {head}: "
+            f"run `{UPGRADE_COMMAND}` first"
         )

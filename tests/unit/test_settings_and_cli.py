@@ -14,7 +14,7 @@ from bot.settings import ConfigError, load_settings
 from storage.database import make_engine
 from storage.schema import SchemaOutdated, ensure_current, upgrade
 
-SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-abc", "SLACK_SIGNING_SECRET": "s3cr3t"}
+SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-abc", "SLACK_SIGNING_SECRET": "s3cr3t-signing"}
 
 
 def test_defaults_need_nothing() -> None:
@@ -70,7 +70,7 @@ def test_socket_mode_needs_an_app_token_but_no_signing_secret() -> None:
 def test_secrets_never_show_in_a_repr() -> None:
     settings = load_settings(SLACK, slack=True)
     assert "xoxb-1-abc" not in repr(settings)
-    assert "s3cr3t" not in repr(settings)
+    assert "s3cr3t-signing" not in repr(settings)
 
 
 def test_the_cli_stops_with_one_line_naming_the_setting(capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,7 +92,7 @@ def test_serve_refuses_an_outdated_schema_and_names_the_upgrade(
 
 def test_ensure_current_passes_after_upgrade(fresh_sqlite_url: str) -> None:
     engine = make_engine(fresh_sqlite_url)
-    with pytest.raises(SchemaOutdated, match="empty database"):
+    with pytest.raises(SchemaOutdated, match="no schema yet"):
         ensure_current(engine)
     upgrade(engine)
     ensure_current(engine)
@@ -109,9 +109,23 @@ def test_log_lines_never_carry_tokens_or_the_signing_secret() -> None:
         __file__,
         1,
         "headers: %s secret=%s",
-        ({"Authorization": "Bearer xoxb-123-abc"}, "s3cr3t"),
+        ({"Authorization": "Bearer xoxb-123-abc"}, "s3cr3t-signing"),
         None,
     )
-    RedactSecrets(["s3cr3t"]).filter(record)
+    RedactSecrets(["s3cr3t-signing"]).filter(record)
     assert "xoxb-123" not in record.getMessage()
-    assert "s3cr3t" not in record.getMessage()
+    assert "s3cr3t-signing" not in record.getMessage()
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    # Port 9 (discard) on loopback: nothing listens there.
+    assert cli.main(["db", "current"], env={"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/x"}) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("ruilbot: cannot use the database at postgresql://postgres@127.0.0.1:9/x")
+
+
+def test_a_short_secret_does_not_blank_out_ordinary_log_words() -> None:
+    record = logging.LogRecord("alembic", logging.INFO, __file__, 1, "Context impl SQLiteImpl.", None, None)
+    RedactSecrets(["x"]).filter(record)
+    assert record.getMessage() == "Context impl SQLiteImpl."
