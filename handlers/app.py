@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 SURFACES = (commands, messages, actions, home, errors)
 
 
+class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
+    """slack-sdk retries only 500 and 503; a 502 or 504 from a proxy on the way is just as passing."""
+
+    def _can_retry(self, *, state: Any, request: Any, response: Any = None, error: Any = None) -> bool:
+        return response is not None and 500 <= response.status_code <= 599
+
+
 def web_client(token: str, api_url: str) -> WebClient:
     """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and dropped
     connections a few times."""
@@ -33,7 +40,7 @@ def web_client(token: str, api_url: str) -> WebClient:
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            AnyServerErrorRetryHandler(max_retry_count=2),
         ],
     )
 

@@ -43,3 +43,17 @@ def test_a_slow_lookup_for_a_newcomer_does_not_hold_up_anyone_else(bot: Bot, use
     assert lookups == [429]
     # ... and the newcomer gets their first question soon after.
     assert "Vraag 1 van 12" in bot.wait_posted(newcomer, 1).visible
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_a_server_error_from_slack_is_retried(bot: Bot, user: str, status: int) -> None:
+    bot.slack.fail_next("chat.postMessage", status)
+
+    _, first = bot.ruil(user)
+
+    assert first is not None
+    assert "Vraag 1 van 12" in first.visible
+    failed, delivered = bot.slack.calls("chat.postMessage")
+    assert failed.status == status
+    assert delivered.ok
+    assert len(bot.posted(user)) == 1
