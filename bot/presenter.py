@@ -70,7 +70,8 @@ class Presenter:
             progress=self.t.t("prompt.progress", n=n, total=total),
             text=self.t.t(question.prompt),
             hint=self.t.t((self.console and _CONSOLE_HINTS.get(question.kind)) or _HINTS[question.kind]),
-            footer=self.t.t("hint.footer"),
+            # How to go back or stop: at the first question and when an answer is revisited, not every time.
+            footer=self.t.t("hint.footer") if n == 1 or given is not None else "",
             options=self._options(question, state.suggestion),
             current=self.t.t("prompt.current", value=self.value(question, given))
             if given is not None

@@ -231,6 +231,7 @@ class SlackStandIn:
         self._calls: list[ApiCall] = []
         self._generation = 0
         self._failures: dict[str, deque[_Failure]] = {}
+        self._held: dict[str, threading.Event] = {}
         self._locales: dict[str, str] = {}
         self._ts_counter = 0
         self._view_counter = 0
@@ -314,6 +315,18 @@ class SlackStandIn:
         with self._cond:
             queue = self._failures.setdefault(method, deque())
             queue.extend(_Failure(status, retry_after) for _ in range(times))
+
+    def hold(self, method: str) -> None:
+        """Make calls of ``method`` wait (unanswered) until ``release(method)``: shows what the bot does
+        before a Web API call comes back, without timing anything."""
+        with self._cond:
+            self._held[method] = threading.Event()
+
+    def release(self, method: str) -> None:
+        with self._cond:
+            gate = self._held.pop(method, None)
+        if gate is not None:
+            gate.set()
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -410,6 +423,10 @@ class SlackStandIn:
             args, decode_error = {}, str(exc)
         if method == RESPONSE_URL_METHOD:
             args["_key"] = parts.path.removeprefix("/response/")
+        with self._cond:
+            gate = self._held.get(method)
+        if gate is not None:
+            gate.wait(timeout=10)
         with self._cond:
             reply = self._failure_reply(method)
             if reply is None:

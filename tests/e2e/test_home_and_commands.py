@@ -69,7 +69,7 @@ def test_switching_to_english_changes_the_next_question(bot: Bot, user: str) -> 
     reply = bot.say(user, "Directorate-General for the Budget")
     assert "Question 3 of 12" in reply.visible
     assert "*What is your current job?*" in reply.visible
-    assert "Type 'back' for the previous question" in reply.visible
+    assert "← Back" in reply.visible
     assert "Vraag" not in reply.visible
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -39,11 +38,14 @@ SUMMARY = {
 
 
 def test_a_complete_intake_in_the_dm(bot: Bot, user: str) -> None:
-    started = time.monotonic()
-    response, key = bot.command(user)
-    took = time.monotonic() - started
-    assert response.status == 200
-    assert took < 1.5, f"/ruil took {took:.2f}s to answer; Slack gives up after 3s"
+    # Slack gives up after 3 seconds: the command is acknowledged before any Web API call comes back.
+    bot.slack.hold("conversations.open")
+    try:
+        response, key = bot.command(user)
+        assert response.status == 200
+        assert bot.posted(user) == []  # acknowledged while the DM could not even be opened yet
+    finally:
+        bot.slack.release("conversations.open")
 
     ephemeral = bot.ephemeral(key)
     assert ephemeral["response_type"] == "ephemeral"
@@ -79,7 +81,7 @@ def test_a_complete_intake_in_the_dm(bot: Bot, user: str) -> None:
             assert echo in reply.visible, typed
         assert progress in reply.visible, typed
         assert question in reply.visible, typed
-        assert "Typ 'terug' voor de vorige vraag" in reply.visible
+        assert "← Terug" in reply.visible  # every later question offers the way back
 
     supervisor = reply
     assert supervisor.labels() == [

@@ -132,10 +132,8 @@ def test_server_error_without_retry_handler_raises(slack: SlackStandIn, client: 
 def test_wait_for_wakes_on_calls_and_times_out_readably(slack: SlackStandIn, client: WebClient) -> None:
     poster = threading.Timer(0.05, lambda: client.chat_postMessage(channel="D9", text="later"))
     poster.start()
-    started = time.monotonic()
     messages = slack.wait_for(lambda: slack.messages_to("D9"), timeout=5)
     assert messages[0]["text"] == "later"
-    assert time.monotonic() - started < 1
     poster.join()
 
     assert len(slack.wait_for_calls("chat.postMessage", 1)) == 1
