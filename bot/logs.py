@@ -27,8 +27,20 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted record, tracebacks included: an exception can carry a token too."""
+
+    def __init__(self, fmt: str, redactor: RedactSecrets) -> None:
+        super().__init__(fmt)
+        self._redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._redactor.redact(super().format(record))
+
+
 def configure(level: str, secrets: Iterable[str] = ()) -> None:
+    redactor = RedactSecrets(secrets)
     handler = logging.StreamHandler()
-    handler.addFilter(RedactSecrets(secrets))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(redactor)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", redactor))
     logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from fractions import Fraction
 
-__all__ = ["normalise", "parse_date", "parse_months", "parse_number", "split_list"]
+__all__ = ["normalise", "parse_date", "parse_months", "parse_number"]
 
 _MONTHS: dict[str, int] = {
     **dict.fromkeys(("januari", "january", "jan"), 1),
@@ -106,7 +106,6 @@ _UNIT_AMOUNTS: dict[str, Fraction] = {
 }
 
 # Whole words only, so "Brenda" or "Oranje" stay intact; "en/of" still splits cleanly.
-_LIST_SEPARATOR = re.compile(r"[,;/&+\n]|\b(?:en|and|of|or)\b", re.IGNORECASE)
 
 
 def _strip_accents(text: str) -> str:
@@ -150,8 +149,10 @@ def parse_date(text: str, today: datetime.date) -> datetime.date | None:
     words = _LEAD_IN.sub("", _WEEKDAY_PREFIX.sub("", words, count=1), count=1)
     whole_month = _MONTH_ONLY.fullmatch(words)
     if whole_month is not None:
-        year = whole_month["year"]
-        return _resolve(1, _MONTHS[whole_month["month"]], int(year) if year else None, today)
+        year, month = whole_month["year"], _MONTHS[whole_month["month"]]
+        if year is None and month == today.month:  # "maart" in March: now, not next year
+            return today
+        return _resolve(1, month, int(year) if year else None, today)
     for pattern in (_DAY_MONTH, _MONTH_DAY, _ISO, _NUMERIC):
         match = pattern.fullmatch(words)
         if match is None:
@@ -201,11 +202,6 @@ def parse_months(text: str) -> int | None:
     if months.denominator != 1 or months <= 0:
         return None
     return int(months)
-
-
-def split_list(text: str) -> list[str]:
-    """Items of a typed list: "BZK, fin; ocw" or "beleid en staf"."""
-    return [item for part in _LIST_SEPARATOR.split(text) if (item := part.strip())]
 
 
 def normalise(text: str) -> str:

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from importlib.resources import files
 from types import MappingProxyType
 from typing import Literal, cast, get_args
-from zoneinfo import ZoneInfo
 
 import yaml
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from bot.clock import AMSTERDAM
 
 Kind = Literal["swap", "cohort", "assignments", "reports"]
 KINDS: tuple[Kind, ...] = get_args(Kind)

@@ -19,16 +19,17 @@ def normalise_url(url: str | URL) -> URL:
 
 
 def make_engine(url: str | URL, **options: Any) -> Engine:
+    """An engine that never puts statement parameters (people's answers) into error messages or logs."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30}, **options)
+        engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **options)
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **options)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

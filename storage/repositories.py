@@ -106,8 +106,11 @@ class SqlIntakes:
             version=1,
             **_columns(intake),
         )
-        self._session.add(row)
-        self._session.flush()
+        try:
+            with self._session.begin_nested():  # two starts at once: the second finds the first
+                self._session.add(row)
+        except IntegrityError as error:
+            raise Conflict(f"an open {intake.programme_id} intake was started meanwhile") from error
         return _intake(row)
 
     def save(self, intake: Intake) -> Intake:

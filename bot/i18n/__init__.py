@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from functools import cache
 from string import Formatter
 
 from bot.clock import AMSTERDAM
@@ -73,6 +74,7 @@ def all_texts(key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c[key] for c in CATALOGUES.values() if key in c))
 
 
+@cache
 def keywords(key: str) -> frozenset[str]:
     """Command words such as 'terug' or 'back': in any locale, so a switch of language never traps anyone."""
     return frozenset(w.strip().lower() for text in all_texts(key) for w in text.split("|") if w.strip())

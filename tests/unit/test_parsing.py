@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.parsing import normalise, parse_date, parse_months, parse_number, split_list
+from bot.parsing import normalise, parse_date, parse_months, parse_number
 
 TODAY = date(2026, 11, 27)
 
@@ -270,31 +270,6 @@ def test_parse_months(text: str, expected: int) -> None:
 )
 def test_parse_months_rejects(text: str) -> None:
     assert parse_months(text) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("", []),
-        ("   ", []),
-        ("beleid", ["beleid"]),
-        ("beleid en staf", ["beleid", "staf"]),
-        ("BZK, fin; ocw", ["BZK", "fin", "ocw"]),
-        ("policy and staff", ["policy", "staff"]),
-        ("beleid of staf", ["beleid", "staf"]),
-        ("policy or staff", ["policy", "staff"]),
-        ("beleid EN staf", ["beleid", "staf"]),
-        ("a/b&c+d", ["a", "b", "c", "d"]),
-        ("BZK\nfin\n\nocw", ["BZK", "fin", "ocw"]),
-        ("BZK en/of fin", ["BZK", "fin"]),
-        ("BZK,, ,fin,", ["BZK", "fin"]),
-        # whole words only: "en", "or" inside a word do not split
-        ("Brenda, Oranje", ["Brenda", "Oranje"]),
-        ("Ondersteuning", ["Ondersteuning"]),
-    ],
-)
-def test_split_list(text: str, expected: list[str]) -> None:
-    assert split_list(text) == expected
 
 
 @pytest.mark.parametrize(
