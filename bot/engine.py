@@ -91,11 +91,25 @@ def start(dialogue: Dialogue) -> State:
 
 
 def restore(dialogue: Dialogue, answers: Mapping[str, Value], current: str | None) -> State:
-    """A stored state, made consistent with the declaration as it is now (it may have changed)."""
-    kept = _prune(dialogue, {k: v for k, v in answers.items() if dialogue.has(k)})
-    if current is not None and not (dialogue.has(current) and applies(dialogue.question(current), kept)):
-        current = None
+    """A stored state, made consistent with the declaration as it is now (it may have changed): answers
+    to removed questions, or naming choices that no longer exist, are dropped and so asked again."""
+    kept = _prune(
+        dialogue, {k: v for k, v in answers.items() if dialogue.has(k) and _still_valid(dialogue, k, v)}
+    )
+    invalidated = any(dialogue.has(k) and k not in kept for k in answers)
+    if invalidated or (
+        current is not None and not (dialogue.has(current) and applies(dialogue.question(current), kept))
+    ):
+        current = None  # ask what is missing now, first
     return State(answers=kept, current=current or first_open(dialogue, kept))
+
+
+def _still_valid(dialogue: Dialogue, question_id: str, value: Value) -> bool:
+    choices = choices_of(dialogue.question(question_id))
+    if not choices:
+        return True
+    known = {c.value for c in choices}
+    return all(v in known for v in value) if isinstance(value, list) else value in known
 
 
 def position(dialogue: Dialogue, state: State) -> tuple[int, int]:
@@ -131,10 +145,20 @@ def submit(dialogue: Dialogue, state: State, given: str | Sequence[str], today: 
     """Answer the current question with typed text, or with exact choice values from a button or menu."""
     if state.current is None:
         raise ValueError("nothing is being asked: the dialogue is at its summary")
-    question = dialogue.question(state.current)
+    return answer(dialogue, state, state.current, given, today)
+
+
+def answer(
+    dialogue: Dialogue, state: State, question_id: str, given: str | Sequence[str], today: date
+) -> Outcome:
+    """Answer any applicable question, not only the current one (a modal submits them all at once).
+    On acceptance the cursor moves to the first open question, or to the summary."""
+    question = dialogue.question(question_id)
+    if not applies(question, state.answers):
+        raise KeyError(f"{question_id!r} does not apply to these answers")
     result = _read(question, state, given, today)
     if isinstance(result, Message):
-        return Refused(State(state.answers, state.current), result)
+        return Refused(State(state.answers, state.current, state.suggestion), result)
     if isinstance(result, _Candidates):
         return Unsure(State(state.answers, state.current, suggestion=result.values))
     value, notices = result

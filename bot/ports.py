@@ -25,6 +25,10 @@ class Intakes(Protocol):
         """The open intake, or else the latest confirmed one; cancelled ones are history."""
         ...
 
+    def active(self, participant_id: int) -> Intake | None:
+        """What a typed message is about: the open intake touched last, or else the latest confirmed."""
+        ...
+
     def add(self, intake: Intake) -> Intake: ...
     def save(self, intake: Intake) -> Intake:
         """Store a changed intake; raises Conflict if its version moved on meanwhile."""

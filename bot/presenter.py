@@ -79,6 +79,7 @@ class Presenter:
             pick_label=self.t.t("action.pick_many" if question.kind is Kind.MULTI_CHOICE else "action.pick"),
             next_label=self.t.t("action.next"),
             can_go_back=n > 1,
+            selected=tuple(given) if isinstance(given, list) else (str(given),) if given is not None else (),
             back_label=self.t.t("action.back"),
         )
 

@@ -36,6 +36,7 @@ class Intake:
     current: str | None = None
     suggestion: tuple[str, ...] = ()
     awaiting_cancel: bool = False  # "stop" was asked; the next yes/no decides
+    last_typed_at: datetime | None = None  # when the newest typed message we used was sent (ordering)
     confirmed_at: datetime | None = None
     id: int | None = None
     version: int = 0  # optimistic lock: two quick messages must not overwrite each other

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TypeVar
 
 from bot import engine
@@ -28,6 +29,7 @@ class _AskPlatform(Exception):
 
 
 _LANGUAGE = re.compile(r"^(?:taal|language|lang)\s+(\S+)$", re.IGNORECASE)
+_QUESTION_MARKS = frozenset({"?", "??", "???"})
 T = TypeVar("T")
 _EDIT = re.compile(r"^(?:(?P<word>[a-z]+)\s*)?(?P<n>\d+)$")
 
@@ -50,10 +52,15 @@ class CommandReply:
 
 @dataclass
 class _Turn:
+    """One request: who, in which language, about which intake (and so which programme and dialogue)."""
+
     uow: UnitOfWork
     participant: Participant
     show: Presenter
     intake: Intake | None
+    programme: Programme
+    dialogue: Dialogue
+    typed_at: datetime | None = None  # when a typed message was sent, for ordering
 
     @property
     def open(self) -> Intake | None:
@@ -73,26 +80,32 @@ class IntakeService:
         catalogue: Catalogue,
         intakes: Mapping[str, Dialogue],
         *,
-        programme_id: str = "managersruil",
+        default_programme: str = "managersruil",
         escape: Callable[[str], str] = no_escape,
         console: bool = False,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._catalogue = catalogue
-        self._programme: Programme = catalogue.get(programme_id)
-        self._dialogue = intakes[programme_id]
+        self._intakes = intakes  # programme id -> its intake dialogue
+        self._default = default_programme  # what /ruil starts; the others follow in later issues
+        if default_programme not in intakes:
+            raise ValueError(f"no intake dialogue for the default programme {default_programme!r}")
+        for programme_id in intakes:
+            catalogue.get(programme_id)  # every dialogue belongs to a programme in the catalogue
         self._escape = escape
         self._console = console  # the console has no buttons and no slash commands of its own
 
     # ---- entry points -------------------------------------------------------------------------
 
-    def start(self, user: UserRef) -> Screen:
-        return self._run(user, self._start)
+    def start(self, user: UserRef, programme_id: str | None = None) -> Screen:
+        """Start a programme's intake (default: Managersruil), or resume the open one."""
+        return self._run(user, self._start, programme_id or self._default)
 
-    def text(self, user: UserRef, text: str) -> Screen:
-        """Something typed in the conversation: an answer, or a word like 'terug', 'stop' or 'help'."""
-        return self._run(user, lambda turn: self._on_text(turn, text))
+    def text(self, user: UserRef, text: str, typed_at: datetime | None = None) -> Screen:
+        """Something typed in the conversation: an answer, or a word like 'terug', 'stop' or 'help'.
+        `typed_at` (when the platform says it was sent) keeps two quick messages in their order."""
+        return self._run(user, lambda turn: self._on_text(turn, text), typed_at=typed_at)
 
     def answer(self, user: UserRef, question_id: str, values: Sequence[str]) -> Screen:
         """A click on a choice button or a pick from a menu: exact values for one question."""
@@ -132,7 +145,7 @@ class IntakeService:
                 else turn.show.start_button(self._start_key(turn)),
             )
 
-        return self._run(user, build)
+        return self._run(user, build, self._default)
 
     def is_open(self, user: UserRef) -> bool:
         """Is an intake under way (not yet confirmed or stopped)?"""
@@ -153,7 +166,7 @@ class IntakeService:
         word = " ".join(text.split()).lower()
         if not word or word in keywords("keyword.start"):
             return CommandReply(self._run(user, self._dm_note("dm.opened")), self.start(user))
-        if word in keywords("keyword.help"):
+        if word in keywords("keyword.help") or word in _QUESTION_MARKS:
             return CommandReply(self.help(user))
         if word in keywords("keyword.status"):
             return CommandReply(self._run(user, self._status_with_hint))
@@ -172,7 +185,15 @@ class IntakeService:
 
     # ---- the work, inside one transaction -------------------------------------------------------
 
-    def _run(self, user: UserRef, work: Callable[[_Turn], T]) -> T:
+    def _run(
+        self,
+        user: UserRef,
+        work: Callable[[_Turn], T],
+        programme_id: str | None = None,
+        typed_at: datetime | None = None,
+    ) -> T:
+        """Do `work` in one transaction, about the intake of `programme_id` or else the person's
+        active one; retried when a concurrent change got there first."""
         locale: str | None = None
         for attempt in range(_ATTEMPTS):
             try:
@@ -185,8 +206,14 @@ class IntakeService:
                             user.platform, user.external_id, locale or DEFAULT_LOCALE, self._clock.now()
                         )
                     show = self._presenter(participant.locale)
-                    intake = uow.intakes.current(participant.id, self._programme.id)
-                    result = work(_Turn(uow, participant, show, intake))
+                    if programme_id is None:
+                        intake = uow.intakes.active(participant.id)
+                        focus = intake.programme_id if intake else self._default
+                    else:
+                        intake, focus = uow.intakes.current(participant.id, programme_id), programme_id
+                    programme, dialogue = self._catalogue.get(focus), self._intakes[focus]
+                    turn = _Turn(uow, participant, show, intake, programme, dialogue, typed_at)
+                    result = work(turn)
                     uow.commit()
                     return result
             except _AskPlatform:
@@ -197,16 +224,20 @@ class IntakeService:
         raise Conflict("gave up after repeated concurrent changes")
 
     def _state(self, intake: Intake) -> State:
-        state = engine.restore(self._dialogue, intake.answers, intake.current)
+        state = engine.restore(self._intakes[intake.programme_id], intake.answers, intake.current)
         return replace(state, suggestion=intake.suggestion) if state.current == intake.current else state
 
     def _store(self, turn: _Turn, intake: Intake, state: State, **changes: object) -> Intake:
+        typed = turn.typed_at
+        if typed is not None and intake.last_typed_at is not None:
+            typed = max(typed, intake.last_typed_at)
         changed = replace(
             intake,
             answers=dict(state.answers),
             current=state.current,
             suggestion=state.suggestion,
             updated_at=self._clock.now(),
+            last_typed_at=typed or intake.last_typed_at,
             **changes,  # type: ignore[arg-type]
         )
         turn.intake = turn.uow.intakes.save(changed)
@@ -217,26 +248,32 @@ class IntakeService:
         if turn.open:
             state = replace(self._state(turn.open), suggestion=())  # an old "bedoel je" list is gone
             self._store(turn, turn.open, state, awaiting_cancel=False)
-            return show.step(self._dialogue, state, [show.t.t("resume.welcome_back")])
+            return show.step(turn.dialogue, state, [show.t.t("resume.welcome_back")])
         if turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
             return Screen(lines=(self._status_line(turn),))
         now = self._clock.now()
-        state = engine.start(self._dialogue)
+        state = engine.start(turn.dialogue)
         intake = Intake(
             participant_id=turn.participant.id,
-            programme_id=self._programme.id,
-            dialogue_version=self._dialogue.version,
+            programme_id=turn.programme.id,
+            dialogue_version=turn.dialogue.version,
             created_at=now,
             updated_at=now,
             current=state.current,
         )
         turn.intake = turn.uow.intakes.add(intake)
-        return show.step(self._dialogue, state, [show.t.t(self._dialogue.intro)])
+        return show.step(turn.dialogue, state, [show.t.t(turn.dialogue.intro)])
 
     def _on_text(self, turn: _Turn, text: str) -> Screen:
-        word = normalise(text)
-        if match := _LANGUAGE.match(word):
+        word = normalise(text) or text.strip().lower()  # '?' normalises to nothing
+        match = _LANGUAGE.match(word)
+        if match and (normalise_locale(match.group(1)) or turn.open is None):  # 'taal adviseur' is an answer
             return self._set_language(turn, match.group(1))
+        if word in _QUESTION_MARKS:
+            word = "help"
+        later = turn.intake.last_typed_at if turn.intake else None
+        if turn.typed_at is not None and later is not None and turn.typed_at < later:
+            return self._out_of_order(turn, text)
         active = turn.active
         if active is not None and active.awaiting_cancel:
             if word in keywords("keyword.yes") or word in keywords("keyword.stop"):
@@ -253,7 +290,7 @@ class IntakeService:
         if word in keywords("keyword.help"):
             return self._help(turn, state=state)
         if word in keywords("keyword.status"):
-            return turn.show.step(self._dialogue, state, [self._status_line(turn)])
+            return turn.show.step(turn.dialogue, state, [self._status_line(turn)])
         if word in keywords("keyword.back"):
             return self._back(turn, intake, state)
         if word in keywords("keyword.start"):
@@ -267,12 +304,13 @@ class IntakeService:
         return self._submit(turn, intake, state, text, typed=True)
 
     def _on_answer(self, turn: _Turn, question_id: str, values: list[str]) -> Screen:
-        intake = turn.open
-        if intake is None:
+        if (intake := turn.open) is None:
             return self._no_intake(turn, "")
         state = self._state(intake)
         if state.current != question_id:
             return self._stale(turn, intake, state)
+        if not values and question_id in state.answers:  # 'Verder' with the menu untouched: keep it
+            return self._skip_answered(turn, intake, state)
         return self._submit(turn, intake, state, values, typed=False)
 
     def _on_act(self, turn: _Turn, act: Act) -> Screen:
@@ -287,8 +325,7 @@ class IntakeService:
             if act is Act.CANCEL_YES:
                 return self._cancel(turn, active)
             return self._keep_going(turn, active)
-        intake = turn.open
-        if intake is None:
+        if (intake := turn.open) is None:
             return self._no_intake(turn, "")
         state = self._state(intake)
         if act is Act.CONFIRM:
@@ -296,8 +333,7 @@ class IntakeService:
         return self._back(turn, intake, state)
 
     def _on_back(self, turn: _Turn, from_question: str) -> Screen:
-        intake = turn.open
-        if intake is None:
+        if (intake := turn.open) is None:
             return self._no_intake(turn, "")
         state = self._state(intake)
         if state.current != from_question:  # the Terug button of an older message
@@ -305,16 +341,15 @@ class IntakeService:
         return self._back(turn, intake, state)
 
     def _on_edit(self, turn: _Turn, question_id: str) -> Screen:
-        intake = turn.open
-        if intake is None:
+        if (intake := turn.open) is None:
             return self._no_intake(turn, "")
         state = self._state(intake)
         try:
-            state = engine.edit(self._dialogue, state, question_id)
+            state = engine.edit(turn.dialogue, state, question_id)
         except KeyError:
             return self._stale(turn, intake, state)
         self._store(turn, intake, state, awaiting_cancel=False)
-        return turn.show.step(self._dialogue, state)
+        return turn.show.step(turn.dialogue, state)
 
     # ---- steps ----------------------------------------------------------------------------------
 
@@ -322,11 +357,11 @@ class IntakeService:
         self, turn: _Turn, intake: Intake, state: State, given: str | list[str], *, typed: bool
     ) -> Screen:
         show = turn.show
-        question = self._dialogue.question(state.current or "")
-        outcome = engine.submit(self._dialogue, state, given, local_today(self._clock))
+        question = turn.dialogue.question(state.current or "")
+        outcome = engine.submit(turn.dialogue, state, given, local_today(self._clock))
         if isinstance(outcome, Refused):
             self._store(turn, intake, outcome.state)
-            return show.step(self._dialogue, outcome.state, [show.say(outcome.error)])
+            return replace(show.step(turn.dialogue, outcome.state, [show.say(outcome.error)]), applied=False)
         if isinstance(outcome, Accepted):
             self._store(turn, intake, outcome.state, awaiting_cancel=False)
             lines: list[str] = []
@@ -334,55 +369,57 @@ class IntakeService:
                 value = outcome.state.answers[question.id]
                 lines.append(show.t.t("answer.echo", value=show.value(question, value)))
             lines.extend(show.say(n) for n in outcome.notices)
-            return show.step(self._dialogue, outcome.state, lines)
+            return show.step(turn.dialogue, outcome.state, lines)
         self._store(turn, intake, outcome.state)
-        return show.unsure(self._dialogue, outcome.state, given if isinstance(given, str) else "")
+        return replace(
+            show.unsure(turn.dialogue, outcome.state, given if isinstance(given, str) else ""), applied=False
+        )
 
     def _back(self, turn: _Turn, intake: Intake, state: State) -> Screen:
-        previous = engine.back(self._dialogue, state)
+        previous = engine.back(turn.dialogue, state)
         if previous is None:
-            return turn.show.step(self._dialogue, state, [turn.show.t.t("back.first")])
+            return turn.show.step(turn.dialogue, state, [turn.show.t.t("back.first")])
         self._store(turn, intake, previous, awaiting_cancel=False)
-        return turn.show.step(self._dialogue, previous)
+        return turn.show.step(turn.dialogue, previous)
 
     def _overview(self, turn: _Turn, intake: Intake, state: State) -> Screen:
         """'overzicht': the summary when all is answered, else where we are."""
-        if not engine.is_complete(self._dialogue, state.answers):
-            return turn.show.step(self._dialogue, state, [self._status_line(turn)])
+        if not engine.is_complete(turn.dialogue, state.answers):
+            return turn.show.step(turn.dialogue, state, [self._status_line(turn)])
         summary = State(state.answers, None)
         self._store(turn, intake, summary)
-        return turn.show.step(self._dialogue, summary)
+        return turn.show.step(turn.dialogue, summary)
 
     def _skip_answered(self, turn: _Turn, intake: Intake, state: State) -> Screen:
         """'verder' after 'terug' or 'wijzig': keep the answer as it was and go on."""
         if state.current not in state.answers:
-            return turn.show.step(self._dialogue, state, [turn.show.t.t("next.unanswered")])
-        moved = State(state.answers, engine.first_open(self._dialogue, state.answers))
+            return turn.show.step(turn.dialogue, state, [turn.show.t.t("next.unanswered")])
+        moved = State(state.answers, engine.first_open(turn.dialogue, state.answers))
         self._store(turn, intake, moved)
-        return turn.show.step(self._dialogue, moved)
+        return turn.show.step(turn.dialogue, moved)
 
     def _at_summary(self, turn: _Turn, intake: Intake, state: State, word: str) -> Screen:
         if word in keywords("keyword.yes"):
             return self._confirm(turn, intake, state)
         match = _EDIT.match(word)
         if match and (match.group("word") is None or match.group("word") in keywords("keyword.edit")):
-            rows = engine.summary(self._dialogue, state.answers)
+            rows = engine.summary(turn.dialogue, state.answers)
             n = int(match.group("n"))
             if not 1 <= n <= len(rows):
                 return turn.show.step(
-                    self._dialogue, state, [turn.show.t.t("edit.unknown", n=n, total=len(rows))]
+                    turn.dialogue, state, [turn.show.t.t("edit.unknown", n=n, total=len(rows))]
                 )
             return self._on_edit(turn, rows[n - 1][0].id)
-        return turn.show.step(self._dialogue, state, [turn.show.t.t("summary.unclear")])
+        return turn.show.step(turn.dialogue, state, [turn.show.t.t("summary.unclear")])
 
     def _confirm(self, turn: _Turn, intake: Intake, state: State) -> Screen:
-        if not engine.is_complete(self._dialogue, state.answers):
-            return turn.show.step(self._dialogue, state)
+        if not engine.is_complete(turn.dialogue, state.answers):
+            return turn.show.step(turn.dialogue, state)
         now = self._clock.now()
         self._store(
             turn, intake, state, status=IntakeStatus.CONFIRMED, confirmed_at=now, awaiting_cancel=False
         )
-        return Screen(lines=(turn.show.t.t(self._dialogue.done),))
+        return Screen(lines=(turn.show.t.t(turn.dialogue.done),))
 
     def _ask_cancel(self, turn: _Turn, intake: Intake) -> Screen:
         self._store(turn, intake, self._state(intake), awaiting_cancel=True)
@@ -398,11 +435,18 @@ class IntakeService:
         self._store(turn, intake, state, awaiting_cancel=False)
         kept = turn.show.t.t("cancel.kept")
         if intake.status is IntakeStatus.OPEN:
-            return turn.show.step(self._dialogue, state, [kept])
+            return turn.show.step(turn.dialogue, state, [kept])
         return Screen(lines=(kept, self._status_line(turn)))
 
     def _stale(self, turn: _Turn, intake: Intake, state: State) -> Screen:
-        return turn.show.step(self._dialogue, state, [turn.show.t.t("error.stale")])
+        return replace(turn.show.step(turn.dialogue, state, [turn.show.t.t("error.stale")]), applied=False)
+
+    def _out_of_order(self, turn: _Turn, text: str) -> Screen:
+        """An older message handled after a newer one (two sent at once): not used, and said so."""
+        line = turn.show.t.t("error.out_of_order", answer=text.strip())
+        if turn.open is None:
+            return Screen(lines=(line,), applied=False)
+        return replace(turn.show.step(turn.dialogue, self._state(turn.open), [line]), applied=False)
 
     def _no_intake(self, turn: _Turn, word: str) -> Screen:
         if word in keywords("keyword.start"):
@@ -426,9 +470,9 @@ class IntakeService:
         if unknown:  # someone mistyped a command: what they can type is what helps, not the whole story
             lines = [t.t("command.unknown", text=unknown), commands]
         else:
-            lines = [t.t("help.title"), t.escape(self._programme.description.get(t.locale)), commands]
+            lines = [t.t("help.title"), t.escape(turn.programme.description.get(t.locale)), commands]
         if state is not None:
-            return turn.show.step(self._dialogue, state, lines)
+            return turn.show.step(turn.dialogue, state, lines)
         return Screen(lines=tuple(lines))
 
     def _set_language(self, turn: _Turn, code: str) -> Screen:
@@ -439,7 +483,7 @@ class IntakeService:
         turn.show = self._presenter(locale)
         lines = [turn.show.t.t("language.set")]
         if turn.open:
-            return turn.show.step(self._dialogue, self._state(turn.open), lines)
+            return turn.show.step(turn.dialogue, self._state(turn.open), lines)
         return Screen(lines=tuple(lines))
 
     def _status_with_hint(self, turn: _Turn) -> Screen:
@@ -454,7 +498,7 @@ class IntakeService:
         return lambda turn: Screen(lines=(turn.show.t.t(key),))
 
     def _name(self, turn: _Turn) -> Safe:
-        return turn.show.t.escape(self._programme.name.get(turn.show.t.locale))
+        return turn.show.t.escape(turn.programme.name.get(turn.show.t.locale))
 
     def _start_key(self, turn: _Turn) -> str:
         return "action.resume" if turn.open else "action.start"
@@ -472,5 +516,5 @@ class IntakeService:
         state = self._state(intake)
         if state.current is None:
             return t.t("status.ready", programme=name)
-        answered, total = len(state.answers), len(engine.applicable(self._dialogue, state.answers))
+        answered, total = len(state.answers), len(engine.applicable(turn.dialogue, state.answers))
         return t.t("status.open", programme=name, answered=answered, total=total)

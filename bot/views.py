@@ -45,6 +45,7 @@ class Prompt:
     current: str | None = None  # the answer given before, when going back or editing
     can_go_back: bool = False
     back_label: str = ""
+    selected: tuple[str, ...] = ()  # the values of the current answer, pre-selected in a menu
     pick_label: str = ""  # placeholder of a menu
     next_label: str = ""  # the button under a multi-select
 
@@ -73,6 +74,7 @@ class Screen:
     summary: Summary | None = None
     buttons: tuple[Button, ...] = ()
     typing: str | None = None  # how to answer the buttons by typing (console, or a DM reply)
+    applied: bool = True  # False when a click was stale or refused: its message must not say "done"
 
     @property
     def text(self) -> str:

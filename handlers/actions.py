@@ -33,7 +33,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         user_id = body["user"]["id"]
         container = body.get("container") or {}
         channel: str | None = container.get("channel_id")
-        if chosen and body.get("message") and is_direct(channel) and not container.get("is_ephemeral"):
+        settle = chosen and screen.applied and body.get("message")
+        if settle and is_direct(channel) and not container.get("is_ephemeral"):
             try:
                 client.chat_update(
                     channel=channel,
@@ -74,12 +75,7 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         user = slack_user(body["user"]["id"], client)
         screen = services.intake.answer(user, question_id, [o["value"] for o in picked])
         chosen = ", ".join(o["text"]["text"] for o in picked)
-        finish(
-            body,
-            client,
-            screen,
-            chosen if screen.prompt is None or screen.prompt.question_id != question_id else "",
-        )
+        finish(body, client, screen, chosen)
 
     @app.action(re.compile(rf"^{render.ACT_PREFIX}"))
     def act(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:

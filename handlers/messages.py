@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
@@ -9,6 +10,16 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import Services
 from handlers.context import DirectMessages, slack_unescape, slack_user
+
+
+def sent_at(ts: str | None) -> datetime | None:
+    """A Slack message ts ("1700000000.000100": seconds.microseconds) as an aware UTC time."""
+    if not ts:
+        return None
+    seconds, _, fraction = ts.partition(".")
+    if not seconds.isdigit() or not (fraction.isdigit() or not fraction):
+        return None
+    return datetime.fromtimestamp(int(seconds), UTC).replace(microsecond=int(fraction[:6].ljust(6, "0")))
 
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:
@@ -20,5 +31,6 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         user_id, text = event.get("user"), event.get("text") or ""
         if not user_id or not text.strip():
             return
-        screen = services.intake.text(slack_user(user_id, client), slack_unescape(text))
+        sent = sent_at(event.get("ts"))
+        screen = services.intake.text(slack_user(user_id, client), slack_unescape(text), typed_at=sent)
         dms.post(client, user_id, screen, channel=event.get("channel"))

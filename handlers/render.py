@@ -68,25 +68,30 @@ def _prompt(prompt: Prompt) -> list[Block]:
     blocks: list[Block] = [_context(prompt.progress), _section(question)]
     elements: list[dict[str, Any]] = []
     options = [{"text": _plain(o.label), "value": o.value} for o in prompt.options]
+    selected = [o for o in options if o["value"] in prompt.selected]  # going back: the answer so far
     if prompt.kind is Kind.MULTI_CHOICE:
+        menu: dict[str, Any] = {
+            "type": "multi_static_select",
+            "action_id": MULTI_PICK,
+            "placeholder": _plain(prompt.pick_label),
+            "options": options,
+        }
+        if selected:
+            menu["initial_options"] = selected
         elements += [
-            {
-                "type": "multi_static_select",
-                "action_id": MULTI_PICK,
-                "placeholder": _plain(prompt.pick_label),
-                "options": options,
-            },
+            menu,
             _button(prompt.next_label, ANSWER_MULTI, prompt.question_id, "primary"),
         ]
     elif len(prompt.options) > MAX_BUTTONS:
-        elements.append(
-            {
-                "type": "static_select",
-                "action_id": ANSWER_SELECT,
-                "placeholder": _plain(prompt.pick_label),
-                "options": options,
-            }
-        )
+        menu = {
+            "type": "static_select",
+            "action_id": ANSWER_SELECT,
+            "placeholder": _plain(prompt.pick_label),
+            "options": options,
+        }
+        if selected:
+            menu["initial_option"] = selected[0]
+        elements.append(menu)
     else:
         elements += [
             _button(o.label, f"{ANSWER}:{i}", json.dumps({"q": prompt.question_id, "v": o.value}))

@@ -98,6 +98,7 @@ class IntakeRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
+    last_typed_at: Mapped[datetime | None]
     version: Mapped[int]
 
 

@@ -64,6 +64,7 @@ def _intake(row: IntakeRow) -> Intake:
         created_at=row.created_at,
         updated_at=row.updated_at,
         confirmed_at=row.confirmed_at,
+        last_typed_at=row.last_typed_at,
         version=row.version,
     )
 
@@ -77,6 +78,7 @@ def _columns(intake: Intake) -> dict[str, object]:
         "awaiting_cancel": intake.awaiting_cancel,
         "updated_at": intake.updated_at,
         "confirmed_at": intake.confirmed_at,
+        "last_typed_at": intake.last_typed_at,
     }
 
 
@@ -93,6 +95,21 @@ class SqlIntakes:
             row = self._session.scalar(
                 mine.where(IntakeRow.status == IntakeStatus.CONFIRMED.value)
                 .order_by(IntakeRow.id.desc())
+                .limit(1)
+            )
+        return _intake(row) if row else None
+
+    def active(self, participant_id: int) -> Intake | None:
+        mine = select(IntakeRow).where(IntakeRow.participant_id == participant_id)
+        row = self._session.scalar(
+            mine.where(IntakeRow.status == IntakeStatus.OPEN.value)
+            .order_by(IntakeRow.updated_at.desc(), IntakeRow.id.desc())
+            .limit(1)
+        )
+        if row is None:
+            row = self._session.scalar(
+                mine.where(IntakeRow.status == IntakeStatus.CONFIRMED.value)
+                .order_by(IntakeRow.confirmed_at.desc(), IntakeRow.id.desc())
                 .limit(1)
             )
         return _intake(row) if row else None

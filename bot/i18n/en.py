@@ -168,4 +168,5 @@ MESSAGES: Final[dict[str, str]] = {
     "managersruil.scale_value": "scale {value}",
     "managersruil.error.unknown_ministry": "'{answer}' is not in the list. Pick the ministry your organisation falls under, or pick 'Other'.",
     "choice.any": "No preference",
+    "error.out_of_order": "You sent two messages in quick succession. '{answer}' arrived after your next one, so I didn't use it. This is where we are:",
 }

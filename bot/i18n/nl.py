@@ -180,4 +180,5 @@ MESSAGES: Final[dict[str, str]] = {
     "managersruil.scale_value": "schaal {value}",
     "managersruil.error.unknown_ministry": "'{answer}' staat niet in de lijst. Kies het ministerie waar je organisatie onder valt, of kies 'Anders'.",
     "choice.any": "Maakt niet uit",
+    "error.out_of_order": "Je stuurde twee berichten vlak na elkaar. '{answer}' kwam na je volgende bericht binnen, dus dat heb ik niet gebruikt. We zijn hier:",
 }

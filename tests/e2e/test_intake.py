@@ -266,3 +266,44 @@ def test_changing_the_ministry_to_the_only_wanted_one_asks_for_the_wanted_minist
     assert "De ruil gaat juist over de grenzen van je eigen ministerie heen" in reply.visible
     assert "*Bij welke ministeries zou je graag willen ruilen?*" in reply.visible
     assert "Bevestigen" not in reply.labels()
+
+
+def test_a_stale_button_does_not_mark_its_old_question_as_answered(bot: Bot, user: str) -> None:
+    bot.ruil(user)
+    bot.answer(user, [*FIRST_ANSWERS, "15"])
+    field_question = bot.posted(user)[-1]
+    bot.say(user, "beleid")  # answered by typing: the old message keeps its buttons
+
+    reply = bot.press(user, field_question, "Uitvoering")
+
+    assert "Die knop hoort bij een eerdere vraag" in reply.visible
+    assert not [c for c in bot.slack.calls("chat.update") if c.args["ts"] == field_question.ts]
+    bot.answer(user, MIDDLE_ANSWERS[2:])
+    bot.press(user, bot.posted(user)[-1], SUPERVISOR_SUPPORTS)
+    summary = bot.answer(user, LAST_ANSWERS)
+    assert summary.summary()["Werkveld"] == "Beleid"  # the stale click changed nothing
+
+
+def test_going_back_to_a_multi_choice_shows_the_answer_picked_and_verder_keeps_it(
+    bot: Bot, user: str
+) -> None:
+    bot.ruil(user)
+    bot.answer(user, [*FIRST_ANSWERS, "15", "beleid", "uitvoering, staf"])
+    again = bot.say(user, "terug")
+    assert "Vraag 6 van 12" in again.visible
+    menu = next(
+        e
+        for b in again.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "multi_static_select"
+    )
+    assert [o["value"] for o in menu["initial_options"]] == ["uitvoering", "staf"]
+
+    kept = bot.press(user, again, "Verder")  # Slack sends the menu's state: here, untouched
+
+    assert "Vraag 7 van 12" in kept.visible
+    bot.answer(user, MIDDLE_ANSWERS[3:])
+    bot.press(user, bot.posted(user)[-1], SUPERVISOR_SUPPORTS)
+    summary = bot.answer(user, LAST_ANSWERS)
+    assert summary.summary()["Gewenst werkveld"] == "Uitvoering en Staf"

@@ -300,3 +300,18 @@ def test_changing_the_own_ministry_to_the_only_wish_asks_the_wish_again() -> Non
     assert isinstance(outcome, Accepted)
     assert outcome.state.current == "wanted_ministries"
     assert [n.key for n in outcome.notices] == ["managersruil.error.own_ministry"]
+
+
+def test_restore_asks_again_when_a_stored_choice_no_longer_exists() -> None:
+    state = engine.restore(INTAKE, {"ministry": "EZK", "directorate": "DG Energie"}, "function")
+    assert "ministry" not in state.answers  # EZK was renamed: the person picks again
+    assert state.current == "ministry"
+
+
+def test_a_modal_can_answer_any_applicable_question() -> None:
+    outcome = engine.answer(INTAKE, engine.start(INTAKE), "period", "1 jaar", TODAY)
+    assert isinstance(outcome, Accepted)
+    assert outcome.state.answers == {"period": 12}
+    assert outcome.state.current == "ministry"  # the first open question
+    with pytest.raises(KeyError):
+        engine.answer(INTAKE, engine.start(INTAKE), "ministry_other", "x", TODAY)

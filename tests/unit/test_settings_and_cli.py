@@ -12,7 +12,7 @@ from bot import cli
 from bot.logs import RedactSecrets
 from bot.settings import ConfigError, load_settings
 from storage.database import make_engine
-from storage.schema import SchemaOutdated, ensure_current, upgrade
+from storage.schema import SchemaOutdated, ensure_current, head_revision, upgrade
 
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-1-abc", "SLACK_SIGNING_SECRET": "s3cr3t-signing"}
 
@@ -87,7 +87,10 @@ def test_serve_refuses_an_outdated_schema_and_names_the_upgrade(
     assert cli.main(["serve"], env=env) == 2
     assert "ruilbot db upgrade" in capsys.readouterr().err
     assert cli.main(["db", "upgrade"], env=env) == 0
-    assert "0001" in capsys.readouterr().out
+    revision = capsys.readouterr().out.split()[2]
+    assert cli.main(["db", "current"], env=env) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == f"schema revision {head_revision(make_engine(fresh_sqlite_url))} (newest: {revision})"
 
 
 def test_ensure_current_passes_after_upgrade(fresh_sqlite_url: str) -> None:

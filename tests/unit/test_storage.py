@@ -7,10 +7,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Conflict
 from bot.records import Intake
+from storage.models import Base
 from storage.uow import SqlUnitOfWork
 from tests.conftest import NOW
 
@@ -59,3 +63,10 @@ def test_an_event_id_counts_once(sessions: sessionmaker[Session]) -> None:
         assert uow.inbound.first_time("Ev1", NOW)
         assert not uow.inbound.first_time("Ev1", NOW)
         assert uow.inbound.first_time("Ev2", NOW)
+
+
+def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
+    # A model change without a migration (or the other way round) shows up here, on both databases.
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
