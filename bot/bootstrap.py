@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,9 @@ from storage.database import make_engine, make_sessions
 from storage.schema import ensure_current, upgrade
 from storage.uow import SqlUnitOfWork
 
+# Slack retries an unacknowledged event three times within about five minutes; a day is ample.
+EVENT_MEMORY = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class Services:
@@ -31,8 +35,10 @@ class Services:
 
     def first_time(self, event_id: str) -> bool:
         """True the first time an inbound event id is seen; a retry of it gets False."""
+        now = self.clock.now()
         with self.uow() as uow:
-            fresh = uow.inbound.first_time(event_id, self.clock.now())
+            fresh = uow.inbound.first_time(event_id, now)
+            uow.inbound.forget_before(now - EVENT_MEMORY)  # keeps the table small; index on received_at
             uow.commit()
             return fresh
 

@@ -40,6 +40,10 @@ class InboundEvents(Protocol):
         """Record an incoming event id; False if it was seen before (a retry)."""
         ...
 
+    def forget_before(self, moment: datetime) -> None:
+        """Drop ids recorded before `moment`: Slack stops retrying an event within minutes."""
+        ...
+
 
 class UnitOfWork(Protocol):
     @property

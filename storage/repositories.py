@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -157,3 +157,6 @@ class SqlInboundEvents:
             .returning(InboundEventRow.event_id)  # rowcount is -1 here on psycopg 3
         )
         return self._session.execute(statement).first() is not None
+
+    def forget_before(self, moment: datetime) -> None:
+        self._session.execute(delete(InboundEventRow).where(InboundEventRow.received_at < moment))

@@ -12,6 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.bootstrap import wire
+from bot.clock import FixedClock
 from bot.ports import Conflict
 from bot.records import Intake
 from storage.models import Base
@@ -70,3 +72,16 @@ def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_event_ids_are_forgotten_after_a_day_but_not_before(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    services = wire(sessions, clock=clock)
+    assert services.first_time("Ev-old")
+    clock.advance(timedelta(hours=23))
+    assert not services.first_time("Ev-old")  # a retry within the day is still recognised
+    clock.advance(timedelta(hours=2))
+    services.first_time("Ev-other")  # any later event clears what is older than a day
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.inbound.first_time("Ev-old", clock.now())
