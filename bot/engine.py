@@ -265,6 +265,9 @@ def _read_choice(question: Question, text: str, suggestion: tuple[str, ...]) -> 
     found = _resolve(question, text)
     if isinstance(found, Choice):
         return found.value, _choice_notices([found])
+    several = _several(question, text)  # "beleid en uitvoering" where one is asked: which one?
+    if several:
+        return _Candidates(tuple(dict.fromkeys(c.value for c in several)))
     if found.values:
         return found
     return Message(question.unknown_error or "error.choice_unknown", {"answer": text})
@@ -307,7 +310,9 @@ def _score(word: str, names: frozenset[str]) -> float:
     best = max(fuzz.ratio(word, n) for n in names)
     if " " not in word:
         words = (w for n in names for w in n.split() if len(w) >= 4)
-        best = max(best, *(fuzz.ratio(word, w) for w in words))
+        best = max([best, *(fuzz.ratio(word, w) for w in words)])
+    else:  # "weet het nog niet" shares its words with "nog niet (besproken)": a candidate, not a match
+        best = max([best, *(fuzz.token_set_ratio(word, n) for n in names if " " in n)])
     return best
 
 
@@ -318,6 +323,14 @@ def _names(question: Question) -> tuple[tuple[Choice, frozenset[str]], ...]:
         (c, frozenset(normalise(n) for n in (c.value, *c.aliases, *all_texts(c.label)) if normalise(n)))
         for c in choices_of(question)
     )
+
+
+def _several(question: Question, text: str) -> list[Choice]:
+    """Two or more choices named in one answer ("beleid en uitvoering"), each recognised for sure."""
+    pieces = [p.strip() for p in re.split(r"[,;/\n]+|\s+(?:en|and|of|or)\s+", text, flags=re.IGNORECASE)]
+    found = [_resolve(question, p) for p in pieces if p]
+    chosen = [c for c in found if isinstance(c, Choice)]
+    return chosen if len(found) > 1 and len(chosen) == len(found) else []
 
 
 _STRONG_SEPARATORS = re.compile(r"[,;/\n]+")

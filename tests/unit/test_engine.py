@@ -315,3 +315,16 @@ def test_a_modal_can_answer_any_applicable_question() -> None:
     assert outcome.state.current == "ministry"  # the first open question
     with pytest.raises(KeyError):
         engine.answer(INTAKE, engine.start(INTAKE), "ministry_other", "x", TODAY)
+
+
+def test_two_choices_named_where_one_is_asked_are_both_offered() -> None:
+    outcome = give(at("field"), "beleid en uitvoering")
+    assert isinstance(outcome, Unsure)
+    assert outcome.state.suggestion == ("beleid", "uitvoering")
+    assert isinstance(give(at("ministry"), "Justitie en Veiligheid"), Accepted)  # one name with 'en' in it
+
+
+def test_words_shared_with_a_choice_make_it_a_candidate() -> None:
+    outcome = give(at("supervisor"), "weet het nog niet")
+    assert isinstance(outcome, Unsure)
+    assert "not_yet" in outcome.state.suggestion
