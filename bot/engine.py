@@ -325,16 +325,17 @@ def _names(question: Question) -> tuple[tuple[Choice, frozenset[str]], ...]:
     )
 
 
+_STRONG_SEPARATORS = re.compile(r"[,;/\n]+")
+_WORD_SEPARATORS = re.compile(r"\s+(?:en|and|of|or)\s+", re.IGNORECASE)
+
+
 def _several(question: Question, text: str) -> list[Choice]:
     """Two or more choices named in one answer ("beleid en uitvoering"), each recognised for sure."""
-    pieces = [p.strip() for p in re.split(r"[,;/\n]+|\s+(?:en|and|of|or)\s+", text, flags=re.IGNORECASE)]
+    parts = (p for strong in _STRONG_SEPARATORS.split(text) for p in _WORD_SEPARATORS.split(strong))
+    pieces = [p.strip() for p in parts]
     found = [_resolve(question, p) for p in pieces if p]
     chosen = [c for c in found if isinstance(c, Choice)]
     return chosen if len(found) > 1 and len(chosen) == len(found) else []
-
-
-_STRONG_SEPARATORS = re.compile(r"[,;/\n]+")
-_WORD_SEPARATORS = re.compile(r"\s+(?:en|and|of|or)\s+", re.IGNORECASE)
 
 
 def _read_multi(question: Question, text: str, answers: Mapping[str, Value]) -> Read:

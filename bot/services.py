@@ -29,7 +29,6 @@ class _AskPlatform(Exception):
 
 
 _LANGUAGE = re.compile(r"^(?:taal|language|lang)\s+(\S+)$", re.IGNORECASE)
-_QUESTION_MARKS = frozenset({"?", "??", "???"})
 T = TypeVar("T")
 _EDIT = re.compile(r"^(?:(?P<word>[a-z]+)\s*)?(?P<n>\d+)$")
 
@@ -166,7 +165,7 @@ class IntakeService:
         word = " ".join(text.split()).lower()
         if not word or word in keywords("keyword.start"):
             return CommandReply(self._run(user, self._dm_note("dm.opened")), self.start(user))
-        if word in keywords("keyword.help") or word in _QUESTION_MARKS:
+        if word in keywords("keyword.help"):
             return CommandReply(self.help(user))
         if word in keywords("keyword.status"):
             return CommandReply(self._run(user, self._status_with_hint))
@@ -228,16 +227,14 @@ class IntakeService:
         return replace(state, suggestion=intake.suggestion) if state.current == intake.current else state
 
     def _store(self, turn: _Turn, intake: Intake, state: State, **changes: object) -> Intake:
-        typed = turn.typed_at
-        if typed is not None and intake.last_typed_at is not None:
-            typed = max(typed, intake.last_typed_at)
+        typed = [t for t in (turn.typed_at, intake.last_typed_at) if t is not None]
         changed = replace(
             intake,
             answers=dict(state.answers),
             current=state.current,
             suggestion=state.suggestion,
             updated_at=self._clock.now(),
-            last_typed_at=typed or intake.last_typed_at,
+            last_typed_at=max(typed, default=None),
             **changes,  # type: ignore[arg-type]
         )
         turn.intake = turn.uow.intakes.save(changed)
@@ -269,8 +266,6 @@ class IntakeService:
         match = _LANGUAGE.match(word)
         if match and (normalise_locale(match.group(1)) or turn.open is None):  # 'taal adviseur' is an answer
             return self._set_language(turn, match.group(1))
-        if word in _QUESTION_MARKS:
-            word = "help"
         later = turn.intake.last_typed_at if turn.intake else None
         if turn.typed_at is not None and later is not None and turn.typed_at < later:
             return self._out_of_order(turn, text)
@@ -327,10 +322,7 @@ class IntakeService:
             return self._keep_going(turn, active)
         if (intake := turn.open) is None:
             return self._no_intake(turn, "")
-        state = self._state(intake)
-        if act is Act.CONFIRM:
-            return self._confirm(turn, intake, state)
-        return self._back(turn, intake, state)
+        return self._confirm(turn, intake, self._state(intake))
 
     def _on_back(self, turn: _Turn, from_question: str) -> Screen:
         if (intake := turn.open) is None:

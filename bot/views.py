@@ -13,7 +13,6 @@ class Act(StrEnum):
     """Things a person can do with one click (or one typed word on the console)."""
 
     START = "start"
-    BACK = "back"
     CONFIRM = "confirm"
     CANCEL_ASK = "cancel_ask"
     CANCEL_YES = "cancel_yes"

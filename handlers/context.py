@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any, TypeGuard
 
 from slack_sdk import WebClient
@@ -56,6 +55,3 @@ class DirectMessages:
         text, blocks = render.message(screen)
         target = channel if is_direct(channel) else self.channel(client, user_id)
         client.chat_postMessage(channel=target, text=text, blocks=blocks)
-
-
-Register = Callable[..., None]

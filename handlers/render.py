@@ -45,6 +45,10 @@ def _button(label: str, action_id: str, value: str, style: str | None = None) ->
     return button
 
 
+def _menu(kind: str, action_id: str, placeholder: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": kind, "action_id": action_id, "placeholder": _plain(placeholder), "options": options}
+
+
 def act_button(button: Button) -> dict[str, Any]:
     return _button(button.label, f"{ACT_PREFIX}{button.act.value}", button.act.value, button.style)
 
@@ -70,25 +74,12 @@ def _prompt(prompt: Prompt) -> list[Block]:
     options = [{"text": _plain(o.label), "value": o.value} for o in prompt.options]
     selected = [o for o in options if o["value"] in prompt.selected]  # going back: the answer so far
     if prompt.kind is Kind.MULTI_CHOICE:
-        menu: dict[str, Any] = {
-            "type": "multi_static_select",
-            "action_id": MULTI_PICK,
-            "placeholder": _plain(prompt.pick_label),
-            "options": options,
-        }
+        menu = _menu("multi_static_select", MULTI_PICK, prompt.pick_label, options)
         if selected:
             menu["initial_options"] = selected
-        elements += [
-            menu,
-            _button(prompt.next_label, ANSWER_MULTI, prompt.question_id, "primary"),
-        ]
+        elements += [menu, _button(prompt.next_label, ANSWER_MULTI, prompt.question_id, "primary")]
     elif len(prompt.options) > MAX_BUTTONS:
-        menu = {
-            "type": "static_select",
-            "action_id": ANSWER_SELECT,
-            "placeholder": _plain(prompt.pick_label),
-            "options": options,
-        }
+        menu = _menu("static_select", ANSWER_SELECT, prompt.pick_label, options)
         if selected:
             menu["initial_option"] = selected[0]
         elements.append(menu)

@@ -26,7 +26,7 @@ MESSAGES: Final[dict[str, str]] = {
     "months.value": "{n} months",
     "keyword.back": "back|previous",
     "keyword.stop": "stop|cancel|quit",
-    "keyword.help": "help|?|info",
+    "keyword.help": "help|?|??|???|info",
     "keyword.status": "status",
     "keyword.start": "start|begin|join|register",
     "keyword.yes": "yes|y|yep|sure|confirm|correct|ok|okay",

@@ -31,7 +31,7 @@ MESSAGES: Final[dict[str, str]] = {
     # Words a person can type anywhere in a conversation
     "keyword.back": "terug|vorige|vorige vraag",
     "keyword.stop": "stop|stoppen|annuleer|annuleren",
-    "keyword.help": "help|hulp|?|uitleg",
+    "keyword.help": "help|hulp|?|??|???|uitleg",
     "keyword.status": "status|stand",
     "keyword.start": "start|begin|beginnen|aanmelden|ruil|meedoen",
     "keyword.yes": "ja|j|jazeker|zeker|klopt|bevestig|bevestigen|ok|oke|oké|prima|goed",

@@ -104,7 +104,7 @@ def test_terug_asks_the_previous_question_with_the_current_answer(services: Serv
     text = said(services.intake.text(ANNA, "terug"))
     assert "Bij welke directie of dienst werk je?" in text
     assert "Je huidige antwoord: DGOO" in text
-    assert "Vraag 1 van 12" in said(services.intake.act(ANNA, Act.BACK))  # the button does the same
+    assert "Vraag 1 van 12" in said(services.intake.back(ANNA, "directorate"))  # the button does the same
     assert "eerste vraag" in said(services.intake.text(ANNA, "terug"))
 
 
