@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,9 +20,6 @@ from storage.database import make_engine, make_sessions
 from storage.schema import ensure_current, upgrade
 from storage.uow import SqlUnitOfWork
 
-# Slack retries an unacknowledged event three times within about five minutes; a day is ample.
-EVENT_MEMORY = timedelta(days=1)
-
 
 @dataclass(frozen=True)
 class Services:
@@ -32,15 +28,6 @@ class Services:
     intake: IntakeService
     uow: Callable[[], UnitOfWork]
     close: Callable[[], None] = lambda: None  # releases the database connections
-
-    def first_time(self, event_id: str) -> bool:
-        """True the first time an inbound event id is seen; a retry of it gets False."""
-        now = self.clock.now()
-        with self.uow() as uow:
-            fresh = uow.inbound.first_time(event_id, now)
-            uow.inbound.forget_before(now - EVENT_MEMORY)  # keeps the table small; index on received_at
-            uow.commit()
-            return fresh
 
 
 def bootstrap(

@@ -112,15 +112,20 @@ def _slack(settings: Settings, mode: str) -> int:
     assert settings.bot_token is not None  # load_settings(slack=True) demands it
     signing = settings.signing_secret.value if settings.signing_secret else None
     try:  # bolt checks the token with auth.test before it serves anything
-        app = build_app(
-            services, token=settings.bot_token.value, api_url=settings.api_url, signing_secret=signing
+        gateway = build_app(
+            services,
+            token=settings.bot_token.value,
+            api_url=settings.api_url,
+            signing_secret=signing,
+            workspaces=settings.workspaces,
+            workers=settings.workers,
         )
     except (BoltError, SlackApiError, OSError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise Unreachable(f"Slack at {settings.api_url} refused or could not be reached: {reason}") from error
     if mode == "socket":
         assert settings.app_token is not None
-        serve_socket(app, settings.app_token.value)
+        serve_socket(gateway, settings.app_token.value)
     else:
-        serve_http(app, settings.port)
+        serve_http(gateway, settings.port)
     return 0

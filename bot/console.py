@@ -72,4 +72,6 @@ def run(service: IntakeService, user: UserRef, read: Callable[[str], str], out: 
             reply = service.command(user, text.strip()[len("/ruil") :])
             render(reply.direct or reply.ephemeral, out)
         else:
-            render(service.text(user, text), out)
+            screen = service.text(user, text)
+            if screen is not None:
+                render(screen, out)

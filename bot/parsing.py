@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from fractions import Fraction
 
-__all__ = ["normalise", "parse_date", "parse_months", "parse_number"]
+__all__ = ["clean", "normalise", "parse_date", "parse_months", "parse_number"]
 
 _MONTHS: dict[str, int] = {
     **dict.fromkeys(("januari", "january", "jan"), 1),
@@ -218,3 +218,19 @@ def normalise(text: str) -> str:
 def _is_edge(ch: str) -> bool:
     # Unicode punctuation, so curly quotes and ellipses from phones are stripped too.
     return ch.isspace() or unicodedata.category(ch).startswith("P")
+
+
+# Characters that change how text displays without being text: zero-width spaces and joiners, bidi
+# marks and overrides (a right-to-left override can make "ok.exe" read as "exe.ko"), soft hyphens,
+# NUL and other control characters. Newlines and tabs stay: people write in paragraphs.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_KEPT_CONTROLS = frozenset("\n\t")
+
+
+def clean(text: str) -> str:
+    """What a person typed, fit to match and to store: Unicode NFKC (full-width letters and ligatures
+    become plain ones), without invisible or display-changing characters, line ends as newlines."""
+    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return "".join(
+        ch for ch in text if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+    )

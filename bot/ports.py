@@ -7,11 +7,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.records import Intake, Participant
+from bot.records import Conversation, Intake, Participant
 
 
 class Conflict(Exception):
     """Someone else changed the record since it was read; read it again and retry."""
+
+
+class Unavailable(Exception):
+    """The store lost its connection mid-turn (a restarted database); the turn can be tried again."""
 
 
 class Participants(Protocol):
@@ -29,9 +33,23 @@ class Intakes(Protocol):
         """What a typed message is about: the open intake touched last, or else the latest confirmed."""
         ...
 
+    def get(self, intake_id: int) -> Intake | None: ...
     def add(self, intake: Intake) -> Intake: ...
     def save(self, intake: Intake) -> Intake:
         """Store a changed intake; raises Conflict if its version moved on meanwhile."""
+        ...
+
+
+class Conversations(Protocol):
+    def get(self, intake_id: int, surface: str) -> Conversation | None: ...
+    def add(self, conversation: Conversation) -> Conversation: ...
+    def save(self, conversation: Conversation) -> Conversation:
+        """Store a changed position; raises Conflict if its version moved on meanwhile."""
+        ...
+
+    def shown(self, intake_id: int, surface: str, step: str, at: datetime) -> None:
+        """Record that `step` was put in front of the person at `at` (unless something newer was, or
+        the same step was already on screen: then it keeps the moment it first appeared)."""
         ...
 
 
@@ -50,6 +68,8 @@ class UnitOfWork(Protocol):
     def participants(self) -> Participants: ...
     @property
     def intakes(self) -> Intakes: ...
+    @property
+    def conversations(self) -> Conversations: ...
     @property
     def inbound(self) -> InboundEvents: ...
 

@@ -9,7 +9,17 @@ from bot import engine
 from bot.dialogues.model import Dialogue, Kind, Question, choices_of
 from bot.engine import Message, Ref, State, Value
 from bot.i18n import Safe, Translator
+from bot.limits import ECHO_TEXT
 from bot.views import Act, Button, Option, Prompt, Screen, Summary, SummaryRow
+
+MAX_QUOTED = 5  # items of a person's list quoted back in one refusal
+
+
+def clip(text: str) -> str:
+    """A person's own words, short enough to quote back in one line."""
+    text = " ".join(text.split())
+    return text if len(text) <= ECHO_TEXT else text[: ECHO_TEXT - 1].rstrip() + "…"
+
 
 _CONSOLE_HINTS = {
     Kind.CHOICE: "hint.choice_console",
@@ -41,8 +51,11 @@ class Presenter:
             return self.t.t(value.key)
         if isinstance(value, date):
             return self.t.date(value)
-        if isinstance(value, list):
-            return self.t.join([str(v) for v in value])
+        if isinstance(value, list):  # a person's words, quoted back: a few, each short
+            shown = [clip(str(v)) for v in value[:MAX_QUOTED]]
+            return self.t.join(shown + (["…"] if len(value) > MAX_QUOTED else []))
+        if isinstance(value, str) and not isinstance(value, Safe):
+            return clip(value)
         return value
 
     def value(self, question: Question, value: Value) -> Safe:

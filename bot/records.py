@@ -33,10 +33,28 @@ class Intake:
     updated_at: datetime
     status: IntakeStatus = IntakeStatus.OPEN
     answers: Mapping[str, Value] = field(default_factory=dict)
-    current: str | None = None
-    suggestion: tuple[str, ...] = ()
-    awaiting_cancel: bool = False  # "stop" was asked; the next yes/no decides
-    last_typed_at: datetime | None = None  # when the newest typed message we used was sent (ordering)
     confirmed_at: datetime | None = None
     id: int | None = None
     version: int = 0  # optimistic lock: two quick messages must not overwrite each other
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where one surface (the Slack DM, a modal, the console) stands in an intake: its own position
+    over the shared answers, and what it last showed the person. Times are the platform's (for Slack,
+    a message's `ts`), so they compare with the times of what the person sends."""
+
+    intake_id: int
+    surface: str
+    current: str | None = None  # the question being asked; None at the summary
+    suggestion: tuple[str, ...] = ()  # choice values offered after "bedoel je ...?"
+    awaiting_cancel: bool = False  # "stop" was asked; the next yes/no decides
+    last_typed_at: datetime | None = None  # when the newest typed message we used was sent (ordering)
+    shown_step: str | None = None  # the step the person last saw (a question id, summary, cancel)
+    shown_at: datetime | None = None  # when that was posted
+    answer_at: datetime | None = None  # the typed message last taken as an answer (an edit of it counts)
+    answer_question: str | None = None  # ... the question it answered
+    answer_next: str | None = None  # ... and the step shown after it: the edit counts while that is open
+    updated_at: datetime | None = None
+    id: int | None = None
+    version: int = 0  # every click names it: an older one is refused

@@ -3,6 +3,7 @@ line that names it; secrets never show up in a repr or a log line."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ class Settings:
     signing_secret: Secret | None = None
     app_token: Secret | None = None
     log_level: str = "INFO"
+    workspaces: tuple[str, ...] = ()  # team (T...) or enterprise (E...) ids; empty: the token's own
+    workers: int = 16
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -79,6 +82,15 @@ def load_settings(env: Mapping[str, str], *, slack: bool = False, socket: bool =
     log_level = (_get(env, "LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
+    workspaces = tuple(w.strip() for w in (_get(env, "SLACK_TEAM_IDS") or "").split(",") if w.strip())
+    for workspace in workspaces:
+        if not re.fullmatch(r"[TE][A-Z0-9]{2,20}", workspace):
+            raise ConfigError(
+                f"SLACK_TEAM_IDS must list team ids (T...) or enterprise ids (E...), not {workspace!r}"
+            )
+    workers_text = _get(env, "WORKERS") or "16"
+    if not workers_text.isdigit() or not 1 <= int(workers_text) <= 256:
+        raise ConfigError(f"WORKERS must be a number from 1 to 256, not {workers_text!r}")
     return Settings(
         database_url=database_url,
         port=int(port_text),
@@ -87,4 +99,6 @@ def load_settings(env: Mapping[str, str], *, slack: bool = False, socket: bool =
         signing_secret=Secret(signing) if signing else None,
         app_token=_token(env, "SLACK_APP_TOKEN", "xapp-", required=socket),
         log_level=log_level,
+        workspaces=workspaces,
+        workers=int(workers_text),
     )

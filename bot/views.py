@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.dialogues.model import Kind
+from bot.interaction import Target
 
 
 class Act(StrEnum):
@@ -74,6 +75,7 @@ class Screen:
     buttons: tuple[Button, ...] = ()
     typing: str | None = None  # how to answer the buttons by typing (console, or a DM reply)
     applied: bool = True  # False when a click was stale or refused: its message must not say "done"
+    target: Target | None = None  # what its buttons act on: every click carries it back
 
     @property
     def text(self) -> str:

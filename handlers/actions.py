@@ -1,8 +1,8 @@
-"""Clicks on buttons and picks from menus in the DM (and the Home tab)."""
+"""Clicks on buttons and picks from menus in the DM (and the Home tab). Each control carries what it
+was shown for (`bot.interaction`); the service decides whether that still holds."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.bootstrap import Services
+from bot.interaction import Target, decode
 from bot.views import Act, Screen
 from handlers import render
 from handlers.context import DirectMessages, is_direct, slack_user
@@ -25,6 +26,15 @@ def _label(action: dict[str, Any]) -> str:
     if action.get("type") == "button":
         return str(action["text"]["text"])
     return ""
+
+
+def _decoded(values: list[Any]) -> tuple[Target, list[str]] | None:
+    """One target shared by all picked values, and the values; None if any is not ours or they differ."""
+    found = [decode(v) for v in values]
+    if not found or any(f is None for f in found):
+        return None
+    targets = {f[0] for f in found if f is not None}
+    return (targets.pop(), [f[1] for f in found if f is not None]) if len(targets) == 1 else None
 
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:
@@ -46,21 +56,21 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
                 log.warning("could not settle a clicked message: %s", error.response.get("error"))
         dms.post(client, user_id, screen, channel=channel)
 
+    def answer(body: dict[str, Any], client: WebClient, values: list[Any], chosen: str) -> None:
+        user = slack_user(body["user"]["id"], client)
+        decoded = _decoded(values)
+        screen = services.intake.stale(user) if decoded is None else services.intake.answer(user, *decoded)
+        finish(body, client, screen, chosen)
+
     @app.action(re.compile(rf"^{render.ANSWER}:\d+$"))
     def answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        picked = json.loads(action["value"])
-        user = slack_user(body["user"]["id"], client)
-        screen = services.intake.answer(user, str(picked["q"]), [str(picked["v"])])
-        finish(body, client, screen, _label(action))
+        answer(body, client, [action.get("value")], _label(action))
 
     @app.action(render.ANSWER_SELECT)
     def answer_select(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        question_id = action["block_id"].removeprefix(render.QUESTION_BLOCK)
-        user = slack_user(body["user"]["id"], client)
-        screen = services.intake.answer(user, question_id, [action["selected_option"]["value"]])
-        finish(body, client, screen, _label(action))
+        answer(body, client, [(action.get("selected_option") or {}).get("value")], _label(action))
 
     @app.action(render.MULTI_PICK)
     def multi_pick(ack: Ack) -> None:
@@ -69,32 +79,46 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
     @app.action(render.ANSWER_MULTI)
     def answer_multi(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        question_id = action["value"]
-        values = body.get("state", {}).get("values", {}).get(f"{render.QUESTION_BLOCK}{question_id}", {})
-        picked = values.get(render.MULTI_PICK, {}).get("selected_options") or []
         user = slack_user(body["user"]["id"], client)
-        screen = services.intake.answer(user, question_id, [o["value"] for o in picked])
-        chosen = ", ".join(o["text"]["text"] for o in picked)
-        finish(body, client, screen, chosen)
+        pressed = decode(action.get("value"))
+        block = (body.get("state") or {}).get("values", {}).get(action.get("block_id"), {})
+        picked = (block.get(render.MULTI_PICK) or {}).get("selected_options") or []
+        decoded = _decoded([o.get("value") for o in picked]) if picked else None
+        if pressed is None or (picked and (decoded is None or decoded[0] != pressed[0])):
+            screen = services.intake.stale(user)
+        else:
+            screen = services.intake.answer(user, pressed[0], decoded[1] if decoded else [])
+        finish(body, client, screen, ", ".join(str(o["text"]["text"]) for o in picked))
 
     @app.action(re.compile(rf"^{render.ACT_PREFIX}"))
     def act(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
+        user = slack_user(body["user"]["id"], client)
+        decoded = decode(action.get("value"))
         try:
-            chosen = Act(action["value"])
+            chosen = Act(decoded[1]) if decoded else None
         except ValueError:
-            return  # a button from a newer or older version of the bot: nothing to do
-        screen = services.intake.act(slack_user(body["user"]["id"], client), chosen)
+            chosen = None
+        if decoded is None or chosen is None:
+            screen = services.intake.stale(user)  # a button from another version of the bot
+        elif chosen is Act.START:
+            screen = services.intake.act(user, chosen)
+        else:
+            screen = services.intake.act(user, chosen, decoded[0])
         finish(body, client, screen, _label(action))
 
     @app.action(re.compile(rf"^{render.BACK_PREFIX}"))
     def back(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        screen = services.intake.back(slack_user(body["user"]["id"], client), action["value"])
+        user = slack_user(body["user"]["id"], client)
+        decoded = decode(action.get("value"))
+        screen = services.intake.stale(user) if decoded is None else services.intake.back(user, decoded[0])
         finish(body, client, screen, _label(action))
 
     @app.action(re.compile(rf"^{render.EDIT_PREFIX}"))
     def edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        screen = services.intake.edit(slack_user(body["user"]["id"], client), action["value"])
+        user = slack_user(body["user"]["id"], client)
+        decoded = decode(action.get("value"))
+        screen = services.intake.stale(user) if decoded is None else services.intake.edit(user, *decoded)
         finish(body, client, screen, "")

@@ -1,26 +1,32 @@
-"""Builds the bolt App around the core's services, and serves it over HTTP or Socket Mode."""
+"""Builds the Slack side around the core's services, and serves it over HTTP or Socket Mode.
+
+`build_app` wires bolt (routing and listener arguments), the gateway (signatures, limits, workspace,
+acknowledgement) and the lanes (work after the acknowledgement, one lane per person)."""
 
 from __future__ import annotations
 
 import logging
+import signal
+from collections.abc import Iterable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from waitress.server import create_server
 
 from bot.bootstrap import Services
 from handlers import actions, commands, errors, home, messages
 from handlers.context import DirectMessages
+from handlers.gateway import MAX_BODY, Gateway, Workspaces
+from handlers.lanes import Lanes, Timer
 
 log = logging.getLogger(__name__)
 SURFACES = (commands, messages, actions, home, errors)
+WORKERS = 16  # threads over all lanes: each waits on Slack or the database most of the time
+HTTP_THREADS = 4  # the gateway only checks, parses and queues
 
 
 class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
@@ -30,68 +36,123 @@ class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
         return response is not None and 500 <= response.status_code <= 599
 
 
-def web_client(token: str, api_url: str) -> WebClient:
-    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx and dropped
-    connections a few times."""
+def web_client(token: str, api_url: str, backoff: RetryIntervalCalculator | None = None) -> WebClient:
+    """A Web API client that retries 5xx and dropped connections a few times, with `backoff` between
+    tries (tests pass one that does not wait). A 429 is not retried here: the caller parks the work
+    on its lane until Retry-After has passed, so no thread sleeps on it."""
+    backoff = backoff or BackoffRetryIntervalCalculator(backoff_factor=0.5)
     return WebClient(
         token=token,
         base_url=api_url,
         timeout=10,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            AnyServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+            AnyServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
         ],
     )
 
 
-def build_app(services: Services, *, token: str, api_url: str, signing_secret: str | None) -> App:
+def build_app(
+    services: Services,
+    *,
+    token: str,
+    api_url: str,
+    signing_secret: str | None,
+    workspaces: Iterable[str] = (),
+    workers: int = WORKERS,
+    timer: Timer | None = None,
+    backoff: RetryIntervalCalculator | None = None,
+) -> Gateway:
+    """The Slack app. `workspaces` are the team (T…) or enterprise (E…) ids to serve; by default the
+    workspace the token belongs to, as auth.test says."""
+    client = web_client(token, api_url, backoff)
     app = App(
-        client=web_client(token, api_url),
-        signing_secret=signing_secret,
-        request_verification_enabled=signing_secret is not None,  # Socket Mode needs no signatures
+        client=client,
+        request_verification_enabled=False,  # the gateway checks signatures, before parsing
+        process_before_response=True,  # listeners run on the lanes, after the gateway's ack
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("slack_bolt"),
     )
-
-    @app.middleware
-    def skip_retried_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
-        # Slack redelivers an event it thinks we missed (X-Slack-Retry-Num); its id tells us we did not.
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not services.first_time(str(event_id)):
-            log.info("ignoring redelivered event %s", event_id)
-            return BoltResponse(status=200, body="")
-        return next()  # type: ignore[no-any-return]
-
-    dms = DirectMessages()
+    allowed = Workspaces.of(workspaces)
+    if not allowed.teams and not allowed.enterprises:
+        auth: Any = client.auth_test()
+        allowed = Workspaces.of([str(auth.get("team_id") or ""), str(auth.get("enterprise_id") or "")])
+    lanes = Lanes(workers, timer=timer)
+    dms = DirectMessages(services.intake, lanes)
     for surface in SURFACES:
         surface.register(app, services, dms)
-    return app
+    return Gateway(app, lanes, allowed, signing_secret=signing_secret)
 
 
-def serve_http(app: App, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server listens
-    """Events, slash commands and interactivity all arrive at /slack/events."""
-    server = http_server(app, port, host)
-    log.info("ruilbot listens on http://%s:%s/slack/events", host, port)
-    server.run()
-
-
-def http_server(app: App, port: int, host: str = "127.0.0.1") -> Any:
-    handler = SlackRequestHandler(app)
-
+def http_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> Any:
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/slack/events":
-            return handler(environ, start_response)
+            return gateway.wsgi(environ, start_response)
         if environ.get("PATH_INFO") == "/health":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
-    return create_server(wsgi, host=host, port=port, threads=8, ident="ruilbot")
+    return create_server(
+        wsgi, host=host, port=port, threads=HTTP_THREADS, ident="ruilbot", max_request_body_size=MAX_BODY
+    )
 
 
-def serve_socket(app: App, app_token: str) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def serve_http(gateway: Gateway, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server listens
+    """Events, slash commands and interactivity all arrive at /slack/events. On SIGTERM the server
+    stops taking requests and the lanes finish what was acknowledged."""
+    server = http_server(gateway, port, host)
 
-    SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
+    def stop(_signum: int, _frame: Any) -> None:
+        server.trigger.pull_trigger(server.close)
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("ruilbot listens on http://%s:%s/slack/events", host, port)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gateway.lanes.close()
+
+
+def serve_socket(gateway: Gateway, app_token: str) -> None:
+    """Socket Mode: each envelope is acknowledged first, then its work goes on the person's lane."""
+    import threading
+
+    from slack_sdk.socket_mode import SocketModeClient
+    from slack_sdk.socket_mode.client import BaseSocketModeClient
+    from slack_sdk.socket_mode.request import SocketModeRequest
+    from slack_sdk.socket_mode.response import SocketModeResponse
+
+    def on_request(client: BaseSocketModeClient, request: SocketModeRequest) -> None:
+        payload = request.payload if isinstance(request.payload, dict) else {}
+        if payload.get("type") in ("view_submission", "block_suggestion"):
+            _, body, _ = gateway.accept(payload)  # answered inline: the answer is the ack
+            client.send_socket_mode_response(SocketModeResponse(request.envelope_id, _json(body)))
+            return
+        client.send_socket_mode_response(SocketModeResponse(request.envelope_id))
+        gateway.accept(payload)
+
+    client = SocketModeClient(app_token=app_token, web_client=gateway.app.client)
+    client.socket_mode_request_listeners.append(on_request)
+    client.connect()
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        client.close()
+        gateway.lanes.close()
+
+
+def _json(body: bytes) -> Any:
+    import json
+
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None

@@ -1,4 +1,5 @@
-"""Slash commands. `/ruil` is acknowledged at once; the work and the answers follow after the ack."""
+"""Slash commands. The gateway has acknowledged `/ruil` before this runs; the answer goes back through
+the command's response_url, and the conversation itself into the DM."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ COMMANDS = ("/ruil",)  # every command the manifest declares; a test keeps the t
 def register(app: App, services: Services, dms: DirectMessages) -> None:
     @app.command("/ruil")
     def ruil(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()  # within Slack's 3 seconds, before any database or API work
+        ack()  # a no-op after the gateway's acknowledgement; bolt expects it
         user_id = command["user_id"]
-        text = slack_unescape(command.get("text") or "")
+        text = slack_unescape(str(command.get("text") or ""))
         reply = services.intake.command(slack_user(user_id, client), text)
         fallback, blocks = render.message(reply.ephemeral)
         respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services import UserRef
+from bot.services import IntakeService, UserRef
 from bot.views import Screen
 from handlers import render
+from handlers.lanes import Lanes
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
+DEFAULT_RETRY_AFTER = 1.0  # seconds, when a 429 names no Retry-After
 
 
 def slack_unescape(text: str) -> str:
@@ -24,6 +28,18 @@ def slack_unescape(text: str) -> str:
 def is_direct(channel: str | None) -> TypeGuard[str]:
     """DM channel ids start with D; anything else is a place where others can read along."""
     return bool(channel and channel.startswith("D"))
+
+
+def sent_at(ts: object) -> datetime | None:
+    """A Slack message ts ("1700000000.000100": seconds.microseconds) as an aware UTC time."""
+    if not isinstance(ts, str) or not ts:
+        return None
+    seconds, _, fraction = ts.partition(".")
+    if not (seconds.isascii() and seconds.isdigit() and len(seconds) <= 11):
+        return None
+    if fraction and not (fraction.isascii() and fraction.isdigit()):
+        return None
+    return datetime.fromtimestamp(int(seconds), UTC).replace(microsecond=int(fraction[:6].ljust(6, "0")))
 
 
 def slack_user(user_id: str, client: WebClient) -> UserRef:
@@ -38,10 +54,28 @@ def slack_user(user_id: str, client: WebClient) -> UserRef:
     return UserRef(PLATFORM, user_id, locale_hint=locale)
 
 
-class DirectMessages:
-    """Posts screens in a user's DM; remembers DM channel ids so each user costs one conversations.open."""
+def retry_after(error: SlackApiError) -> float | None:
+    """Seconds to wait when Slack said 429; None for any other failure."""
+    if error.response.status_code != 429:
+        return None
+    header = (error.response.headers or {}).get("Retry-After") or (error.response.headers or {}).get(
+        "retry-after"
+    )
+    text = header[0] if isinstance(header, list) and header else header
+    try:
+        return max(0.0, float(str(text))) if text is not None else DEFAULT_RETRY_AFTER
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
 
-    def __init__(self) -> None:
+
+class DirectMessages:
+    """Posts screens in a user's DM. Remembers DM channel ids (one conversations.open per person),
+    tells the service what was shown and when, and waits out a 429 without holding a thread: the
+    post is parked on the person's lane until Slack's Retry-After has passed."""
+
+    def __init__(self, intake: IntakeService, lanes: Lanes | None = None) -> None:
+        self._intake = intake
+        self._lanes = lanes
         self._channels: dict[str, str] = {}
 
     def channel(self, client: WebClient, user_id: str) -> str:
@@ -52,6 +86,26 @@ class DirectMessages:
 
     def post(self, client: WebClient, user_id: str, screen: Screen, channel: str | None = None) -> None:
         """Post in the user's DM; `channel` only when it is that DM, so nothing leaks into a channel."""
+        self.later_on_429(lambda: self._post(client, user_id, screen, channel))
+
+    def publish(self, client: WebClient, user_id: str, view: dict[str, Any]) -> None:
+        self.later_on_429(lambda: client.views_publish(user_id=user_id, view=view))
+
+    def later_on_429(self, call: Callable[[], object]) -> None:
+        """Make `call`; when Slack says 429, park it on this lane and make it again after Retry-After."""
+        try:
+            call()
+        except SlackApiError as error:
+            wait = retry_after(error)
+            if wait is None or self._lanes is None or self._lanes.current is None:
+                raise
+            log.info("Slack asked to wait %.0f s; the reply waits on its own lane", wait)
+            self._lanes.hold(wait, lambda: self.later_on_429(call))
+
+    def _post(self, client: WebClient, user_id: str, screen: Screen, channel: str | None) -> None:
         text, blocks = render.message(screen)
         target = channel if is_direct(channel) else self.channel(client, user_id)
-        client.chat_postMessage(channel=target, text=text, blocks=blocks)
+        posted: Any = client.chat_postMessage(channel=target, text=text, blocks=blocks)
+        at = sent_at(posted.get("ts"))
+        if screen.target is not None and at is not None:  # what the person now sees, and since when
+            self._intake.shown(UserRef(PLATFORM, user_id), screen.target, at)

@@ -19,4 +19,4 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             return
         user_id = event["user"]
         view = services.intake.home(slack_user(user_id, client))
-        client.views_publish(user_id=user_id, view=render.home(view))
+        dms.publish(client, user_id, render.home(view))

@@ -1,36 +1,65 @@
-"""Direct messages: whatever a person types in their DM with the bot goes to the conversation."""
+"""Direct messages: whatever a person types in their DM with the bot goes to the conversation, and an
+edit of a message they sent is offered to it too."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.bootstrap import Services
-from handlers.context import DirectMessages, slack_unescape, slack_user
+from handlers.context import DirectMessages, sent_at, slack_unescape, slack_user
+
+EDITED = "message_changed"
 
 
-def sent_at(ts: str | None) -> datetime | None:
-    """A Slack message ts ("1700000000.000100": seconds.microseconds) as an aware UTC time."""
-    if not ts:
-        return None
-    seconds, _, fraction = ts.partition(".")
-    if not seconds.isdigit() or not (fraction.isdigit() or not fraction):
-        return None
-    return datetime.fromtimestamp(int(seconds), UTC).replace(microsecond=int(fraction[:6].ljust(6, "0")))
+def _ids(body: dict[str, Any], message: dict[str, Any], channel: str) -> list[str]:
+    """Ids under which a second delivery is recognised: the event's own, and the message's (Slack can
+    deliver one message under two event ids)."""
+    ids = [f"event:{body['event_id']}"] if body.get("event_id") else []
+    if message.get("client_msg_id"):
+        ids.append(f"message:{message['client_msg_id']}")
+    elif message.get("ts"):
+        ids.append(f"message:{channel}:{message['ts']}")
+    return ids
 
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:
     @app.event("message")
-    def direct_message(event: dict[str, Any], client: WebClient) -> None:
-        # Edits, deletions, joins and other bots' posts are not something a person said to us.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+    def direct_message(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return  # other bots' posts (and our own) are not something a person said to us
+        channel = str(event.get("channel") or "")
+        if event.get("subtype") == EDITED:
+            edited(body, event, client, channel)
             return
-        user_id, text = event.get("user"), event.get("text") or ""
-        if not user_id or not text.strip():
+        if event.get("subtype"):
+            return  # deletions, joins, file shares without text
+        user_id, text = event.get("user"), event.get("text")
+        if not isinstance(user_id, str) or not isinstance(text, str) or not text.strip():
             return
-        sent = sent_at(event.get("ts"))
-        screen = services.intake.text(slack_user(user_id, client), slack_unescape(text), typed_at=sent)
-        dms.post(client, user_id, screen, channel=event.get("channel"))
+        typed_at = sent_at(event.get("ts"))
+        screen = services.intake.text(
+            slack_user(user_id, client),
+            slack_unescape(text),
+            typed_at=typed_at,
+            ids=_ids(body, event, channel),
+        )
+        if screen is not None:  # None: a message we had handled already
+            dms.post(client, user_id, screen, channel=channel)
+
+    def edited(body: dict[str, Any], event: dict[str, Any], client: WebClient, channel: str) -> None:
+        message, before = event.get("message") or {}, event.get("previous_message") or {}
+        user_id, text = message.get("user"), message.get("text")
+        if not isinstance(user_id, str) or not isinstance(text, str) or message.get("bot_id"):
+            return
+        if text == before.get("text") or not text.strip():
+            return  # a link preview or other change that is not the person's words
+        at = sent_at(message.get("ts"))
+        if at is None:
+            return
+        ids = [f"event:{body['event_id']}"] if body.get("event_id") else []
+        screen = services.intake.edited(slack_user(user_id, client), at, slack_unescape(text), ids=ids)
+        if screen is not None:
+            dms.post(client, user_id, screen, channel=channel)

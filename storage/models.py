@@ -92,18 +92,38 @@ class IntakeRow(Base):
     dialogue_version: Mapped[int]
     status: Mapped[str] = mapped_column(String(16))
     answers: Mapped[dict[str, Any]]
-    current: Mapped[str | None] = mapped_column(String(64))
-    suggestion: Mapped[list[str]]
-    awaiting_cancel: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
+    version: Mapped[int]
+
+
+class ConversationRow(Base):
+    """Where one surface (the DM, a modal, the console) stands in an intake. The answers are shared on
+    the intake; each surface keeps its own position, and what it last showed the person."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("intake_id", "surface"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id", ondelete="CASCADE"))
+    surface: Mapped[str] = mapped_column(String(16))
+    current: Mapped[str | None] = mapped_column(String(64))
+    suggestion: Mapped[list[str]]
+    awaiting_cancel: Mapped[bool] = mapped_column(Boolean)
     last_typed_at: Mapped[datetime | None]
+    shown_step: Mapped[str | None] = mapped_column(String(64))
+    shown_at: Mapped[datetime | None]
+    answer_at: Mapped[datetime | None]
+    answer_question: Mapped[str | None] = mapped_column(String(64))
+    answer_next: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
     version: Mapped[int]
 
 
 class InboundEventRow(Base):
-    """Slack event ids already handled, so a retried delivery has no second effect."""
+    """Inbound ids already handled (Slack event ids, and message ids: one message can arrive under two
+    event ids), so a second delivery has no second effect."""
 
     __tablename__ = "inbound_events"
 

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.ports import Conflict
-from bot.records import Intake, IntakeStatus, Participant
-from storage.models import InboundEventRow, IntakeRow, ParticipantRow
+from bot.records import Conversation, Intake, IntakeStatus, Participant
+from storage.models import ConversationRow, InboundEventRow, IntakeRow, ParticipantRow
 
 
 def _participant(row: ParticipantRow) -> Participant:
@@ -58,13 +58,9 @@ def _intake(row: IntakeRow) -> Intake:
         dialogue_version=row.dialogue_version,
         status=IntakeStatus(row.status),
         answers=dict(row.answers),
-        current=row.current,
-        suggestion=tuple(row.suggestion),
-        awaiting_cancel=row.awaiting_cancel,
         created_at=row.created_at,
         updated_at=row.updated_at,
         confirmed_at=row.confirmed_at,
-        last_typed_at=row.last_typed_at,
         version=row.version,
     )
 
@@ -73,12 +69,8 @@ def _columns(intake: Intake) -> dict[str, object]:
     return {
         "status": intake.status.value,
         "answers": dict(intake.answers),
-        "current": intake.current,
-        "suggestion": list(intake.suggestion),
-        "awaiting_cancel": intake.awaiting_cancel,
         "updated_at": intake.updated_at,
         "confirmed_at": intake.confirmed_at,
-        "last_typed_at": intake.last_typed_at,
     }
 
 
@@ -114,6 +106,10 @@ class SqlIntakes:
             )
         return _intake(row) if row else None
 
+    def get(self, intake_id: int) -> Intake | None:
+        row = self._session.get(IntakeRow, intake_id)
+        return _intake(row) if row else None
+
     def add(self, intake: Intake) -> Intake:
         row = IntakeRow(
             participant_id=intake.participant_id,
@@ -141,6 +137,89 @@ class SqlIntakes:
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"intake {intake.id} changed meanwhile")
         return Intake(**{**intake.__dict__, "version": intake.version + 1})
+
+
+_POSITION = (
+    "current",
+    "awaiting_cancel",
+    "last_typed_at",
+    "shown_step",
+    "shown_at",
+    "answer_at",
+    "answer_question",
+    "answer_next",
+    "updated_at",
+)
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.id,
+        intake_id=row.intake_id,
+        surface=row.surface,
+        suggestion=tuple(row.suggestion),
+        version=row.version,
+        **{name: getattr(row, name) for name in _POSITION},
+    )
+
+
+def _position(conversation: Conversation) -> dict[str, object]:
+    return {"suggestion": list(conversation.suggestion)} | {
+        name: getattr(conversation, name) for name in _POSITION
+    }
+
+
+class SqlConversations:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, intake_id: int, surface: str) -> Conversation | None:
+        row = self._session.scalar(
+            select(ConversationRow).where(
+                ConversationRow.intake_id == intake_id, ConversationRow.surface == surface
+            )
+        )
+        return _conversation(row) if row else None
+
+    def add(self, conversation: Conversation) -> Conversation:
+        row = ConversationRow(
+            intake_id=conversation.intake_id,
+            surface=conversation.surface,
+            version=1,
+            **_position(conversation),
+        )
+        try:
+            with self._session.begin_nested():  # the same surface opened twice at once: one wins
+                self._session.add(row)
+        except IntegrityError as error:
+            raise Conflict(f"a {conversation.surface} conversation was added meanwhile") from error
+        return _conversation(row)
+
+    def save(self, conversation: Conversation) -> Conversation:
+        result = self._session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id == conversation.id, ConversationRow.version == conversation.version)
+            .values(version=conversation.version + 1, **_position(conversation))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"conversation {conversation.id} changed meanwhile")
+        return Conversation(**{**conversation.__dict__, "version": conversation.version + 1})
+
+    def shown(self, intake_id: int, surface: str, step: str, at: datetime) -> None:
+        # Not versioned: it records a fact about the screen, and only a newer fact replaces it. The
+        # same step shown again (a question repeated after a refusal) keeps the moment it first came.
+        self._session.execute(
+            update(ConversationRow)
+            .where(
+                ConversationRow.intake_id == intake_id,
+                ConversationRow.surface == surface,
+                ConversationRow.shown_step.is_distinct_from(step),
+                (ConversationRow.shown_at.is_(None)) | (ConversationRow.shown_at < at),
+            )
+            .values(shown_step=step, shown_at=at)
+            .execution_options(synchronize_session=False)
+        )
 
 
 class SqlInboundEvents:

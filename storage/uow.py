@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.repositories import SqlInboundEvents, SqlIntakes, SqlParticipants
+from bot.ports import Unavailable
+from storage.repositories import SqlConversations, SqlInboundEvents, SqlIntakes, SqlParticipants
 
 
 class SqlUnitOfWork:
@@ -19,15 +21,22 @@ class SqlUnitOfWork:
         self.session.begin()
         self.participants = SqlParticipants(self.session)
         self.intakes = SqlIntakes(self.session)
+        self.conversations = SqlConversations(self.session)
         self.inbound = SqlInboundEvents(self.session)
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self.session.in_transaction():
-            self.session.rollback()  # not committed: an error, or a read-only turn
-        self.session.close()
+        try:
+            if self.session.in_transaction():
+                self.session.rollback()  # not committed: an error, or a read-only turn
+            self.session.close()
+        except DBAPIError:
+            if not (isinstance(error, DBAPIError) and error.connection_invalidated):
+                raise
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            raise Unavailable("the database connection was lost") from error
 
     def commit(self) -> None:
         self.session.commit()

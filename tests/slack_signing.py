@@ -30,6 +30,7 @@ from tests.slack_standin import (
     TEAM_DOMAIN,
     TEAM_ID,
     dm_channel_id,
+    slack_ts,
     user_name_for,
 )
 
@@ -309,8 +310,8 @@ def view_submission(
 
 
 def _new_ts() -> str:
-    """A unique, increasing Slack-style ts near the current time."""
-    return f"{int(time.time())}.{next(_ts_counter) % 1_000_000:06d}"
+    """A unique, increasing Slack-style ts near the current time, on the stand-in's clock."""
+    return slack_ts()
 
 
 def _channel_name(channel_id: str) -> str:

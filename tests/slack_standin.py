@@ -40,6 +40,7 @@ __all__ = [
     "ApiCall",
     "SlackStandIn",
     "dm_channel_id",
+    "slack_ts",
     "user_name_for",
 ]
 
@@ -61,12 +62,28 @@ RESPONSE_URL_METHOD = "response_url"
 
 # Form-encoded arguments that Slack documents as JSON-encoded strings.
 _JSON_FORM_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
-_FIRST_TS_MICROS = 1_700_000_000_000_100
-_TS_STEP_MICROS = 100
 _DUMP_LIMIT = 20
 # wait_for() wakes on every recorded call; this coarse re-check only matters for predicates that
 # look at state other than the recorded calls (for instance the bot's database).
 _WAIT_RECHECK_SECONDS = 0.25
+
+
+class _SlackClock:
+    """Slack's message timestamps ("seconds.micros"), strictly increasing and near the real time. The
+    stand-in's posts and the test's own events (a person typing) share it, as they share Slack's clock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def next(self) -> str:
+        with self._lock:
+            self._last = max(self._last + 1, time.time_ns() // 1000)
+            micros = self._last
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+slack_ts = _SlackClock().next
 
 
 def dm_channel_id(user_id: str) -> str:
@@ -233,7 +250,6 @@ class SlackStandIn:
         self._failures: dict[str, deque[_Failure]] = {}
         self._held: dict[str, threading.Event] = {}
         self._locales: dict[str, str] = {}
-        self._ts_counter = 0
         self._view_counter = 0
         self._hash_counter = 0
         self._home_views: dict[str, str] = {}
@@ -598,9 +614,7 @@ class SlackStandIn:
     # -- helpers (run with self._cond held) --------------------------------------------------------
 
     def _next_ts(self) -> str:
-        micros = _FIRST_TS_MICROS + _TS_STEP_MICROS * self._ts_counter
-        self._ts_counter += 1
-        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+        return slack_ts()
 
     def _next_hash(self) -> str:
         self._hash_counter += 1

@@ -54,7 +54,7 @@ MESSAGES: Final[dict[str, str]] = {
     "unsure.many": "Kies hieronder wat je bedoelt, of typ het opnieuw.",
     # Refusals: always say what is wrong and what works
     "error.required": "Ik heb nog geen antwoord gekregen. Wil je het nog een keer proberen?",
-    "error.stale": "Die knop hoort bij een eerdere vraag. Geen zorgen, je antwoorden staan er nog; we zijn hier:",
+    "error.stale": "Die knop hoort bij een eerder bericht, dus ik heb er niets mee gedaan. Je antwoorden staan er nog; we zijn hier:",
     "error.text_short": "Dat is wel erg kort. Kun je iets meer vertellen?",
     "error.text_long": "Dat is te lang: {length} tekens, en er passen er {max}. Kun je het korter zeggen?",
     "error.choice_unknown": "'{answer}' ken ik niet als antwoord op deze vraag. Kies een van de mogelijkheden.",
@@ -181,4 +181,12 @@ MESSAGES: Final[dict[str, str]] = {
     "managersruil.error.unknown_ministry": "'{answer}' staat niet in de lijst. Kies het ministerie waar je organisatie onder valt, of kies 'Anders'.",
     "choice.any": "Maakt niet uit",
     "error.out_of_order": "Je stuurde twee berichten vlak na elkaar. '{answer}' kwam na je volgende bericht binnen, dus dat heb ik niet gebruikt. We zijn hier:",
+    "answer.saved_before": "Je antwoord bij '{label}' had ik al bewaard ({value}), maar misschien heb je mijn volgende vraag niet gezien.",
+    "answer.not_used": "Ik heb '{answer}' daarom niet gebruikt. Dit is de vraag die nu openstaat:",
+    "answer.not_seen": "Je bericht '{answer}' kwam binnen voordat je mijn laatste vraag had gezien, dus ik heb het niet gebruikt. Is het je antwoord op deze vraag? Typ het dan nog een keer.",
+    "edit.ignored": "Je hebt een eerder bericht aangepast. Dat kan ik niet meer als antwoord gebruiken. Wil je een antwoord wijzigen? Typ 'terug' voor de vorige vraag, of 'overzicht' om je antwoorden te zien.",
+    "edit.applied": "Je hebt je antwoord aangepast. Bij '{label}' staat nu: {value}.",
+    "edit.unsure": "Ik weet niet zeker wat je bedoelt met '{answer}'.",
+    "edit.kept": "Je eerdere antwoord blijft staan. We zijn hier:",
+    "error.message_long": "Dat bericht is te lang voor mij: {length} tekens, en ik lees er hoogstens {max}. Kun je het korter zeggen?",
 }

@@ -21,10 +21,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from slack_bolt import App
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.bootstrap import Services, bootstrap
 from bot.clock import FixedClock
 from handlers.app import build_app, http_server
+from handlers.gateway import Gateway
+from handlers.lanes import FakeTimer
 from handlers.render import mrkdwn_escape
 from tests.slack_signing import (
     FORM_CONTENT_TYPE,
@@ -38,6 +41,7 @@ from tests.slack_signing import (
 from tests.slack_standin import DEFAULT_TOKEN, RESPONSE_URL_METHOD, SlackStandIn, dm_channel_id
 
 SECRET = "e2e-signing-secret"
+NO_WAIT = FixedValueRetryIntervalCalculator(0)
 WAIT = 5.0  # seconds; a reply normally arrives within milliseconds
 
 # The twelve answers of a complete Managersruil intake, typed as a person would. The supervisor
@@ -148,23 +152,31 @@ class Bot:
         self._thread: threading.Thread | None = None
         self.services: Services | None = None
         self.app: App | None = None
+        self.gateway: Gateway | None = None
+        self.timer = FakeTimer()  # Retry-After waits pass when a test moves this, not in real time
         self.start()
 
     # -- the process -------------------------------------------------------------------------------
 
     def start(self) -> None:
         self.services = bootstrap(self.database_url, clock=self.clock, escape=mrkdwn_escape)
-        self.app = build_app(
-            self.services, token=DEFAULT_TOKEN, api_url=self.slack.api_url, signing_secret=SECRET
+        self.gateway = build_app(
+            self.services,
+            token=DEFAULT_TOKEN,
+            api_url=self.slack.api_url,
+            signing_secret=SECRET,
+            timer=self.timer,
+            backoff=NO_WAIT,  # retries of 5xx and dropped connections, without waiting in real time
         )
-        self._server = http_server(self.app, port=0, host="127.0.0.1")
+        self.app = self.gateway.app
+        self._server = http_server(self.gateway, port=0, host="127.0.0.1")
         self._thread = threading.Thread(target=self._server.run, name="ruilbot-e2e", daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.effective_port}/slack/events"
 
     def stop(self) -> None:
-        server, thread, services = self._server, self._thread, self.services
-        self._server = self._thread = self.services = None
+        server, thread, services, gateway = self._server, self._thread, self.services, self.gateway
+        self._server = self._thread = self.services = self.gateway = None
         if server is not None and thread is not None:
             # server.close() run by the server's own loop, which then ends at once; called from this
             # thread instead, the loop would first sit out its one-second poll.
@@ -173,6 +185,8 @@ class Bot:
             if thread.is_alive():
                 server.close()
             server.task_dispatcher.shutdown(timeout=2)
+        if gateway is not None:
+            gateway.lanes.close(timeout=2)
         if services is not None:
             services.close()
 

@@ -276,7 +276,7 @@ def test_a_stale_button_does_not_mark_its_old_question_as_answered(bot: Bot, use
 
     reply = bot.press(user, field_question, "Uitvoering")
 
-    assert "Die knop hoort bij een eerdere vraag" in reply.visible
+    assert "Die knop hoort bij een eerder bericht" in reply.visible
     assert not [c for c in bot.slack.calls("chat.update") if c.args["ts"] == field_question.ts]
     bot.answer(user, MIDDLE_ANSWERS[2:])
     bot.press(user, bot.posted(user)[-1], SUPERVISOR_SUPPORTS)
@@ -298,7 +298,7 @@ def test_going_back_to_a_multi_choice_shows_the_answer_picked_and_verder_keeps_i
         for e in b["elements"]
         if e["type"] == "multi_static_select"
     )
-    assert [o["value"] for o in menu["initial_options"]] == ["uitvoering", "staf"]
+    assert [o["text"]["text"] for o in menu["initial_options"]] == ["Uitvoering", "Staf"]
 
     kept = bot.press(user, again, "Verder")  # Slack sends the menu's state: here, untouched
 

@@ -30,6 +30,20 @@ def said(screen: Screen) -> str:
     return "\n".join(parts)
 
 
+def answer_rest(services: Services, user: UserRef = ANNA) -> Screen:
+    """Answer from where the intake is to the summary, with the sample answers."""
+    screen = Screen()
+    while True:
+        status = services.intake.text(user, "status")
+        assert status is not None
+        if status.prompt is None:
+            return status if status.summary else screen
+        index = [q.id for q in INTAKE.questions if q.id != "ministry_other"].index(status.prompt.question_id)
+        answered = services.intake.text(user, ANSWERS[index])
+        assert answered is not None
+        screen = answered
+
+
 def answer_all(services: Services, user: UserRef = ANNA) -> Screen:
     services.intake.start(user)
     screen = Screen()
@@ -101,10 +115,13 @@ def test_terug_asks_the_previous_question_with_the_current_answer(services: Serv
     services.intake.start(ANNA)
     services.intake.text(ANNA, "BZK")
     services.intake.text(ANNA, "DGOO")
-    text = said(services.intake.text(ANNA, "terug"))
+    screen = services.intake.text(ANNA, "terug")
+    assert screen is not None
+    assert screen.target is not None
+    text = said(screen)
     assert "Bij welke directie of dienst werk je?" in text
     assert "Je huidige antwoord: DGOO" in text
-    assert "Vraag 1 van 12" in said(services.intake.back(ANNA, "directorate"))  # the button does the same
+    assert "Vraag 1 van 12" in said(services.intake.back(ANNA, screen.target))  # the button does the same
     assert "eerste vraag" in said(services.intake.text(ANNA, "terug"))
 
 
@@ -120,8 +137,10 @@ def test_edit_from_the_summary_returns_to_the_summary(services: Services) -> Non
 
 
 def test_an_edit_button_for_a_question_that_does_not_apply_is_stale(services: Services) -> None:
-    answer_all(services)
-    assert "eerdere vraag" in said(services.intake.edit(ANNA, "ministry_other"))
+    summary = answer_all(services)
+    assert summary.target is not None
+    assert "eerder bericht" in said(services.intake.edit(ANNA, summary.target, "ministry_other"))
+    assert "Je antwoorden op een rij" in said(services.intake.edit(ANNA, summary.target, "ministry_other"))
 
 
 def test_a_scale_outside_14_to_16_is_kept_with_an_explanation(services: Services) -> None:
@@ -150,11 +169,13 @@ def test_bedoel_je_offers_the_candidate_and_ja_takes_it(services: Services) -> N
 
 
 def test_a_stale_button_keeps_the_answers_and_shows_where_we_are(services: Services) -> None:
-    services.intake.start(ANNA)
+    first = services.intake.start(ANNA)
     services.intake.text(ANNA, "BZK")
-    text = said(services.intake.answer(ANNA, "ministry", ["FIN"]))
-    assert "eerdere vraag" in text
+    assert first.target is not None
+    text = said(services.intake.answer(ANNA, first.target, ["FIN"]))
+    assert "eerder bericht" in text
     assert "Vraag 2 van 12" in text
+    assert "Ministerie: Binnenlandse Zaken" in said(answer_rest(services))
 
 
 def test_stop_asks_first_and_nee_goes_on(services: Services) -> None:
@@ -327,10 +348,15 @@ def test_a_question_mark_asks_for_help(services: Services) -> None:
 
 
 def test_a_stale_or_refused_click_says_it_was_not_applied(services: Services) -> None:
-    services.intake.start(ANNA)
+    first = services.intake.start(ANNA)
     services.intake.text(ANNA, "BZK")
-    assert services.intake.answer(ANNA, "ministry", ["FIN"]).applied is False
+    assert first.target is not None
+    assert services.intake.answer(ANNA, first.target, ["FIN"]).applied is False
     for text in ANSWERS[1:3]:
-        services.intake.text(ANNA, text)
-    assert services.intake.answer(ANNA, "scale", ["99"]).applied is False
-    assert services.intake.answer(ANNA, "scale", ["15"]).applied is True
+        scale = services.intake.text(ANNA, text)
+    assert scale is not None
+    assert scale.target is not None
+    refused = services.intake.answer(ANNA, scale.target, ["99"])
+    assert refused.applied is False
+    assert refused.target is not None
+    assert services.intake.answer(ANNA, refused.target, ["15"]).applied is True

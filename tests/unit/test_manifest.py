@@ -35,9 +35,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.bootstrap import wire
 from bot.clock import FixedClock
 from bot.i18n import en, nl
+from bot.interaction import encode
 from handlers.app import build_app, http_server
 from handlers.commands import COMMANDS
-from handlers.render import mrkdwn_escape
+from handlers.gateway import Gateway
+from handlers.render import NO_INTAKE, mrkdwn_escape
 from tests.slack_signing import (
     JSON_CONTENT_TYPE,
     app_home_opened_event,
@@ -135,8 +137,12 @@ class InlineExecutor(Executor):
 
 @dataclass
 class Bot:
-    app: App
+    gateway: Gateway
     registered: dict[str, list[Any]]  # registrar name -> the constraint each call was given
+
+    @property
+    def app(self) -> App:
+        return self.gateway.app
 
     def _constraints(self, names: tuple[str, ...]) -> list[Any]:
         return [c for name in names for c in self.registered.get(name, [])]
@@ -191,9 +197,9 @@ def bot(slack: SlackStandIn, sessions: sessionmaker[Session], clock: FixedClock)
         for name in COMMAND_REGISTRARS + EVENT_REGISTRARS + INTERACTIVE_REGISTRARS:
             patch.setattr(App, name, _recording(name, getattr(App, name), registered))
         services = wire(sessions, clock=clock, escape=mrkdwn_escape)  # as `ruilbot serve` does
-        app = build_app(services, token=slack.token, api_url=slack.api_url, signing_secret=SECRET)
-    app.listener_runner.listener_executor = InlineExecutor()
-    return Bot(app, dict(registered))
+        gateway = build_app(services, token=slack.token, api_url=slack.api_url, signing_secret=SECRET)
+    gateway.app.listener_runner.listener_executor = InlineExecutor()
+    return Bot(gateway, dict(registered))
 
 
 def assert_no_errors(caplog: pytest.LogCaptureFixture) -> None:
@@ -216,7 +222,8 @@ def unhandled_event(event_type: str, event_id: str) -> tuple[bytes, str]:
 
 def start_button(user: str) -> tuple[bytes, str]:
     label = {"type": "plain_text", "text": "Begin de intake"}
-    return block_action(user, {"action_id": "act:start", "value": "start", "text": label})
+    value = encode(NO_INTAKE, "start")
+    return block_action(user, {"action_id": "act:start", "value": value, "text": label})
 
 
 # -- display information and features ---------------------------------------------------------------
@@ -356,7 +363,7 @@ def test_urls_point_at_the_path_ruilbot_serve_answers(bot: Bot, slack: SlackStan
     for declared in manifest_commands():
         name = declared["command"]
         urls[name] = (declared["url"], slash_command(name, "help", "U123", response_url=slack.response_url()))
-    server = http_server(bot.app, 0)  # the WSGI app `ruilbot serve` runs; nothing is served
+    server = http_server(bot.gateway, 0)  # the WSGI app `ruilbot serve` runs; nothing is served
     try:
         for what, (url, (body, content_type)) in urls.items():
             parts = urlsplit(url)
@@ -364,6 +371,7 @@ def test_urls_point_at_the_path_ruilbot_serve_answers(bot: Bot, slack: SlackStan
             assert parts.path == EVENTS_PATH, f"{what}: {url} must end with {EVENTS_PATH}"
             status = wsgi_post(server.application, parts.path, body, content_type)
             assert status == 200, f"{what}: POST {parts.path} answered {status}"
+            assert bot.gateway.lanes.drain(), "the acknowledged work did not finish"
     finally:
         server.close()
         server.task_dispatcher.shutdown()

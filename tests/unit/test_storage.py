@@ -12,10 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.bootstrap import wire
-from bot.clock import FixedClock
 from bot.ports import Conflict
-from bot.records import Intake
+from bot.records import Conversation, Intake
 from storage.models import Base
 from storage.uow import SqlUnitOfWork
 from tests.conftest import NOW
@@ -23,7 +21,7 @@ from tests.conftest import NOW
 
 def make_intake(uow: SqlUnitOfWork, external_id: str = "U1") -> Intake:
     person = uow.participants.add("slack", external_id, "nl", NOW)
-    return uow.intakes.add(Intake(person.id, "managersruil", 1, NOW, NOW, current="ministry"))
+    return uow.intakes.add(Intake(person.id, "managersruil", 1, NOW, NOW))
 
 
 def test_times_come_back_timezone_aware_in_utc(sessions: sessionmaker[Session]) -> None:
@@ -47,9 +45,9 @@ def test_a_naive_time_is_refused(sessions: sessionmaker[Session]) -> None:
 def test_a_stale_write_is_a_conflict_not_a_lost_update(sessions: sessionmaker[Session]) -> None:
     with SqlUnitOfWork(sessions) as uow:
         intake = make_intake(uow)
-        uow.intakes.save(replace(intake, answers={"ministry": "FIN"}, current="directorate"))
+        uow.intakes.save(replace(intake, answers={"ministry": "FIN"}))
         with pytest.raises(Conflict):
-            uow.intakes.save(replace(intake, answers={"ministry": "BZK"}, current="directorate"))
+            uow.intakes.save(replace(intake, answers={"ministry": "BZK"}))
 
 
 def test_one_open_intake_per_person_and_programme(sessions: sessionmaker[Session]) -> None:
@@ -74,14 +72,37 @@ def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_event_ids_are_forgotten_after_a_day_but_not_before(
-    sessions: sessionmaker[Session], clock: FixedClock
-) -> None:
-    services = wire(sessions, clock=clock)
-    assert services.first_time("Ev-old")
-    clock.advance(timedelta(hours=23))
-    assert not services.first_time("Ev-old")  # a retry within the day is still recognised
-    clock.advance(timedelta(hours=2))
-    services.first_time("Ev-other")  # any later event clears what is older than a day
+def test_inbound_ids_are_forgotten_after_a_day_but_not_before(sessions: sessionmaker[Session]) -> None:
     with SqlUnitOfWork(sessions) as uow:
-        assert uow.inbound.first_time("Ev-old", clock.now())
+        assert uow.inbound.first_time("Ev-old", NOW)
+        uow.inbound.forget_before(NOW - timedelta(days=1))
+        assert not uow.inbound.first_time("Ev-old", NOW + timedelta(hours=23))  # a retry within the day
+        uow.inbound.forget_before(NOW + timedelta(hours=25) - timedelta(days=1))
+        assert uow.inbound.first_time("Ev-old", NOW + timedelta(hours=25))
+
+
+def test_a_conversation_keeps_its_place_and_refuses_a_stale_write(sessions: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        intake = make_intake(uow)
+        assert intake.id is not None
+        dm = uow.conversations.add(Conversation(intake.id, "dm", current="ministry", updated_at=NOW))
+        modal = uow.conversations.add(Conversation(intake.id, "modal", current="scale", updated_at=NOW))
+        uow.conversations.save(replace(dm, current="directorate"))
+        with pytest.raises(Conflict):
+            uow.conversations.save(replace(dm, current="function"))
+        assert uow.conversations.get(intake.id, "dm") == replace(dm, current="directorate", version=2)
+        assert uow.conversations.get(intake.id, "modal") == modal  # each surface has its own place
+
+
+def test_what_was_shown_only_moves_forward_in_time(sessions: sessionmaker[Session]) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        intake = make_intake(uow)
+        assert intake.id is not None
+        uow.conversations.add(Conversation(intake.id, "dm", current="ministry", updated_at=NOW))
+        later = NOW + timedelta(seconds=5)
+        uow.conversations.shown(intake.id, "dm", "directorate", later)
+        uow.conversations.shown(intake.id, "dm", "ministry", NOW + timedelta(seconds=1))  # arrived late
+        uow.conversations.shown(intake.id, "dm", "directorate", later + timedelta(seconds=9))  # same step
+        seen = uow.conversations.get(intake.id, "dm")
+        assert seen is not None
+        assert (seen.shown_step, seen.shown_at) == ("directorate", later)  # since when it is on screen
