@@ -84,8 +84,14 @@ class DirectMessages:
             self._channels[user_id] = str(opened["channel"]["id"])
         return self._channels[user_id]
 
+    def note(self, user_id: str, channel: str) -> None:
+        """`channel` is the DM of `user_id`: they wrote to us in it (a signed message.im event)."""
+        if is_direct(channel):
+            self._channels[user_id] = channel
+
     def post(self, client: WebClient, user_id: str, screen: Screen, channel: str | None = None) -> None:
-        """Post in the user's DM; `channel` only when it is that DM, so nothing leaks into a channel."""
+        """Post in the user's own DM: `channel` only when we know it is theirs, so nothing lands in a
+        channel or in someone else's DM (a click can name any channel it was shown in)."""
         self.later_on_429(lambda: self._post(client, user_id, screen, channel))
 
     def publish(self, client: WebClient, user_id: str, view: dict[str, Any]) -> None:
@@ -104,7 +110,8 @@ class DirectMessages:
 
     def _post(self, client: WebClient, user_id: str, screen: Screen, channel: str | None) -> None:
         text, blocks = render.message(screen)
-        target = channel if is_direct(channel) else self.channel(client, user_id)
+        known = channel is not None and self._channels.get(user_id) == channel
+        target = channel if known and channel else self.channel(client, user_id)
         posted: Any = client.chat_postMessage(channel=target, text=text, blocks=blocks)
         at = sent_at(posted.get("ts"))
         if screen.target is not None and at is not None:  # what the person now sees, and since when

@@ -31,6 +31,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         if event.get("channel_type") != "im" or event.get("bot_id"):
             return  # other bots' posts (and our own) are not something a person said to us
         channel = str(event.get("channel") or "")
+        if isinstance(event.get("user"), str):
+            dms.note(event["user"], channel)
         if event.get("subtype") == EDITED:
             edited(body, event, client, channel)
             return

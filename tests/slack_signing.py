@@ -43,6 +43,7 @@ __all__ = [
     "SignedResponse",
     "app_home_opened_event",
     "block_action",
+    "dm_edit_event",
     "dm_message_event",
     "post_signed",
     "sign",
@@ -175,8 +176,11 @@ def dm_message_event(
     ts: str | None = None,
     bot_id: str | None = None,
     subtype: str | None = None,
+    client_msg_id: str | None = None,
+    team_id: str = TEAM_ID,
 ) -> tuple[bytes, str]:
-    """An Events API ``message`` event in the user's DM with the bot (``channel_type: "im"``)."""
+    """An Events API ``message`` event in the user's DM with the bot (``channel_type: "im"``).
+    ``client_msg_id`` and ``ts`` name the message: Slack may deliver one message under two event ids."""
     message_ts = ts if ts is not None else _new_ts()
     event: dict[str, Any] = {
         "type": "message",
@@ -194,7 +198,30 @@ def dm_message_event(
         event["bot_id"] = bot_id
         event["app_id"] = APP_ID
     elif subtype is None:
-        event["client_msg_id"] = str(uuid.uuid4())
+        event["client_msg_id"] = client_msg_id or str(uuid.uuid4())
+    return _json_body(_event_callback(event, event_id, team_id)), JSON_CONTENT_TYPE
+
+
+def dm_edit_event(
+    user_id: str, ts: str, text: str, previous_text: str, *, event_id: str, client_msg_id: str | None = None
+) -> tuple[bytes, str]:
+    """A ``message_changed`` event: the person edited their message sent at ``ts`` in the DM."""
+    channel = dm_channel_id(user_id)
+    edited_at = _new_ts()
+    original = {"type": "message", "user": user_id, "ts": ts, "team": TEAM_ID}
+    if client_msg_id:
+        original["client_msg_id"] = client_msg_id
+    event: dict[str, Any] = {
+        "type": "message",
+        "subtype": "message_changed",
+        "message": {**original, "text": text, "edited": {"user": user_id, "ts": edited_at}},
+        "previous_message": {**original, "text": previous_text},
+        "channel": channel,
+        "hidden": True,
+        "ts": edited_at,
+        "event_ts": edited_at,
+        "channel_type": "im",
+    }
     return _json_body(_event_callback(event, event_id)), JSON_CONTENT_TYPE
 
 
@@ -352,11 +379,11 @@ def _full_view(view: dict[str, Any], state_values: dict[str, Any] | None) -> dic
     return full
 
 
-def _event_callback(event: dict[str, Any], event_id: str) -> dict[str, Any]:
+def _event_callback(event: dict[str, Any], event_id: str, team_id: str = TEAM_ID) -> dict[str, Any]:
     return {
         "token": VERIFICATION_TOKEN,
-        "team_id": TEAM_ID,
-        "context_team_id": TEAM_ID,
+        "team_id": team_id,
+        "context_team_id": team_id,
         "context_enterprise_id": None,
         "api_app_id": APP_ID,
         "event": event,
@@ -366,7 +393,7 @@ def _event_callback(event: dict[str, Any], event_id: str) -> dict[str, Any]:
         "authorizations": [
             {
                 "enterprise_id": None,
-                "team_id": TEAM_ID,
+                "team_id": team_id,
                 "user_id": BOT_USER_ID,
                 "is_bot": True,
                 "is_enterprise_install": False,

@@ -14,6 +14,7 @@ which sleeps on a condition variable that is notified whenever a call is recorde
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -149,6 +150,9 @@ def _error(error: str) -> JsonDict:
     return {"ok": False, "error": error}
 
 
+_DROP = _Reply(0, b"", "", {}, None)  # close the connection without an answer
+
+
 class _ArgsError(ValueError):
     """The request body could not be decoded; carries the Slack error code."""
 
@@ -224,6 +228,10 @@ class _Handler(BaseHTTPRequestHandler):
             content_type=self.headers.get("Content-Type", ""),
             authorization=self.headers.get("Authorization"),
         )
+        if reply is _DROP:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -249,6 +257,7 @@ class SlackStandIn:
         self._generation = 0
         self._failures: dict[str, deque[_Failure]] = {}
         self._held: dict[str, threading.Event] = {}
+        self._dropped: dict[str, int] = {}
         self._locales: dict[str, str] = {}
         self._view_counter = 0
         self._hash_counter = 0
@@ -331,6 +340,12 @@ class SlackStandIn:
         with self._cond:
             queue = self._failures.setdefault(method, deque())
             queue.extend(_Failure(status, retry_after) for _ in range(times))
+
+    def drop_next(self, method: str, times: int = 1) -> None:
+        """Close the connection of the next ``times`` calls of ``method`` without any answer, as a
+        network that drops for a while does. The call is recorded with status 0 and has no effect."""
+        with self._cond:
+            self._dropped[method] = self._dropped.get(method, 0) + times
 
     def hold(self, method: str) -> None:
         """Make calls of ``method`` wait (unanswered) until ``release(method)``: shows what the bot does
@@ -444,6 +459,12 @@ class SlackStandIn:
         if gate is not None:
             gate.wait(timeout=10)
         with self._cond:
+            if self._dropped.get(method):
+                self._dropped[method] -= 1
+                self._calls.append(ApiCall(method, args, 0, at, None))
+                self._generation += 1
+                self._cond.notify_all()
+                return _DROP
             reply = self._failure_reply(method)
             if reply is None:
                 if decode_error is not None:
