@@ -258,6 +258,7 @@ class SlackStandIn:
         self._failures: dict[str, deque[_Failure]] = {}
         self._held: dict[str, threading.Event] = {}
         self._dropped: dict[str, int] = {}
+        self._listeners: list[Callable[[ApiCall], None]] = []
         self._locales: dict[str, str] = {}
         self._view_counter = 0
         self._hash_counter = 0
@@ -340,6 +341,11 @@ class SlackStandIn:
         with self._cond:
             queue = self._failures.setdefault(method, deque())
             queue.extend(_Failure(status, retry_after) for _ in range(times))
+
+    def subscribe(self, listener: Callable[[ApiCall], None]) -> None:
+        """Call `listener` with every call as it is answered (on a server thread; keep it quick)."""
+        with self._cond:
+            self._listeners.append(listener)
 
     def drop_next(self, method: str, times: int = 1) -> None:
         """Close the connection of the next ``times`` calls of ``method`` without any answer, as a
@@ -473,9 +479,13 @@ class SlackStandIn:
                     reply = _json_reply(_error("invalid_auth"))
                 else:
                     reply = _json_reply(self._answer(method, args))
-            self._calls.append(ApiCall(method, args, reply.status, at, reply.json_body))
+            call = ApiCall(method, args, reply.status, at, reply.json_body)
+            self._calls.append(call)
             self._generation += 1
             self._cond.notify_all()
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(call)
         return reply
 
     def _failure_reply(self, method: str) -> _Reply | None:
