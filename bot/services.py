@@ -12,7 +12,7 @@ from typing import TypeVar
 from bot import engine
 from bot.clock import AMSTERDAM, Clock, local_today
 from bot.dialogues.model import Dialogue, Kind
-from bot.engine import Accepted, Refused, State
+from bot.engine import Accepted, Ended, Refused, State
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords, no_escape, normalise_locale
 from bot.parsing import normalise
 from bot.ports import Conflict, UnitOfWork
@@ -354,7 +354,7 @@ class IntakeService:
         if isinstance(outcome, Refused):
             self._store(turn, intake, outcome.state)
             return replace(show.step(turn.dialogue, outcome.state, [show.say(outcome.error)]), applied=False)
-        if isinstance(outcome, Accepted):
+        if isinstance(outcome, Accepted | Ended):  # an ending shows itself in the next step
             self._store(turn, intake, outcome.state, awaiting_cancel=False)
             lines: list[str] = []
             if typed and question.kind is not Kind.TEXT:  # show how we read "finacien" or "1 maart"
@@ -507,6 +507,7 @@ class IntakeService:
             )
         state = self._state(intake)
         if state.current is None:
-            return t.t("status.ready", programme=name)
+            ended = engine.outcome(turn.dialogue, state.answers) is not None
+            return t.t("status.ended" if ended else "status.ready", programme=name)
         answered, total = len(state.answers), len(engine.applicable(turn.dialogue, state.answers))
         return t.t("status.open", programme=name, answered=answered, total=total)

@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 
 from bot.dialogues import INTAKES
-from bot.dialogues.check import check, check_all
+from bot.dialogues.check import MESSAGE_BLOCKS, SELECT_OPTIONS, SUMMARY_EXTRA_BLOCKS, check, check_all
+from bot.dialogues.conditions import When, any_, not_
 from bot.dialogues.managersruil import INTAKE
-from bot.dialogues.model import Choice, Condition, Dialogue, Kind, Question
+from bot.dialogues.model import Choice, Choose, Date, Dialogue, Ending, Number, Question, Text
+from bot.dialogues.validators import Advised, InRange, after, in_range
 from bot.i18n import CATALOGUES, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
+FIELD_Q, FIELD_L = "managersruil.q.field", "managersruil.l.field"
+REGION_Q, REGION_L = "managersruil.q.region", "managersruil.l.region"
 
 
 def test_every_declared_intake_passes_its_self_check() -> None:
@@ -29,45 +33,55 @@ def test_the_check_catches_broken_declarations() -> None:
         intro="managersruil.intro",
         done="no.such.key",
         questions=(
-            Question(
-                "a",
-                Kind.CHOICE,
-                "managersruil.q.field",
-                "managersruil.l.field",
-                choices=(Choice("x", "field.beleid"),),
-            ),
-            Question(
-                "b",
-                Kind.TEXT,
-                "managersruil.q.region",
-                "managersruil.l.region",
-                when=Condition("later", ("x",)),
-            ),
-            Question(
-                "later", Kind.NUMBER, "managersruil.q.scale", "managersruil.l.scale", min_value=5, max_value=1
-            ),
-            Question("later", Kind.TEXT, "managersruil.q.region", "managersruil.l.region"),
+            Question("a", Choose((Choice("x", "field.beleid"),)), prompt=FIELD_Q, label=FIELD_L),
+            Question("b", Text(), when=When.answer("later", "x"), prompt=REGION_Q, label=REGION_L),
+            Question("later", Number(), (in_range(5, 1),), prompt=REGION_Q, label=REGION_L),
+            Question("later", Text(), prompt=REGION_Q, label=REGION_L),
+            Question("c", Date(), (after("nowhere"),), prompt=REGION_Q, label=REGION_L),
+            Question("d", Text(), when=any_(When.answer("a", "y")), prompt=REGION_Q, label=REGION_L),
+            Question("e", Date(), (after("a"),), prompt=REGION_Q, label=REGION_L),
+            Question("f", Text()),  # no texts under its derived keys
         ),
+        endings=(Ending("out", not_(When.given("ghost"))),),
     )
     problems = "\n".join(check(broken))
     assert "'no.such.key' is missing in nl" in problems
     assert "needs at least two choices" in problems
-    assert "not an earlier question" in problems
-    assert "min_value is above max_value" in problems
+    assert "its condition refers to 'later', which is not an earlier question" in problems
+    assert "in_range(5, 1) has its low bound above its high bound" in problems
     assert "used twice" in problems
+    assert "after('nowhere') refers to 'nowhere', which is not an earlier question" in problems
+    assert "names values that 'a' does not offer" in problems  # inside any_(...)
+    assert "after('a') compares with 'a', which is not a date" in problems
+    assert "'broken.q.f' is missing in nl" in problems
+    assert "'broken.l.f' is missing in en" in problems
+    assert "broken.end.out: its condition refers to 'ghost'" in problems
+    assert "'broken.end.out' is missing in nl" in problems
 
 
 def test_a_label_too_long_for_a_slack_button_is_caught() -> None:
     long_key = "managersruil.intro"  # hundreds of characters: far over a button's 75
     q = Question(
-        "a",
-        Kind.CHOICE,
-        "managersruil.q.field",
-        "managersruil.l.field",
-        choices=(Choice("x", long_key), Choice("y", "field.staf")),
+        "a", Choose((Choice("x", long_key), Choice("y", "field.staf"))), prompt=FIELD_Q, label=FIELD_L
     )
-    problems = check(Dialogue("d", "p", 1, "managersruil.intro", "managersruil.done", (q,)))
+    problems = check(Dialogue("d", "p", 1, (q,), intro="managersruil.intro", done="managersruil.done"))
     assert any("the limit is 75" in p for p in problems)
+
+
+def test_more_options_than_a_slack_menu_holds_are_caught() -> None:
+    many = tuple(Choice(str(n), "field.staf") for n in range(SELECT_OPTIONS + 1))
+    q = Question("a", Choose(many), prompt=FIELD_Q, label=FIELD_L)
+    problems = check(Dialogue("d", "p", 1, (q,), intro="managersruil.intro", done="managersruil.done"))
+    assert any(f"at most {SELECT_OPTIONS}" in p for p in problems)
+
+
+def test_more_questions_than_a_slack_summary_holds_are_caught() -> None:
+    questions = tuple(
+        Question(f"q{n}", Text(), prompt=REGION_Q, label=REGION_L)
+        for n in range(MESSAGE_BLOCKS - SUMMARY_EXTRA_BLOCKS + 1)
+    )
+    problems = check(Dialogue("d", "p", 1, questions, intro="managersruil.intro", done="managersruil.done"))
+    assert any("too many questions" in p for p in problems)
 
 
 @pytest.mark.parametrize("locale", [loc for loc in CATALOGUES if loc != "nl"])
@@ -95,9 +109,8 @@ def test_the_managersruil_intake_asks_what_the_programme_needs() -> None:
         "learning",
     ):
         assert needed in ids
-    scale = INTAKE.question("scale")
-    assert scale.advised == (14, 16)
-    assert (INTAKE.question("period").min_value, INTAKE.question("period").max_value) == (6, 18)
+    assert Advised(14, 16, "managersruil.scale_advice") in INTAKE.question("scale").checks
+    assert InRange(6, 18, "error.months_range") in INTAKE.question("period").checks
 
 
 def _imports(path: Path) -> set[str]:
