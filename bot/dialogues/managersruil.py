@@ -3,6 +3,7 @@ across ministries, 6 to 18 months, confidential until both sides agree."""
 
 from __future__ import annotations
 
+from bot.dialogues.common import ANY
 from bot.dialogues.conditions import When
 from bot.dialogues.model import (
     Choice,
@@ -53,13 +54,6 @@ FIELDS: tuple[Choice, ...] = (
     Choice("uitvoering", "field.uitvoering", aliases=("operations", "implementation")),
     Choice("staf", "field.staf", aliases=("staff", "support", "bedrijfsvoering", "ondersteuning")),
 )
-ANY = Choice(
-    "any",
-    "choice.any",
-    aliases=("maakt niet uit", "geen voorkeur", "alle", "alles", "allemaal", "any", "no preference", "all"),
-    exclusive=True,
-)
-
 INTAKE = Dialogue(
     id="managersruil",
     programme="managersruil",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogues import INTAKES
+from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import MESSAGE_BLOCKS, SELECT_OPTIONS, SUMMARY_EXTRA_BLOCKS, check, check_all
 from bot.dialogues.conditions import When, any_, not_
 from bot.dialogues.managersruil import INTAKE
@@ -22,7 +22,8 @@ REGION_Q, REGION_L = "managersruil.q.region", "managersruil.l.region"
 
 
 def test_every_declared_intake_passes_its_self_check() -> None:
-    assert check_all(INTAKES.values()) == []
+    assert check_all(DIALOGUES.values()) == []
+    assert set(INTAKES.values()) <= set(DIALOGUES.values())
 
 
 def test_the_check_catches_broken_declarations() -> None:
