@@ -3,7 +3,8 @@ every text exists in every language, and nothing breaks the limits of the surfac
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 from bot.dialogues.conditions import Answer, Condition, leaves
 from bot.dialogues.model import Choose, Dialogue, Kind, Months, Number, Question, choices_of
@@ -21,11 +22,17 @@ SUMMARY_EXTRA_BLOCKS = 4  # title, instructions, buttons, and a notice above
 ENDING_EXTRA_BLOCKS = 1  # an ending's own text above the summary (its reasons are counted apiece)
 
 
-def check_all(dialogues: Iterable[Dialogue]) -> list[str]:
-    return [problem for d in dialogues for problem in check(d)]
+Catalogues = Mapping[str, Mapping[str, str]]
 
 
-def check(dialogue: Dialogue) -> list[str]:
+def check_all(dialogues: Iterable[Dialogue], catalogues: Catalogues = CATALOGUES) -> list[str]:
+    return [problem for d in dialogues for problem in check(d, catalogues)]
+
+
+def check(dialogue: Dialogue, catalogues: Catalogues = CATALOGUES) -> list[str]:
+    def _texts(where: str, key: str, *, limit: int) -> list[str]:
+        return _texts_in(catalogues, where, key, limit=limit)
+
     problems: list[str] = []
     say = problems.append
     seen: dict[str, Question] = {}
@@ -35,7 +42,7 @@ def check(dialogue: Dialogue) -> list[str]:
         where = f"{dialogue.id}.{q.id}"
         if q.id in seen:
             say(f"{where}: the id is used twice")
-        problems += _question(where, q, seen)
+        problems += _question(where, q, seen, _texts)
         seen[q.id] = q
     for ending in dialogue.endings:
         where = f"{dialogue.id}.end.{ending.id}"
@@ -50,7 +57,7 @@ def check(dialogue: Dialogue) -> list[str]:
     return problems
 
 
-def _question(where: str, q: Question, seen: dict[str, Question]) -> list[str]:
+def _question(where: str, q: Question, seen: dict[str, Question], _texts: TextCheck) -> list[str]:
     problems = _texts(where, q.prompt, limit=SECTION_TEXT) + _texts(where, q.label, limit=OPTION_TEXT)
     say = problems.append
     spec = q.spec
@@ -101,9 +108,13 @@ def _condition(where: str, what: str, condition: Condition, seen: dict[str, Ques
     return problems
 
 
-def _texts(where: str, key: str, *, limit: int) -> list[str]:
+class TextCheck(Protocol):
+    def __call__(self, where: str, key: str, *, limit: int) -> list[str]: ...
+
+
+def _texts_in(catalogues: Catalogues, where: str, key: str, *, limit: int) -> list[str]:
     problems = []
-    for locale, catalogue in CATALOGUES.items():
+    for locale, catalogue in catalogues.items():
         text = catalogue.get(key)
         if text is None:
             problems.append(f"{where}: text {key!r} is missing in {locale}")

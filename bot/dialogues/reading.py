@@ -33,7 +33,7 @@ MAX_CANDIDATES = 5
 
 # What every question of a kind checks unless it declares its own rule of the same name.
 DEFAULT_CHECKS: dict[Kind, tuple[Validator, ...]] = {
-    Kind.TEXT: (max_length(300), min_length(2), has_letters()),
+    Kind.TEXT: (max_length(300), has_letters(), min_length(2)),
     Kind.EMAIL: (max_length(254), looks_like_email()),
     Kind.PHONE: (looks_like_phone(),),
 }

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import AMSTERDAM
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import MESSAGE_BLOCKS, SELECT_OPTIONS, SUMMARY_EXTRA_BLOCKS, check, check_all
 from bot.dialogues.conditions import When, any_, not_
+from bot.dialogues.leerwerkplaats import SESSION_IDS
 from bot.dialogues.managersruil import INTAKE
 from bot.dialogues.model import Choice, Choose, Date, Dialogue, Ending, Number, Question, Text
 from bot.dialogues.validators import Advised, InRange, after, in_range
 from bot.i18n import CATALOGUES, placeholders
+from bot.programmes import load_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELD_Q, FIELD_L = "managersruil.q.field", "managersruil.l.field"
@@ -142,3 +145,29 @@ def test_no_sentence_for_users_is_written_inline_in_handlers() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 assert not any(w in node.value.lower() for w in dutch), f"{path}: {node.value!r}"
+
+
+def test_a_text_missing_in_one_language_is_caught() -> None:
+    english = {k: v for k, v in CATALOGUES["en"].items() if k != "leerwerkplaats.q.motivation"}
+    problems = check(DIALOGUES["leerwerkplaats"], {"nl": CATALOGUES["nl"], "en": english})
+    assert problems == ["leerwerkplaats.motivation: text 'leerwerkplaats.q.motivation' is missing in en"]
+
+
+def test_every_dialogue_belongs_to_a_programme_in_the_catalogue() -> None:
+    catalogue = load_catalogue()
+    for dialogue in DIALOGUES.values():
+        assert catalogue.get(dialogue.programme).id == dialogue.programme
+    assert all(d.programme == programme for programme, d in INTAKES.items())
+
+
+def test_the_leerwerkplaats_sessions_are_the_catalogue_events_with_their_dates() -> None:
+    events = {e.id: e for e in load_catalogue().get("leerwerkplaats").events}
+    assert set(SESSION_IDS) == set(events)
+    for locale, texts in CATALOGUES.items():
+        for session in SESSION_IDS:
+            label, day = (
+                texts[f"leerwerkplaats.session.{session}"],
+                events[session].starts_at.astimezone(AMSTERDAM),
+            )
+            assert label.startswith(f"{day.day} "), (locale, label)
+            assert f"{texts[f'month.{day.month}']} {day.year}" in label, (locale, label)
