@@ -183,9 +183,7 @@ def answer(
         raise KeyError(f"{question_id!r} does not apply to these answers")
     refused = State(state.answers, state.current, state.suggestion)
     if isinstance(given, str) and normalise(given) in keywords("keyword.skip"):
-        if not question.optional:
-            return Refused(refused, Message("error.not_optional"))
-        return _accept(dialogue, state.answers, question, None, (), today)
+        return skip(dialogue, state, question_id, today)
     result = read(question, given, state.suggestion, today)
     if isinstance(result, Message):
         return Refused(refused, result)
@@ -201,6 +199,16 @@ def answer(
             return Refused(refused, said)
     stored = value.isoformat() if isinstance(value, date) else value
     return _accept(dialogue, state.answers, question, stored, notices, today)
+
+
+def skip(dialogue: Dialogue, state: State, question_id: str, today: date) -> Outcome:
+    """Skip an optional question (typed 'overslaan', a skip button, an empty optional modal field)."""
+    question = dialogue.question(question_id)
+    if not applies(question, state.answers):
+        raise KeyError(f"{question_id!r} does not apply to these answers")
+    if not question.optional:
+        return Refused(State(state.answers, state.current, state.suggestion), Message("error.not_optional"))
+    return _accept(dialogue, state.answers, question, None, (), today)
 
 
 def _accept(

@@ -402,6 +402,8 @@ class IntakeService:
                     turn.dialogue, state, [turn.show.t.t("edit.unknown", n=n, total=len(rows))]
                 )
             return self._on_edit(turn, rows[n - 1][0].id)
+        if engine.outcome(turn.dialogue, state.answers) is not None:  # ended: it says what can be typed
+            return turn.show.step(turn.dialogue, state)
         return turn.show.step(turn.dialogue, state, [turn.show.t.t("summary.unclear")])
 
     def _confirm(self, turn: _Turn, intake: Intake, state: State) -> Screen:

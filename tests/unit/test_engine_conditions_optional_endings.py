@@ -102,6 +102,18 @@ def test_a_question_that_must_be_answered_cannot_be_skipped_and_keeps_what_was_g
     assert refused.state.answers == state.answers
 
 
+def test_a_modal_or_a_button_can_skip_an_optional_question_only() -> None:
+    state = State({"field": "staf", "wish": ["beleid"]}, "last")
+    skipped = engine.skip(STAND_IN, state, "note", TODAY)
+    assert isinstance(skipped, Accepted)
+    assert skipped.state.answers["note"] is None
+    refused = engine.skip(STAND_IN, state, "wish", TODAY)
+    assert isinstance(refused, Refused)
+    assert refused.error.key == "error.not_optional"
+    with pytest.raises(KeyError):
+        engine.skip(STAND_IN, state, "about_note", TODAY)  # does not apply: nothing to skip
+
+
 def test_the_prompt_of_an_optional_question_says_how_to_skip_it() -> None:
     state = State({"field": "staf", "wish": ["beleid"]}, "note")
     assert "overslaan" in Presenter(Translator("nl")).prompt(STAND_IN, state).hint

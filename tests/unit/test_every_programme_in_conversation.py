@@ -90,7 +90,11 @@ def test_a_rule_report_that_misses_criteria_ends_early_keeps_the_draft_and_can_b
     assert "• Het levert nog niet genoeg op" in text
     assert "• Er is nog geen tijd vrijgemaakt" in text
     assert [b.act for b in ended.buttons] == [Act.CANCEL_ASK]  # nothing to confirm
-    assert "aanmelding is binnen" not in said(services.intake.text(ANNA, "ja"))
+    assert "melding is binnen" not in said(services.intake.text(ANNA, "ja"))
+    unclear = services.intake.text(ANNA, "hmm")
+    assert unclear.summary is not None
+    assert "Typ 'wijzig' met het nummer" in unclear.summary.typing
+    assert "'ja' als alles klopt" not in said(unclear)
     assert "komt nu nog niet in aanmerking" in said(services.intake.status(ANNA))
 
     services.intake.text(ANNA, "wijzig 9")  # 'levert genoeg op'
