@@ -171,3 +171,31 @@ def test_the_leerwerkplaats_sessions_are_the_catalogue_events_with_their_dates()
             )
             assert label.startswith(f"{day.day} "), (locale, label)
             assert f"{texts[f'month.{day.month}']} {day.year}" in label, (locale, label)
+
+
+def test_the_leerwerkplaats_fee_in_the_question_is_the_catalogue_fee() -> None:
+    fee = load_catalogue().get("leerwerkplaats").rules["cost_eur"]
+    for texts in CATALOGUES.values():
+        assert f"€ {fee} " in texts["leerwerkplaats.q.fee_approved"]
+
+
+NUMBER_WORDS = {
+    "negen": 9,
+    "nine": 9,
+    "tien": 10,
+    "ten": 10,
+    "elf": 11,
+    "eleven": 11,
+    "twaalf": 12,
+    "twelve": 12,
+}
+
+
+@pytest.mark.parametrize("dialogue_id", list(DIALOGUES))
+def test_an_intro_that_counts_the_questions_counts_right(dialogue_id: str) -> None:
+    dialogue = DIALOGUES[dialogue_id]
+    always = sum(1 for q in dialogue.questions if q.when is None)
+    for texts in CATALOGUES.values():
+        words = texts[dialogue.intro].lower().replace(".", " ").split()
+        counted = [NUMBER_WORDS[w] for w in words if w in NUMBER_WORDS]
+        assert all(n == always for n in counted), (texts[dialogue.intro], always)
