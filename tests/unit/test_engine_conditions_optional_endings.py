@@ -4,6 +4,7 @@ impossible, and ends a dialogue early with its own outcome while keeping the dra
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -127,9 +128,7 @@ def test_a_skip_is_asked_again_when_the_question_became_mandatory() -> None:
         id="stand-in",
         programme="managersruil",
         version=2,
-        questions=tuple(
-            Question(q.id, q.spec, q.checks, q.when, False, q.prompt, q.label) for q in STAND_IN.questions
-        ),
+        questions=tuple(replace(q, optional=False) for q in STAND_IN.questions),
         intro="managersruil.intro",
         done="managersruil.done",
     )
