@@ -1,57 +1,56 @@
 """The one engine that runs any declared dialogue: pure functions over (dialogue, state).
 
-Nothing here stores, sends or renders. A surface asks what to show (`position`, `summary`), feeds
-what the person gave (`submit`, `back`, `edit`) and gets a new immutable `State` back.
+Nothing here stores, sends or renders. A surface asks what to show (`position`, `summary`,
+`outcome`), feeds what the person gave (`submit`, `answer`, `back`, `edit`) and gets a new immutable
+`State` back. How each kind reads typed text lives in bot/dialogues/reading.py; the rules it then
+checks are the question's named validators (bot/dialogues/validators.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import cache
+from dataclasses import dataclass
+from datetime import date
 
-from rapidfuzz import fuzz
+from bot.dialogues.model import Dialogue, Ending, Kind, Question, choices_of
+from bot.dialogues.reading import Candidates, checks_of, choice_of, read
+from bot.dialogues.validators import Context
 
-from bot.dialogues.model import Choice, Dialogue, Kind, Question, choices_of
-from bot.i18n import all_texts, keywords
-from bot.parsing import normalise, parse_date, parse_months, parse_number
-
-Value = str | int | list[str]  # JSON-friendly: dates are ISO strings, multi-choices lists of values
-
-# Fuzzy thresholds (rapidfuzz WRatio, 0-100): sure enough to take it, or close enough to ask.
-SURE = 88
-CLOSE = 65
-MARGIN = 8
-MAX_CANDIDATES = 5
-
-
-@dataclass(frozen=True)
-class Message:
-    """A catalogue key with its parameters: what to say, not yet in any language."""
-
-    key: str
-    params: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A message parameter that is itself a catalogue key (a choice label, say)."""
-
-    key: str
+# Re-exported: surfaces and services speak these.
+from bot.dialogues.values import Message as Message
+from bot.dialogues.values import Ref as Ref
+from bot.dialogues.values import Value as Value
+from bot.i18n import keywords
+from bot.parsing import normalise
 
 
 @dataclass(frozen=True)
 class State:
     answers: Mapping[str, Value]
-    current: str | None  # the question being asked; None once all are answered (the summary)
+    current: str | None  # the question being asked; None once all are answered (the summary), or ended
     suggestion: tuple[str, ...] = ()  # choice values offered after "bedoel je ...?"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An ending that holds: its text, and the reasons the answers give for it."""
+
+    ending: Ending
+    reasons: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)
 class Accepted:
     state: State
+    notices: tuple[Message, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ended:
+    """Accepted, and with this answer the dialogue reached one of its endings. The answers are kept."""
+
+    state: State
+    verdict: Verdict
     notices: tuple[Message, ...] = ()
 
 
@@ -66,23 +65,43 @@ class Unsure:
     state: State  # carries the candidates as `suggestion`
 
 
-Outcome = Accepted | Refused | Unsure
+Outcome = Accepted | Ended | Refused | Unsure
 
 
 def applies(question: Question, answers: Mapping[str, Value]) -> bool:
-    if question.when is None:
-        return True
-    given = answers.get(question.when.question)
-    if isinstance(given, list):
-        return any(v in question.when.values for v in given)
-    return given in question.when.values
+    return question.when is None or question.when.holds(answers)
 
 
 def applicable(dialogue: Dialogue, answers: Mapping[str, Value]) -> tuple[Question, ...]:
     return tuple(q for q in dialogue.questions if applies(q, answers))
 
 
+def outcome(dialogue: Dialogue, answers: Mapping[str, Value]) -> Verdict | None:
+    """The first ending that holds, once every question it names is settled (answered, or not asked)."""
+    for ending in dialogue.endings:
+        named = ending.when.names()
+        settled = all(n in answers or not applies(dialogue.question(n), answers) for n in named)
+        if settled and ending.when.holds(answers):
+            return Verdict(ending, _reasons(dialogue, answers, named))
+    return None
+
+
+def _reasons(dialogue: Dialogue, answers: Mapping[str, Value], named: frozenset[str]) -> tuple[Message, ...]:
+    reasons: list[Message] = []
+    for q in applicable(dialogue, answers):
+        given = answers.get(q.id)
+        if q.id not in named or given is None:
+            continue
+        for value in given if isinstance(given, list) else [str(given)]:
+            choice = choice_of(q, value)
+            if choice is not None and choice.consequence:
+                reasons.append(Message(choice.consequence))
+    return tuple(reasons)
+
+
 def first_open(dialogue: Dialogue, answers: Mapping[str, Value]) -> str | None:
+    if outcome(dialogue, answers) is not None:
+        return None  # ended: nothing more to ask until an answer changes
     return next((q.id for q in applicable(dialogue, answers) if q.id not in answers), None)
 
 
@@ -92,7 +111,8 @@ def start(dialogue: Dialogue) -> State:
 
 def restore(dialogue: Dialogue, answers: Mapping[str, Value], current: str | None) -> State:
     """A stored state, made consistent with the declaration as it is now (it may have changed): answers
-    to removed questions, or naming choices that no longer exist, are dropped and so asked again."""
+    to removed questions, naming choices that no longer exist, or skipped where skipping is no longer
+    allowed, are dropped and so asked again."""
     kept = _prune(
         dialogue, {k: v for k, v in answers.items() if dialogue.has(k) and _still_valid(dialogue, k, v)}
     )
@@ -105,7 +125,10 @@ def restore(dialogue: Dialogue, answers: Mapping[str, Value], current: str | Non
 
 
 def _still_valid(dialogue: Dialogue, question_id: str, value: Value) -> bool:
-    choices = choices_of(dialogue.question(question_id))
+    question = dialogue.question(question_id)
+    if value is None:
+        return question.optional
+    choices = choices_of(question)
     if not choices:
         return True
     known = {c.value for c in choices}
@@ -120,10 +143,12 @@ def position(dialogue: Dialogue, state: State) -> tuple[int, int]:
 
 
 def is_complete(dialogue: Dialogue, answers: Mapping[str, Value]) -> bool:
-    return first_open(dialogue, answers) is None
+    """Everything asked and no ending reached: ready to confirm."""
+    return first_open(dialogue, answers) is None and outcome(dialogue, answers) is None
 
 
 def summary(dialogue: Dialogue, answers: Mapping[str, Value]) -> tuple[tuple[Question, Value], ...]:
+    """Every answer given, in order; a skipped one has the value None."""
     return tuple((q, answers[q.id]) for q in applicable(dialogue, answers) if q.id in answers)
 
 
@@ -152,251 +177,77 @@ def answer(
     dialogue: Dialogue, state: State, question_id: str, given: str | Sequence[str], today: date
 ) -> Outcome:
     """Answer any applicable question, not only the current one (a modal submits them all at once).
-    On acceptance the cursor moves to the first open question, or to the summary."""
+    On acceptance the cursor moves to the first open question, or to the summary (or the ending)."""
     question = dialogue.question(question_id)
     if not applies(question, state.answers):
         raise KeyError(f"{question_id!r} does not apply to these answers")
-    result = _read(question, state, given, today)
+    refused = State(state.answers, state.current, state.suggestion)
+    if isinstance(given, str) and normalise(given) in keywords("keyword.skip"):
+        return skip(dialogue, state, question_id, today)
+    result = read(question, given, state.suggestion, today)
     if isinstance(result, Message):
-        return Refused(State(state.answers, state.current, state.suggestion), result)
-    if isinstance(result, _Candidates):
+        return Refused(refused, result)
+    if isinstance(result, Candidates):
         return Unsure(State(state.answers, state.current, suggestion=result.values))
     value, notices = result
-    answers = _prune(dialogue, {**state.answers, question.id: value})
-    answers, reopened = _recheck(dialogue, answers, question.id)
-    return Accepted(State(answers, first_open(dialogue, answers)), notices + reopened)
+    context = Context(state.answers, today)
+    for rule in checks_of(question):
+        said = rule.check(value, context)
+        if said is not None and rule.advisory:
+            notices += (said,)
+        elif said is not None:
+            return Refused(refused, said)
+    stored = value.isoformat() if isinstance(value, date) else value
+    return _accept(dialogue, state.answers, question, stored, notices, today)
+
+
+def skip(dialogue: Dialogue, state: State, question_id: str, today: date) -> Outcome:
+    """Skip an optional question (typed 'overslaan', a skip button, an empty optional modal field)."""
+    question = dialogue.question(question_id)
+    if not applies(question, state.answers):
+        raise KeyError(f"{question_id!r} does not apply to these answers")
+    if not question.optional:
+        return Refused(State(state.answers, state.current, state.suggestion), Message("error.not_optional"))
+    return _accept(dialogue, state.answers, question, None, (), today)
+
+
+def _accept(
+    dialogue: Dialogue,
+    before: Mapping[str, Value],
+    question: Question,
+    value: Value,
+    notices: tuple[Message, ...],
+    today: date,
+) -> Accepted | Ended:
+    answers = _prune(dialogue, {**before, question.id: value})
+    answers, reopened = _recheck(dialogue, answers, question.id, today)
+    state = State(answers, first_open(dialogue, answers))
+    verdict = outcome(dialogue, answers)
+    if verdict is not None:
+        return Ended(state, verdict, notices + reopened)
+    return Accepted(state, notices + reopened)
 
 
 def _recheck(
-    dialogue: Dialogue, answers: dict[str, Value], changed: str
+    dialogue: Dialogue, answers: dict[str, Value], changed: str, today: date
 ) -> tuple[dict[str, Value], tuple[Message, ...]]:
     """Answers checked against the one just changed are checked again; one that fails is asked anew
-    (a new ministry that was the only wish, say), with the reason."""
+    (a new ministry that was the only wish, say, or a start moved past the end), with the reason."""
     reopened: list[Message] = []
     for q in applicable(dialogue, answers):
         given = answers.get(q.id)
-        if q.differs_from != changed or not isinstance(given, list):
+        rules = [r for r in checks_of(q) if changed in r.refers() and not r.advisory]
+        if given is None or not rules:
             continue
-        chosen = [c for c in (_choice(q, v) for v in given) if c is not None]
-        if isinstance(_check_multi(q, chosen, answers), Message):
+        value = date.fromisoformat(given) if q.kind is Kind.DATE and isinstance(given, str) else given
+        context = Context({k: v for k, v in answers.items() if k != q.id}, today)
+        said = next((m for m in (r.check(value, context) for r in rules) if m is not None), None)
+        if said is not None:
             answers = {k: v for k, v in answers.items() if k != q.id}
-            reopened.append(Message(q.differs_error or "error.required"))
+            reopened.append(said)
     return answers, tuple(reopened)
 
 
 def _prune(dialogue: Dialogue, answers: dict[str, Value]) -> dict[str, Value]:
     """Drop answers to questions that no longer apply (say, 'which other ministry' after a change)."""
     return {q.id: answers[q.id] for q in applicable(dialogue, answers) if q.id in answers}
-
-
-@dataclass(frozen=True)
-class _Candidates:
-    values: tuple[str, ...]
-
-
-Read = tuple[Value, tuple[Message, ...]] | Message | _Candidates
-
-
-def _read(question: Question, state: State, given: str | Sequence[str], today: date) -> Read:
-    if not isinstance(given, str):
-        return _read_values(question, list(given), state, today)
-    text = given.strip()
-    if not text:
-        return Message("error.required")
-    match question.kind:
-        case Kind.TEXT:
-            return _read_text(question, text)
-        case Kind.CHOICE | Kind.YES_NO:
-            return _read_choice(question, text, state.suggestion)
-        case Kind.MULTI_CHOICE:
-            return _read_multi(question, text, state.answers)
-        case Kind.NUMBER:
-            return _read_number(question, parse_number(text), "error.number", text)
-        case Kind.MONTHS:
-            return _read_number(question, parse_months(text), "error.months", text)
-        case Kind.DATE:
-            return _read_date(question, text, today)
-
-
-def _read_values(question: Question, values: list[str], state: State, today: date) -> Read:
-    """Exact values from a button or a menu: still checked, since a stale or forged click can carry any."""
-    if question.kind in (Kind.CHOICE, Kind.YES_NO):
-        if len(values) != 1:
-            return Message("error.required")
-        choice = _choice(question, values[0])
-        return (choice.value, _choice_notices([choice])) if choice else Message("error.stale")
-    if question.kind is Kind.MULTI_CHOICE:
-        chosen = [c for c in (_choice(question, v) for v in values) if c is not None]
-        if len(chosen) != len(values):
-            return Message("error.stale")
-        return _check_multi(question, chosen, state.answers)
-    return _read(question, state, values[0] if len(values) == 1 else "", today)
-
-
-def _choice(question: Question, value: str) -> Choice | None:
-    return next((c for c in choices_of(question) if c.value == value), None)
-
-
-def _choice_notices(chosen: Sequence[Choice]) -> tuple[Message, ...]:
-    return tuple(Message(c.notice) for c in chosen if c.notice)
-
-
-def _read_text(question: Question, text: str) -> Read:
-    if len(text) > question.max_length:
-        return Message("error.text_long", {"max": question.max_length, "length": len(text)})
-    if len(normalise(text)) < question.min_length:
-        return Message("error.text_short")
-    return text, ()
-
-
-def _read_choice(question: Question, text: str, suggestion: tuple[str, ...]) -> Read:
-    word = normalise(text)
-    # After "bedoel je ...?" only the candidates are listed: 'ja' takes a lone one, a number counts in them.
-    picked = None
-    if suggestion and word in keywords("keyword.yes") and len(suggestion) == 1:
-        picked = suggestion[0]
-    elif suggestion and word.isdigit():
-        if not 1 <= int(word) <= len(suggestion):
-            return Message("error.choice_number", {"max": len(suggestion)})
-        picked = suggestion[int(word) - 1]
-    choice = _choice(question, picked) if picked else None
-    if choice:
-        return choice.value, _choice_notices([choice])
-    found = _resolve(question, text)
-    if isinstance(found, Choice):
-        return found.value, _choice_notices([found])
-    several = _several(question, text)  # "beleid en uitvoering" where one is asked: which one?
-    if several:
-        return _Candidates(tuple(dict.fromkeys(c.value for c in several)))
-    if found.values:
-        return found
-    return Message(question.unknown_error or "error.choice_unknown", {"answer": text})
-
-
-def _resolve(question: Question, text: str) -> Choice | _Candidates:
-    """The choice meant by `text`: exact, by its number in the list, or fuzzy; else close candidates."""
-    word = _strip_lead_in(question, normalise(text))
-    choices = choices_of(question)
-    if word.isdigit() and 1 <= int(word) <= len(choices):
-        return choices[int(word) - 1]
-    table = _names(question)
-    for choice, names in table:
-        if word in names:
-            return choice
-    scored = sorted(((_score(word, names), choice) for choice, names in table), key=lambda pair: -pair[0])
-    best = scored[0][0] if scored else 0
-    runner_up = scored[1][0] if len(scored) > 1 else 0
-    if best >= SURE and best - runner_up >= MARGIN:
-        return scored[0][1]
-    if best < CLOSE:
-        return _Candidates(())
-    return _Candidates(tuple(c.value for s, c in scored[:MAX_CANDIDATES] if s >= max(CLOSE, best - 15)))
-
-
-def _strip_lead_in(question: Question, word: str) -> str:
-    """'ministerie van financien' -> 'financien'; the declaration says which words lead in."""
-    changed = True
-    while changed:
-        changed = False
-        for lead in question.strip_words:
-            if word.startswith(lead + " "):
-                word, changed = word[len(lead) + 1 :].strip(), True
-    return word
-
-
-def _score(word: str, names: frozenset[str]) -> float:
-    """How well a typed word fits a choice: against each whole name, and against each longer word in
-    it ("binnenlandse" fits BZK). Not partial matching: "start" must not fit "Rijkswaterstaat"."""
-    best = max(fuzz.ratio(word, n) for n in names)
-    if " " not in word:
-        words = (w for n in names for w in n.split() if len(w) >= 4)
-        best = max([best, *(fuzz.ratio(word, w) for w in words)])
-    else:  # "weet het nog niet" shares its words with "nog niet (besproken)": a candidate, not a match
-        best = max([best, *(fuzz.token_set_ratio(word, n) for n in names if " " in n)])
-    return best
-
-
-@cache
-def _names(question: Question) -> tuple[tuple[Choice, frozenset[str]], ...]:
-    """Every normalised name a choice goes by: its value, aliases and label in each language."""
-    return tuple(
-        (c, frozenset(normalise(n) for n in (c.value, *c.aliases, *all_texts(c.label)) if normalise(n)))
-        for c in choices_of(question)
-    )
-
-
-_STRONG_SEPARATORS = re.compile(r"[,;/\n]+")
-_WORD_SEPARATORS = re.compile(r"\s+(?:en|and|of|or)\s+", re.IGNORECASE)
-
-
-def _several(question: Question, text: str) -> list[Choice]:
-    """Two or more choices named in one answer ("beleid en uitvoering"), each recognised for sure."""
-    parts = (p for strong in _STRONG_SEPARATORS.split(text) for p in _WORD_SEPARATORS.split(strong))
-    pieces = [p.strip() for p in parts]
-    found = [_resolve(question, p) for p in pieces if p]
-    chosen = [c for c in found if isinstance(c, Choice)]
-    return chosen if len(found) > 1 and len(chosen) == len(found) else []
-
-
-def _read_multi(question: Question, text: str, answers: Mapping[str, Value]) -> Read:
-    whole = _resolve(question, text)
-    if isinstance(whole, Choice) and normalise(text) in dict(_names(question))[whole]:
-        return _check_multi(question, [whole], answers)
-    chosen: list[Choice] = []
-    unknown: list[str] = []
-    for part in (p.strip() for p in _STRONG_SEPARATORS.split(text)):
-        if not part:
-            continue
-        found = _resolve(question, part)
-        items = [found] if isinstance(found, Choice) else None
-        if items is None:  # "beleid en staf": split on the little words, but only when that helps
-            pieces = [_resolve(question, p) for p in _WORD_SEPARATORS.split(part)]
-            if len(pieces) > 1 and all(isinstance(p, Choice) for p in pieces):
-                items = [p for p in pieces if isinstance(p, Choice)]
-        if items is None:
-            unknown.append(part)
-        else:
-            chosen.extend(items)
-    if unknown:
-        return Message("error.multi_unknown", {"items": unknown})
-    return _check_multi(question, chosen, answers)
-
-
-def _check_multi(question: Question, chosen: list[Choice], answers: Mapping[str, Value]) -> Read:
-    if not chosen:
-        return Message("error.required")
-    order = {c.value: i for i, c in enumerate(choices_of(question))}
-    unique = sorted({c.value: c for c in chosen}.values(), key=lambda c: order[c.value])
-    exclusive = [c for c in unique if c.exclusive]
-    if exclusive and len(unique) > 1:
-        return Message("error.multi_exclusive", {"label": Ref(exclusive[0].label)})
-    if question.differs_from and not exclusive:
-        own = answers.get(question.differs_from)
-        if all(c.value == own for c in unique):
-            return Message(question.differs_error or "error.required")
-    return [c.value for c in unique], _choice_notices(unique)
-
-
-def _read_number(question: Question, number: int | None, error: str, text: str) -> Read:
-    if number is None:
-        return Message(error, {"answer": text})
-    low, high = question.min_value, question.max_value
-    if (low is not None and number < low) or (high is not None and number > high):
-        return Message(f"{error}_range", {"min": low, "max": high, "answer": number})
-    notices: tuple[Message, ...] = ()
-    if question.advised and not question.advised[0] <= number <= question.advised[1] and question.advice:
-        notices = (Message(question.advice, {"value": number}),)
-    return number, notices
-
-
-def _read_date(question: Question, text: str, today: date) -> Read:
-    parsed = parse_date(text, today)
-    if parsed is None:
-        return Message("error.date", {"answer": text})
-    if question.min_days_ahead is not None and parsed < today + timedelta(days=question.min_days_ahead):
-        return Message("error.date_past", {"date": parsed})
-    if question.max_days_ahead is not None:
-        latest = today + timedelta(days=question.max_days_ahead)
-        if parsed > latest:
-            return Message("error.date_far", {"date": latest})
-    return parsed.isoformat(), ()

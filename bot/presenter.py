@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot import engine
-from bot.dialogues.model import Dialogue, Kind, Question, choices_of
-from bot.engine import Message, Ref, State, Value
+from bot.dialogues.model import Dialogue, Kind, Months, Number, Question, choices_of
+from bot.engine import Message, Ref, State, Value, Verdict
 from bot.i18n import Safe, Translator
 from bot.limits import ECHO_TEXT
 from bot.views import Act, Button, Option, Prompt, Screen, Summary, SummaryRow
@@ -34,6 +34,8 @@ _HINTS = {
     Kind.DATE: "hint.date",
     Kind.NUMBER: "hint.number",
     Kind.MONTHS: "hint.months",
+    Kind.EMAIL: "hint.email",
+    Kind.PHONE: "hint.phone",
 }
 
 
@@ -60,6 +62,8 @@ class Presenter:
 
     def value(self, question: Question, value: Value) -> Safe:
         """An answer as a person reads it: labels for choices, a written date, escaped free text."""
+        if value is None:
+            return self.t.t("answer.skipped")
         if question.kind in (Kind.CHOICE, Kind.YES_NO, Kind.MULTI_CHOICE):
             labels = {c.value: c.label for c in choices_of(question)}
             chosen = value if isinstance(value, list) else [str(value)]
@@ -68,8 +72,8 @@ class Presenter:
             return self.t.date(date.fromisoformat(value))
         if question.kind is Kind.MONTHS:
             return self.t.t("months.value", n=value)
-        if question.value_format:
-            return self.t.t(question.value_format, value=str(value))
+        if isinstance(question.spec, Number) and question.spec.value_format:
+            return self.t.t(question.spec.value_format, value=str(value))
         return self.t.escape(str(value))
 
     def prompt(self, dialogue: Dialogue, state: State) -> Prompt:
@@ -77,18 +81,20 @@ class Presenter:
         question = dialogue.question(state.current)
         n, total = engine.position(dialogue, state)
         given = state.answers.get(question.id)
+        answered = question.id in state.answers
+        hint = self.t.t((self.console and _CONSOLE_HINTS.get(question.kind)) or _HINTS[question.kind])
+        if question.optional:
+            hint = Safe(f"{hint} {self.t.t('hint.optional')}")
         return Prompt(
             question_id=question.id,
             kind=question.kind,
             progress=self.t.t("prompt.progress", n=n, total=total),
             text=self.t.t(question.prompt),
-            hint=self.t.t((self.console and _CONSOLE_HINTS.get(question.kind)) or _HINTS[question.kind]),
+            hint=hint,
             # How to go back or stop: at the first question and when an answer is revisited, not every time.
-            footer=self.t.t("hint.footer") if n == 1 or given is not None else "",
+            footer=self.t.t("hint.footer") if n == 1 or answered else "",
             options=self._options(question, state.suggestion),
-            current=self.t.t("prompt.current", value=self.value(question, given))
-            if given is not None
-            else None,
+            current=self.t.t("prompt.current", value=self.value(question, given)) if answered else None,
             pick_label=self.t.t("action.pick_many" if question.kind is Kind.MULTI_CHOICE else "action.pick"),
             next_label=self.t.t("action.next"),
             can_go_back=n > 1,
@@ -97,10 +103,10 @@ class Presenter:
         )
 
     def _options(self, question: Question, suggestion: Sequence[str]) -> tuple[Option, ...]:
-        if question.kind in (Kind.NUMBER, Kind.MONTHS):
+        if isinstance(question.spec, Number | Months):
             key = "months.value" if question.kind is Kind.MONTHS else None
             return tuple(
-                Option(str(n), self.t.t(key, n=n) if key else Safe(str(n))) for n in question.suggestions
+                Option(str(n), self.t.t(key, n=n) if key else Safe(str(n))) for n in question.spec.suggestions
             )
         choices = choices_of(question)
         if suggestion:  # after "bedoel je ...?", offer just the candidates, in the order named
@@ -122,7 +128,7 @@ class Presenter:
             return Safe("".join(items))
         return self.t.t("list.or", head=Safe(", ".join(items[:-1])), last=items[-1])
 
-    def summary(self, dialogue: Dialogue, state: State) -> Summary:
+    def summary(self, dialogue: Dialogue, state: State, *, ended: bool = False) -> Summary:
         rows = tuple(
             SummaryRow(i, q.id, self.t.t(q.label), self.value(q, v))
             for i, (q, v) in enumerate(engine.summary(dialogue, state.answers), start=1)
@@ -130,15 +136,27 @@ class Presenter:
         return Summary(
             title=self.t.t("summary.title"),
             rows=rows,
-            instructions=self.t.t("summary.instructions"),
-            typing=self.t.t("summary.typing"),
+            instructions=self.t.t("ended.instructions" if ended else "summary.instructions"),
+            typing=self.t.t("ended.typing" if ended else "summary.typing"),
             edit_label=self.t.t("action.edit"),
         )
+
+    def ended(self, verdict: Verdict) -> tuple[Safe, ...]:
+        """An ending's own text, then each reason the answers gave for it."""
+        reasons = tuple(self.t.t("ended.reason", reason=self.say(r)) for r in verdict.reasons)
+        return (self.t.t(verdict.ending.text), *reasons)
 
     def step(self, dialogue: Dialogue, state: State, lines: Sequence[str] = ()) -> Screen:
         """Whatever comes next: the current question, or the summary with confirm and stop buttons."""
         if state.current is not None:
             return Screen(lines=tuple(lines), prompt=self.prompt(dialogue, state))
+        verdict = engine.outcome(dialogue, state.answers)
+        if verdict is not None:  # ended early: the reasons, the answers to change, and a way out
+            return Screen(
+                lines=(*lines, *self.ended(verdict)),
+                summary=self.summary(dialogue, state, ended=True),
+                buttons=(Button(Act.CANCEL_ASK, self.t.t("action.cancel"), "danger"),),
+            )
         return Screen(
             lines=tuple(lines),
             summary=self.summary(dialogue, state),

@@ -21,7 +21,7 @@ from typing import TypeVar, cast
 from bot import engine
 from bot.clock import AMSTERDAM, Clock, local_today
 from bot.dialogues.model import Dialogue, Kind
-from bot.engine import Accepted, Refused, State
+from bot.engine import Accepted, Ended, Refused, State
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords, no_escape, normalise_locale
 from bot.interaction import CANCEL, SUMMARY, Target
 from bot.limits import TYPED_TEXT
@@ -576,7 +576,7 @@ class IntakeService:
         if isinstance(outcome, Refused):
             self._store(turn, outcome.state)
             return replace(show.step(turn.dialogue, outcome.state, [show.say(outcome.error)]), applied=False)
-        if isinstance(outcome, Accepted):
+        if isinstance(outcome, Accepted | Ended):  # an ending shows itself in the next step
             after = self._step_of(outcome.state)
             if typed:  # this message gave the answer: an edit of it, while `after` is open, replaces it
                 self._store(
@@ -647,6 +647,8 @@ class IntakeService:
                     turn.dialogue, state, [turn.show.t.t("edit.unknown", n=n, total=len(rows))]
                 )
             return self._on_edit(turn, None, rows[n - 1][0].id)
+        if engine.outcome(turn.dialogue, state.answers) is not None:  # ended: it says what can be typed
+            return turn.show.step(turn.dialogue, state)
         return turn.show.step(turn.dialogue, state, [turn.show.t.t("summary.unclear")])
 
     def _confirm(self, turn: _Turn, state: State) -> Screen:
@@ -763,6 +765,7 @@ class IntakeService:
             )
         state = self._state(turn)
         if state.current is None:
-            return t.t("status.ready", programme=name)
+            ended = engine.outcome(turn.dialogue, state.answers) is not None
+            return t.t("status.ended" if ended else "status.ready", programme=name)
         answered, total = len(state.answers), len(engine.applicable(turn.dialogue, state.answers))
         return t.t("status.open", programme=name, answered=answered, total=total)

@@ -3,7 +3,28 @@ across ministries, 6 to 18 months, confidential until both sides agree."""
 
 from __future__ import annotations
 
-from bot.dialogues.model import Choice, Condition, Dialogue, Kind, Question
+from bot.dialogues.common import ANY
+from bot.dialogues.conditions import When
+from bot.dialogues.model import (
+    Choice,
+    Choose,
+    ChooseMany,
+    Date,
+    Dialogue,
+    Months,
+    Number,
+    Question,
+    Text,
+)
+from bot.dialogues.validators import (
+    advised,
+    differs_from,
+    in_range,
+    max_length,
+    min_length,
+    not_in_past,
+    within_days,
+)
 
 # The ministries of the Rijksoverheid as of 2026, with what people type for them: abbreviations,
 # old names (EZK, LNV) and well-known agencies that belong to them.
@@ -33,110 +54,52 @@ FIELDS: tuple[Choice, ...] = (
     Choice("uitvoering", "field.uitvoering", aliases=("operations", "implementation")),
     Choice("staf", "field.staf", aliases=("staff", "support", "bedrijfsvoering", "ondersteuning")),
 )
-ANY = Choice(
-    "any",
-    "choice.any",
-    aliases=("maakt niet uit", "geen voorkeur", "alle", "alles", "allemaal", "any", "no preference", "all"),
-    exclusive=True,
-)
-
 INTAKE = Dialogue(
-    id="managersruil.intake",
+    id="managersruil",
     programme="managersruil",
     version=1,
-    intro="managersruil.intro",
-    done="managersruil.done",
     questions=(
         Question(
             "ministry",
-            Kind.CHOICE,
-            "managersruil.q.ministry",
-            "managersruil.l.ministry",
-            choices=(*MINISTRIES, Choice("other", "ministry.other", aliases=("anders", "other", "overig"))),
-            strip_words=MINISTRY_LEAD_IN,
-            unknown_error="managersruil.error.unknown_ministry",
-        ),
-        Question(
-            "ministry_other",
-            Kind.TEXT,
-            "managersruil.q.ministry_other",
-            "managersruil.l.ministry_other",
-            when=Condition("ministry", ("other",)),
-            max_length=120,
-        ),
-        Question("directorate", Kind.TEXT, "managersruil.q.directorate", "managersruil.l.directorate"),
-        Question("function", Kind.TEXT, "managersruil.q.function", "managersruil.l.function"),
-        Question(
-            "scale",
-            Kind.NUMBER,
-            "managersruil.q.scale",
-            "managersruil.l.scale",
-            min_value=1,
-            max_value=19,
-            advised=(14, 16),
-            advice="managersruil.scale_advice",
-            suggestions=(14, 15, 16),
-            value_format="managersruil.scale_value",
-        ),
-        Question("field", Kind.CHOICE, "managersruil.q.field", "managersruil.l.field", choices=FIELDS),
-        Question(
-            "wanted_fields",
-            Kind.MULTI_CHOICE,
-            "managersruil.q.wanted_fields",
-            "managersruil.l.wanted_fields",
-            choices=(*FIELDS, ANY),
-        ),
-        Question(
-            "wanted_ministries",
-            Kind.MULTI_CHOICE,
-            "managersruil.q.wanted_ministries",
-            "managersruil.l.wanted_ministries",
-            choices=(ANY, *MINISTRIES),
-            strip_words=MINISTRY_LEAD_IN,
-            differs_from="ministry",
-            differs_error="managersruil.error.own_ministry",
-        ),
-        Question(
-            "period",
-            Kind.MONTHS,
-            "managersruil.q.period",
-            "managersruil.l.period",
-            min_value=6,
-            max_value=18,
-            suggestions=(6, 12, 18),
-        ),
-        Question(
-            "start",
-            Kind.DATE,
-            "managersruil.q.start",
-            "managersruil.l.start",
-            min_days_ahead=0,
-            max_days_ahead=2 * 365,
-        ),
-        Question(
-            "supervisor",
-            Kind.CHOICE,
-            "managersruil.q.supervisor",
-            "managersruil.l.supervisor",
-            choices=(
-                Choice("supports", "supervisor.supports", aliases=("ja", "yes", "steunt")),
-                Choice("knows", "supervisor.knows", aliases=("weet het", "knows")),
-                Choice(
-                    "not_yet",
-                    "supervisor.not_yet",
-                    aliases=("nee", "no", "nog niet", "not yet"),
-                    notice="managersruil.supervisor_notice",
-                ),
+            Choose(
+                (*MINISTRIES, Choice("other", "ministry.other", aliases=("anders", "other", "overig"))),
+                strip_words=MINISTRY_LEAD_IN,
+                unknown_error="managersruil.error.unknown_ministry",
             ),
         ),
-        Question("region", Kind.TEXT, "managersruil.q.region", "managersruil.l.region", max_length=120),
+        Question("ministry_other", Text(), (max_length(120),), when=When.answer("ministry", "other")),
+        Question("directorate", Text()),
+        Question("function", Text()),
         Question(
-            "learning",
-            Kind.TEXT,
-            "managersruil.q.learning",
-            "managersruil.l.learning",
-            min_length=5,
-            max_length=1000,
+            "scale",
+            Number(suggestions=(14, 15, 16), value_format="managersruil.scale_value"),
+            (in_range(1, 19), advised(14, 16, "managersruil.scale_advice")),
         ),
+        Question("field", Choose(FIELDS)),
+        Question("wanted_fields", ChooseMany((*FIELDS, ANY))),
+        Question(
+            "wanted_ministries",
+            ChooseMany((ANY, *MINISTRIES), strip_words=MINISTRY_LEAD_IN),
+            (differs_from("ministry", "managersruil.error.own_ministry"),),
+        ),
+        Question("period", Months(suggestions=(6, 12, 18)), (in_range(6, 18, "error.months_range"),)),
+        Question("start", Date(), (not_in_past(), within_days(2 * 365))),
+        Question(
+            "supervisor",
+            Choose(
+                (
+                    Choice("supports", "supervisor.supports", aliases=("ja", "yes", "steunt")),
+                    Choice("knows", "supervisor.knows", aliases=("weet het", "knows")),
+                    Choice(
+                        "not_yet",
+                        "supervisor.not_yet",
+                        aliases=("nee", "no", "nog niet", "not yet"),
+                        notice="managersruil.supervisor_notice",
+                    ),
+                )
+            ),
+        ),
+        Question("region", Text(), (max_length(120),)),
+        Question("learning", Text(), (min_length(5), max_length(1000))),
     ),
 )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.bootstrap import Services, wire
 from bot.clock import FixedClock
 from bot.dialogues.managersruil import INTAKE
+from bot.dialogues.model import choices_of
 from bot.services import UserRef
 from bot.views import Act, Screen
 from tests.samples import ANSWERS
@@ -286,7 +287,9 @@ def test_coming_back_later_forgets_an_old_bedoel_je_list(services: Services) -> 
     services.intake.text(ANNA, "zaken")
     resumed = services.intake.start(ANNA)
     assert resumed.prompt is not None
-    assert [o.value for o in resumed.prompt.options] == [c.value for c in INTAKE.question("ministry").choices]
+    assert [o.value for o in resumed.prompt.options] == [
+        c.value for c in choices_of(INTAKE.question("ministry"))
+    ]
 
 
 def test_verder_keeps_the_answer_after_going_back(services: Services) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.bootstrap import wire
 from bot.clock import FixedClock
 from bot.dialogues import INTAKES
-from bot.dialogues.model import Dialogue, Kind, Question
+from bot.dialogues.model import Dialogue, Question, Text
 from bot.services import UserRef
 
 ANNA = UserRef("console", "anna")
@@ -20,8 +20,8 @@ COHORT = Dialogue(
     intro="managersruil.intro",
     done="managersruil.done",
     questions=(
-        Question("region", Kind.TEXT, "managersruil.q.region", "managersruil.l.region"),
-        Question("learning", Kind.TEXT, "managersruil.q.learning", "managersruil.l.learning"),
+        Question("region", Text(), prompt="managersruil.q.region", label="managersruil.l.region"),
+        Question("learning", Text(), prompt="managersruil.q.learning", label="managersruil.l.learning"),
     ),
 )
 
