@@ -3,6 +3,7 @@ SQLAlchemy; tests may pass their own."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -22,6 +23,12 @@ class Participants(Protocol):
     def find(self, platform: str, external_id: str) -> Participant | None: ...
     def add(self, platform: str, external_id: str, locale: str, now: datetime) -> Participant: ...
     def set_locale(self, participant_id: int, locale: str, now: datetime) -> None: ...
+    def situation(
+        self, platform: str, external_id: str, surface: str, programme_id: str | None
+    ) -> tuple[Participant | None, Intake | None, Conversation | None]:
+        """The person; the intake a message is about (of `programme_id`, or else the open one
+        touched last), open or else the latest confirmed; and where `surface` stands in it."""
+        ...
 
 
 class Intakes(Protocol):
@@ -56,6 +63,10 @@ class Conversations(Protocol):
 class InboundEvents(Protocol):
     def first_time(self, event_id: str, now: datetime) -> bool:
         """Record an incoming event id; False if it was seen before (a retry)."""
+        ...
+
+    def all_first_time(self, event_ids: Sequence[str], now: datetime) -> bool:
+        """Record each id; False if any was seen before (one message can come under two ids)."""
         ...
 
     def forget_before(self, moment: datetime) -> None:

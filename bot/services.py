@@ -89,6 +89,7 @@ class _Turn:
     surface: str
     conversation: Conversation | None = None
     typed_at: datetime | None = None  # when a typed message was sent (the platform's time)
+    state: State | None = None  # the engine's view of intake and conversation, once worked out
 
     @property
     def open(self) -> Intake | None:
@@ -274,7 +275,9 @@ class IntakeService:
                     now = self._clock.now()
                     if not self._first_time(uow, ids, now):
                         raise _Duplicate
-                    participant = uow.participants.find(user.platform, user.external_id)
+                    participant, intake, conversation = uow.participants.situation(
+                        user.platform, user.external_id, user.place, programme_id
+                    )
                     if participant is None:
                         if locale is None and user.locale_hint is not None:
                             raise _AskPlatform  # a network call: never while holding a transaction
@@ -282,17 +285,19 @@ class IntakeService:
                             user.platform, user.external_id, locale or DEFAULT_LOCALE, now
                         )
                     show = self._presenter(participant.locale)
-                    if programme_id is None:
-                        intake = uow.intakes.active(participant.id)
-                        focus = intake.programme_id if intake else self._default
-                    else:
-                        intake, focus = uow.intakes.current(participant.id, programme_id), programme_id
+                    focus = programme_id or (intake.programme_id if intake else self._default)
                     programme, dialogue = self._catalogue.get(focus), self._intakes[focus]
                     turn = _Turn(
-                        uow, participant, show, intake, programme, dialogue, user.place, None, typed_at
+                        uow,
+                        participant,
+                        show,
+                        intake,
+                        programme,
+                        dialogue,
+                        user.place,
+                        conversation,
+                        typed_at,
                     )
-                    if intake is not None and intake.id is not None:
-                        turn.conversation = uow.conversations.get(intake.id, user.place)
                     result = work(turn)
                     uow.commit()
                     return cast(T, self._targeted(turn, result)) if isinstance(result, Screen) else result
@@ -310,12 +315,12 @@ class IntakeService:
         """Record the inbound ids in this turn's transaction: the effect and the record go together."""
         if not ids:
             return True
-        fresh = [uow.inbound.first_time(key, now) for key in ids]
+        fresh = uow.inbound.all_first_time(ids, now)
         self._since_prune += 1
         if self._since_prune >= _PRUNE_EVERY:
             self._since_prune = 0
             uow.inbound.forget_before(now - INBOUND_MEMORY)
-        return all(fresh)
+        return fresh
 
     def _targeted(self, turn: _Turn, screen: Screen) -> Screen:
         """Every screen names what its buttons act on: the intake, the conversation version, the step."""
@@ -334,6 +339,11 @@ class IntakeService:
         return SUMMARY if current is None else current
 
     def _state(self, turn: _Turn) -> State:
+        if turn.state is None:
+            turn.state = self._restore(turn)
+        return turn.state
+
+    def _restore(self, turn: _Turn) -> State:
         intake, conversation = turn.intake, turn.conversation
         assert intake is not None
         current = conversation.current if conversation else None
@@ -374,6 +384,7 @@ class IntakeService:
             )
         elif any(getattr(conversation, k) != v for k, v in wanted.items()):
             turn.conversation = turn.uow.conversations.save(replace(conversation, updated_at=now, **wanted))  # type: ignore[arg-type]
+        turn.state = None  # worked out again from what was stored, when next asked
 
     def _start(self, turn: _Turn) -> Screen:
         show = turn.show

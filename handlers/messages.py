@@ -15,14 +15,13 @@ EDITED = "message_changed"
 
 
 def _ids(body: dict[str, Any], message: dict[str, Any], channel: str) -> list[str]:
-    """Ids under which a second delivery is recognised: the event's own, and the message's (Slack can
-    deliver one message under two event ids)."""
-    ids = [f"event:{body['event_id']}"] if body.get("event_id") else []
+    """The id under which a second delivery is recognised: the message's own (Slack can deliver one
+    message under two event ids, and a redelivered event carries the same message), else the event's."""
     if message.get("client_msg_id"):
-        ids.append(f"message:{message['client_msg_id']}")
-    elif message.get("ts"):
-        ids.append(f"message:{channel}:{message['ts']}")
-    return ids
+        return [f"message:{message['client_msg_id']}"]
+    if message.get("ts") and channel:
+        return [f"message:{channel}:{message['ts']}"]
+    return [f"event:{body['event_id']}"] if body.get("event_id") else []
 
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:

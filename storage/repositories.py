@@ -1,12 +1,20 @@
 """Repositories: translate between rows and the core's records. They never commit; the unit of
-work owns the transaction."""
+work owns the transaction.
+
+Every statement on the conversation's hot path is built once, here, with bound parameters, and run
+on the session's connection: SQLAlchemy then reuses its compiled form instead of building, keying
+and compiling the statement again on every message. One person's turn costs one read (person,
+intake and conversation together) and one write per changed row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, Row, Table, and_, bindparam, delete, literal, or_, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,130 +22,14 @@ from bot.ports import Conflict
 from bot.records import Conversation, Intake, IntakeStatus, Participant
 from storage.models import ConversationRow, InboundEventRow, IntakeRow, ParticipantRow
 
+P = cast(Table, ParticipantRow.__table__)
+I = cast(Table, IntakeRow.__table__)  # noqa: E741 - the table's initial, as in the SQL it stands for
+C = cast(Table, ConversationRow.__table__)
+E = cast(Table, InboundEventRow.__table__)
 
-def _participant(row: ParticipantRow) -> Participant:
-    return Participant(id=row.id, platform=row.platform, external_id=row.external_id, locale=row.locale)
+OPEN, CONFIRMED = IntakeStatus.OPEN.value, IntakeStatus.CONFIRMED.value
 
-
-class SqlParticipants:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def find(self, platform: str, external_id: str) -> Participant | None:
-        row = self._session.scalar(
-            select(ParticipantRow).where(
-                ParticipantRow.platform == platform, ParticipantRow.external_id == external_id
-            )
-        )
-        return _participant(row) if row else None
-
-    def add(self, platform: str, external_id: str, locale: str, now: datetime) -> Participant:
-        row = ParticipantRow(
-            platform=platform, external_id=external_id, locale=locale, created_at=now, updated_at=now
-        )
-        try:
-            with self._session.begin_nested():  # first contact may come twice at once: let one win
-                self._session.add(row)
-        except IntegrityError as error:
-            raise Conflict(f"participant {platform}:{external_id} was added meanwhile") from error
-        return _participant(row)
-
-    def set_locale(self, participant_id: int, locale: str, now: datetime) -> None:
-        self._session.execute(
-            update(ParticipantRow)
-            .where(ParticipantRow.id == participant_id)
-            .values(locale=locale, updated_at=now)
-        )
-
-
-def _intake(row: IntakeRow) -> Intake:
-    return Intake(
-        id=row.id,
-        participant_id=row.participant_id,
-        programme_id=row.programme_id,
-        dialogue_version=row.dialogue_version,
-        status=IntakeStatus(row.status),
-        answers=dict(row.answers),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        confirmed_at=row.confirmed_at,
-        version=row.version,
-    )
-
-
-def _columns(intake: Intake) -> dict[str, object]:
-    return {
-        "status": intake.status.value,
-        "answers": dict(intake.answers),
-        "updated_at": intake.updated_at,
-        "confirmed_at": intake.confirmed_at,
-    }
-
-
-class SqlIntakes:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def current(self, participant_id: int, programme_id: str) -> Intake | None:
-        mine = select(IntakeRow).where(
-            IntakeRow.participant_id == participant_id, IntakeRow.programme_id == programme_id
-        )
-        row = self._session.scalar(mine.where(IntakeRow.status == IntakeStatus.OPEN.value))
-        if row is None:
-            row = self._session.scalar(
-                mine.where(IntakeRow.status == IntakeStatus.CONFIRMED.value)
-                .order_by(IntakeRow.id.desc())
-                .limit(1)
-            )
-        return _intake(row) if row else None
-
-    def active(self, participant_id: int) -> Intake | None:
-        mine = select(IntakeRow).where(IntakeRow.participant_id == participant_id)
-        row = self._session.scalar(
-            mine.where(IntakeRow.status == IntakeStatus.OPEN.value)
-            .order_by(IntakeRow.updated_at.desc(), IntakeRow.id.desc())
-            .limit(1)
-        )
-        if row is None:
-            row = self._session.scalar(
-                mine.where(IntakeRow.status == IntakeStatus.CONFIRMED.value)
-                .order_by(IntakeRow.confirmed_at.desc(), IntakeRow.id.desc())
-                .limit(1)
-            )
-        return _intake(row) if row else None
-
-    def get(self, intake_id: int) -> Intake | None:
-        row = self._session.get(IntakeRow, intake_id)
-        return _intake(row) if row else None
-
-    def add(self, intake: Intake) -> Intake:
-        row = IntakeRow(
-            participant_id=intake.participant_id,
-            programme_id=intake.programme_id,
-            dialogue_version=intake.dialogue_version,
-            created_at=intake.created_at,
-            version=1,
-            **_columns(intake),
-        )
-        try:
-            with self._session.begin_nested():  # two starts at once: the second finds the first
-                self._session.add(row)
-        except IntegrityError as error:
-            raise Conflict(f"an open {intake.programme_id} intake was started meanwhile") from error
-        return _intake(row)
-
-    def save(self, intake: Intake) -> Intake:
-        # Compare-and-set on the version: a concurrent change makes this match no row.
-        result = self._session.execute(
-            update(IntakeRow)
-            .where(IntakeRow.id == intake.id, IntakeRow.version == intake.version)
-            .values(version=intake.version + 1, **_columns(intake))
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(f"intake {intake.id} changed meanwhile")
-        return Intake(**{**intake.__dict__, "version": intake.version + 1})
-
+# ---- records from rows ------------------------------------------------------------------------
 
 _POSITION = (
     "current",
@@ -152,14 +44,35 @@ _POSITION = (
 )
 
 
-def _conversation(row: ConversationRow) -> Conversation:
+def _participant(row: Mapping[Any, Any]) -> Participant:
+    return Participant(
+        id=row[P.c.id], platform=row[P.c.platform], external_id=row[P.c.external_id], locale=row[P.c.locale]
+    )
+
+
+def _intake(row: Mapping[Any, Any]) -> Intake:
+    return Intake(
+        id=row[I.c.id],
+        participant_id=row[I.c.participant_id],
+        programme_id=row[I.c.programme_id],
+        dialogue_version=row[I.c.dialogue_version],
+        status=IntakeStatus(row[I.c.status]),
+        answers=dict(row[I.c.answers]),
+        created_at=row[I.c.created_at],
+        updated_at=row[I.c.updated_at],
+        confirmed_at=row[I.c.confirmed_at],
+        version=row[I.c.version],
+    )
+
+
+def _conversation(row: Mapping[Any, Any]) -> Conversation:
     return Conversation(
-        id=row.id,
-        intake_id=row.intake_id,
-        surface=row.surface,
-        suggestion=tuple(row.suggestion),
-        version=row.version,
-        **{name: getattr(row, name) for name in _POSITION},
+        id=row[C.c.id],
+        intake_id=row[C.c.intake_id],
+        surface=row[C.c.surface],
+        suggestion=tuple(row[C.c.suggestion]),
+        version=row[C.c.version],
+        **{name: row[C.c[name]] for name in _POSITION},
     )
 
 
@@ -169,17 +82,234 @@ def _position(conversation: Conversation) -> dict[str, object]:
     }
 
 
-class SqlConversations:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+def _intake_columns(intake: Intake) -> dict[str, object]:
+    return {
+        "status": intake.status.value,
+        "answers": dict(intake.answers),
+        "updated_at": intake.updated_at,
+        "confirmed_at": intake.confirmed_at,
+    }
 
-    def get(self, intake_id: int, surface: str) -> Conversation | None:
-        row = self._session.scalar(
-            select(ConversationRow).where(
-                ConversationRow.intake_id == intake_id, ConversationRow.surface == surface
+
+def _values(columns: Mapping[str, object]) -> dict[str, object]:
+    return {f"v_{name}": value for name, value in columns.items()}
+
+
+# ---- the statements, built once -----------------------------------------------------------------
+
+
+def _bind(column: Column[Any]) -> Any:
+    """A parameter for `column`, typed as it, so JSON and UTC times convert as the ORM would. (A
+    parameter may not carry a column's own name in an UPDATE: SQLAlchemy reserves those.)"""
+    return bindparam(f"v_{column.name}", type_=column.type)
+
+
+def _situation(programme: bool, status: str) -> Any:
+    """The person, their intake (open, or the latest confirmed) and its conversation on a surface."""
+    mine = and_(I.c.participant_id == P.c.id, I.c.status == literal(status))
+    if programme:
+        mine = and_(mine, I.c.programme_id == bindparam("programme_id"))
+    order = I.c.updated_at.desc() if status == OPEN else I.c.confirmed_at.desc()
+    return (
+        select(P, I, C)
+        .select_from(
+            P.outerjoin(I, mine).outerjoin(
+                C, and_(C.c.intake_id == I.c.id, C.c.surface == bindparam("surface"))
             )
         )
-        return _conversation(row) if row else None
+        .where(P.c.platform == bindparam("platform"), P.c.external_id == bindparam("external_id"))
+        .order_by(order, I.c.id.desc())
+        .limit(1)
+    )
+
+
+SITUATION = {
+    (programme, status): _situation(programme, status)
+    for programme in (False, True)
+    for status in (OPEN, CONFIRMED)
+}
+FIND_PARTICIPANT = select(P).where(
+    P.c.platform == bindparam("platform"), P.c.external_id == bindparam("external_id")
+)
+SET_LOCALE = (
+    update(P)
+    .where(P.c.id == bindparam("w_participant"))
+    .values(locale=_bind(P.c.locale), updated_at=_bind(P.c.updated_at))
+)
+GET_INTAKE = select(I).where(I.c.id == bindparam("intake_id"))
+SAVE_INTAKE = (
+    update(I)
+    .where(I.c.id == bindparam("w_id"), I.c.version == bindparam("w_version"))
+    .values(
+        version=bindparam("w_version") + 1,
+        **{k: _bind(I.c[k]) for k in ("status", "answers", "updated_at", "confirmed_at")},
+    )
+)
+GET_CONVERSATION = select(C).where(
+    C.c.intake_id == bindparam("intake_id"), C.c.surface == bindparam("surface")
+)
+SAVE_CONVERSATION = (
+    update(C)
+    .where(C.c.id == bindparam("w_id"), C.c.version == bindparam("w_version"))
+    .values(
+        version=bindparam("w_version") + 1,
+        suggestion=_bind(C.c.suggestion),
+        **{k: _bind(C.c[k]) for k in _POSITION},
+    )
+)
+# Not versioned: it records a fact about the screen, and only a newer fact replaces it. The same step
+# shown again (a question repeated after a refusal) keeps the moment it first came.
+SHOWN = (
+    update(C)
+    .where(
+        C.c.intake_id == bindparam("w_intake"),
+        C.c.surface == bindparam("w_surface"),
+        C.c.shown_step.is_distinct_from(bindparam("w_step")),
+        or_(C.c.shown_at.is_(None), C.c.shown_at < bindparam("w_at", type_=C.c.shown_at.type)),
+    )
+    .values(shown_step=bindparam("w_step"), shown_at=bindparam("w_at", type_=C.c.shown_at.type))
+)
+# The same SQL on SQLite (3.35+) and PostgreSQL. As text, because SQLAlchemy cannot cache the compiled
+# form of its dialects' on_conflict_do_nothing() and would compile it anew for every message. RETURNING,
+# because the row count is -1 here on psycopg 3.
+FIRST_TIME = (
+    text(
+        "INSERT INTO inbound_events (event_id, received_at) VALUES (:event_id, :now) "
+        "ON CONFLICT DO NOTHING RETURNING event_id"
+    )
+    .bindparams(bindparam("now", type_=E.c.received_at.type))
+    .columns(E.c.event_id)
+)
+FORGET = delete(E).where(E.c.received_at < bindparam("moment"))
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
+# ---- repositories -------------------------------------------------------------------------------
+
+
+class _Repository:
+    def __init__(self, session: Session, connection: Connection | None = None) -> None:
+        self._session = session
+        self._connection = connection
+
+    @property
+    def _db(self) -> Connection:
+        # The unit of work hands in the session's connection once; asking the session for it again
+        # on every statement costs more than some statements do.
+        return self._connection if self._connection is not None else self._session.connection()
+
+
+class SqlParticipants(_Repository):
+    def find(self, platform: str, external_id: str) -> Participant | None:
+        row = self._db.execute(FIND_PARTICIPANT, {"platform": platform, "external_id": external_id}).first()
+        return _participant(row._mapping) if row else None
+
+    def add(self, platform: str, external_id: str, locale: str, now: datetime) -> Participant:
+        row = ParticipantRow(
+            platform=platform, external_id=external_id, locale=locale, created_at=now, updated_at=now
+        )
+        try:
+            with self._session.begin_nested():  # first contact may come twice at once: let one win
+                self._session.add(row)
+        except IntegrityError as error:
+            raise Conflict(f"participant {platform}:{external_id} was added meanwhile") from error
+        return Participant(id=row.id, platform=platform, external_id=external_id, locale=locale)
+
+    def set_locale(self, participant_id: int, locale: str, now: datetime) -> None:
+        self._db.execute(
+            SET_LOCALE, {"w_participant": participant_id, "v_locale": locale, "v_updated_at": now}
+        )
+
+    def situation(
+        self, platform: str, external_id: str, surface: str, programme_id: str | None
+    ) -> tuple[Participant | None, Intake | None, Conversation | None]:
+        """The person, the intake a message is about (of `programme_id`, else the one touched last):
+        open, or else the latest confirmed; and where `surface` stands in it. One query, mostly."""
+        params = {
+            "platform": platform,
+            "external_id": external_id,
+            "surface": surface,
+            "programme_id": programme_id,
+        }
+        programme = programme_id is not None
+        row = self._db.execute(SITUATION[(programme, OPEN)], params).first()
+        if row is None:
+            return None, None, None
+        if row._mapping[I.c.id] is None:  # nothing open: the latest confirmed, if any
+            row = self._db.execute(SITUATION[(programme, CONFIRMED)], params).first()
+            assert row is not None
+        return _split(row)
+
+
+def _split(row: Row[Any]) -> tuple[Participant, Intake | None, Conversation | None]:
+    mapping = row._mapping
+    intake = _intake(mapping) if mapping[I.c.id] is not None else None
+    conversation = _conversation(mapping) if mapping[C.c.id] is not None else None
+    return _participant(mapping), intake, conversation
+
+
+class SqlIntakes(_Repository):
+    def current(self, participant_id: int, programme_id: str) -> Intake | None:
+        mine = select(IntakeRow).where(
+            IntakeRow.participant_id == participant_id, IntakeRow.programme_id == programme_id
+        )
+        row = self._session.scalar(mine.where(IntakeRow.status == OPEN))
+        if row is None:
+            row = self._session.scalar(
+                mine.where(IntakeRow.status == CONFIRMED).order_by(IntakeRow.id.desc()).limit(1)
+            )
+        return self.get(row.id) if row else None
+
+    def active(self, participant_id: int) -> Intake | None:
+        mine = select(IntakeRow.id).where(IntakeRow.participant_id == participant_id)
+        found = self._session.scalar(
+            mine.where(IntakeRow.status == OPEN)
+            .order_by(IntakeRow.updated_at.desc(), IntakeRow.id.desc())
+            .limit(1)
+        )
+        if found is None:
+            found = self._session.scalar(
+                mine.where(IntakeRow.status == CONFIRMED)
+                .order_by(IntakeRow.confirmed_at.desc(), IntakeRow.id.desc())
+                .limit(1)
+            )
+        return self.get(found) if found is not None else None
+
+    def get(self, intake_id: int) -> Intake | None:
+        row = self._db.execute(GET_INTAKE, {"intake_id": intake_id}).first()
+        return _intake(row._mapping) if row else None
+
+    def add(self, intake: Intake) -> Intake:
+        row = IntakeRow(
+            participant_id=intake.participant_id,
+            programme_id=intake.programme_id,
+            dialogue_version=intake.dialogue_version,
+            created_at=intake.created_at,
+            version=1,
+            **_intake_columns(intake),
+        )
+        try:
+            with self._session.begin_nested():  # two starts at once: the second finds the first
+                self._session.add(row)
+        except IntegrityError as error:
+            raise Conflict(f"an open {intake.programme_id} intake was started meanwhile") from error
+        return Intake(**{**intake.__dict__, "id": row.id, "version": 1})
+
+    def save(self, intake: Intake) -> Intake:
+        # Compare-and-set on the version: a concurrent change makes this match no row.
+        params = {"w_id": intake.id, "w_version": intake.version, **_values(_intake_columns(intake))}
+        if _rowcount(self._db.execute(SAVE_INTAKE, params)) != 1:
+            raise Conflict(f"intake {intake.id} changed meanwhile")
+        return Intake(**{**intake.__dict__, "version": intake.version + 1})
+
+
+class SqlConversations(_Repository):
+    def get(self, intake_id: int, surface: str) -> Conversation | None:
+        row = self._db.execute(GET_CONVERSATION, {"intake_id": intake_id, "surface": surface}).first()
+        return _conversation(row._mapping) if row else None
 
     def add(self, conversation: Conversation) -> Conversation:
         row = ConversationRow(
@@ -193,49 +323,32 @@ class SqlConversations:
                 self._session.add(row)
         except IntegrityError as error:
             raise Conflict(f"a {conversation.surface} conversation was added meanwhile") from error
-        return _conversation(row)
+        return Conversation(**{**conversation.__dict__, "id": row.id, "version": 1})
 
     def save(self, conversation: Conversation) -> Conversation:
-        result = self._session.execute(
-            update(ConversationRow)
-            .where(ConversationRow.id == conversation.id, ConversationRow.version == conversation.version)
-            .values(version=conversation.version + 1, **_position(conversation))
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        params = {
+            "w_id": conversation.id,
+            "w_version": conversation.version,
+            **_values(_position(conversation)),
+        }
+        if _rowcount(self._db.execute(SAVE_CONVERSATION, params)) != 1:
             raise Conflict(f"conversation {conversation.id} changed meanwhile")
         return Conversation(**{**conversation.__dict__, "version": conversation.version + 1})
 
     def shown(self, intake_id: int, surface: str, step: str, at: datetime) -> None:
-        # Not versioned: it records a fact about the screen, and only a newer fact replaces it. The
-        # same step shown again (a question repeated after a refusal) keeps the moment it first came.
-        self._session.execute(
-            update(ConversationRow)
-            .where(
-                ConversationRow.intake_id == intake_id,
-                ConversationRow.surface == surface,
-                ConversationRow.shown_step.is_distinct_from(step),
-                (ConversationRow.shown_at.is_(None)) | (ConversationRow.shown_at < at),
-            )
-            .values(shown_step=step, shown_at=at)
-            .execution_options(synchronize_session=False)
-        )
+        self._db.execute(SHOWN, {"w_intake": intake_id, "w_surface": surface, "w_step": step, "w_at": at})
 
 
-class SqlInboundEvents:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlInboundEvents(_Repository):
     def first_time(self, event_id: str, now: datetime) -> bool:
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(InboundEventRow)
-            .values(event_id=event_id, received_at=now)
-            .on_conflict_do_nothing()
-            .returning(InboundEventRow.event_id)  # rowcount is -1 here on psycopg 3
-        )
-        return self._session.execute(statement).first() is not None
+        return self.all_first_time([event_id], now)
+
+    def all_first_time(self, event_ids: Sequence[str], now: datetime) -> bool:
+        """Record each id; True if none was seen before (a second delivery of any of them is one)."""
+        fresh = [
+            self._db.execute(FIRST_TIME, {"event_id": e, "now": now}).first() is not None for e in event_ids
+        ]
+        return all(fresh)
 
     def forget_before(self, moment: datetime) -> None:
-        self._session.execute(delete(InboundEventRow).where(InboundEventRow.received_at < moment))
+        self._db.execute(FORGET, {"moment": moment})

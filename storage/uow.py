@@ -19,10 +19,11 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self.session = self._sessions()
         self.session.begin()
-        self.participants = SqlParticipants(self.session)
-        self.intakes = SqlIntakes(self.session)
-        self.conversations = SqlConversations(self.session)
-        self.inbound = SqlInboundEvents(self.session)
+        connection = self.session.connection()
+        self.participants = SqlParticipants(self.session, connection)
+        self.intakes = SqlIntakes(self.session, connection)
+        self.conversations = SqlConversations(self.session, connection)
+        self.inbound = SqlInboundEvents(self.session, connection)
         return self
 
     def __exit__(

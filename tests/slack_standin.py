@@ -384,7 +384,7 @@ class SlackStandIn:
             if call.ok and self._resolve_channel(str(call.args.get("channel", ""))) == wanted
         ]
 
-    def wait_for(self, predicate: Callable[[], T | bool | None], timeout: float = 5.0) -> T:
+    def wait_for(self, predicate: Callable[[], T | bool | None], timeout: float = 15.0) -> T:
         """Wait until ``predicate()`` returns something truthy and return that.
 
         The predicate is re-evaluated (outside the lock) each time a call is recorded, plus a coarse
@@ -409,7 +409,7 @@ class SlackStandIn:
                 if self._generation == generation:
                     self._cond.wait(min(remaining, _WAIT_RECHECK_SECONDS))
 
-    def wait_for_calls(self, method: str, count: int, timeout: float = 5.0) -> list[ApiCall]:
+    def wait_for_calls(self, method: str, count: int, timeout: float = 15.0) -> list[ApiCall]:
         """Wait until at least ``count`` calls of ``method`` were recorded; return all of them."""
 
         def enough() -> list[ApiCall] | None:
