@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
 from storage.repositories import SqlInboundEvents, SqlIntakes, SqlParticipants
 
 
@@ -20,6 +21,9 @@ class SqlUnitOfWork:
         self.participants = SqlParticipants(self.session)
         self.intakes = SqlIntakes(self.session)
         self.inbound = SqlInboundEvents(self.session)
+        self.outbox = SqlOutbox(self.session)
+        self.nudges = SqlNudges(self.session)
+        self.preferences = SqlPreferences(self.session)
         return self
 
     def __exit__(

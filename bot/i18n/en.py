@@ -169,4 +169,13 @@ MESSAGES: Final[dict[str, str]] = {
     "managersruil.error.unknown_ministry": "'{answer}' is not in the list. Pick the ministry your organisation falls under, or pick 'Other'.",
     "choice.any": "No preference",
     "error.out_of_order": "You sent two messages in quick succession. '{answer}' arrived after your next one, so I didn't use it. This is where we are:",
+    # Nudges: messages the bot starts itself about an intake that stalled
+    "nudge.progress": "you have answered {answered} of the {total} questions",
+    "nudge.progress_ready": "you have answered every question; only your confirmation is missing",
+    "nudge.first": "Hi! A while ago you started registering for the {programme}: {progress}. Fancy carrying on? Type /ruil and you go on where you were; your answers are still there. Rather not take part after all? Type /ruil stop and you won't hear about it again.",
+    "nudge.last": "One more nudge about your registration for the {programme}: {progress}. This is my last reminder. You can always carry on with /ruil, or stop with /ruil stop.",
+    # Console: moving its clock, to see what the bot does days later
+    "console.clock": "The console's clock now says {when}.",
+    "console.clock_usage": "Type /klok +3d (days), /klok +4h (hours) or /klok +30m (minutes) to move the clock forward, or /klok to see the time.",
+    "console.waiting": "A message is waiting for you; it comes on {when} (messages only go out on working days between 9 and 5).",
 }

@@ -181,4 +181,13 @@ MESSAGES: Final[dict[str, str]] = {
     "managersruil.error.unknown_ministry": "'{answer}' staat niet in de lijst. Kies het ministerie waar je organisatie onder valt, of kies 'Anders'.",
     "choice.any": "Maakt niet uit",
     "error.out_of_order": "Je stuurde twee berichten vlak na elkaar. '{answer}' kwam na je volgende bericht binnen, dus dat heb ik niet gebruikt. We zijn hier:",
+    # Nudges: messages the bot starts itself about an intake that stalled
+    "nudge.progress": "je hebt {answered} van de {total} vragen beantwoord",
+    "nudge.progress_ready": "je hebt alle vragen beantwoord, alleen je bevestiging ontbreekt nog",
+    "nudge.first": "Hoi! Je was een tijdje geleden begonnen met je aanmelding voor de {programme}: {progress}. Zin om verder te gaan? Typ /ruil en je gaat verder waar je was; je antwoorden staan er nog. Wil je toch niet meedoen? Typ /ruil stop, dan hoor je hier niets meer over.",
+    "nudge.last": "Nog één keer een seintje over je aanmelding voor de {programme}: {progress}. Dit is mijn laatste herinnering. Verder gaan kan altijd met /ruil; stoppen met /ruil stop.",
+    # Console: moving its clock, to see what the bot does days later
+    "console.clock": "De klok van de console staat nu op {when}.",
+    "console.clock_usage": "Typ /klok +3d (dagen), /klok +4u (uren) of /klok +30m (minuten) om de klok vooruit te zetten, of /klok om te zien hoe laat het is.",
+    "console.waiting": "Er ligt een bericht voor je klaar; het komt op {when} (berichten gaan alleen op werkdagen tussen 9 en 5).",
 }

@@ -1,0 +1,90 @@
+"""Messages the bot starts on its own (nudges now; reminders, proposals and broadcasts later).
+
+A producer writes a `Notice` to the outbox in the same transaction as the change that causes it; a
+sender delivers it later, exactly once. A notice holds a template name and plain parameters, never a
+sentence: it is rendered when it is sent, in the recipient's language and for the surface it goes to
+(Slack escapes mrkdwn, the console does not), so a corrected text also reaches what is still queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from bot.i18n import Translator, no_escape
+from bot.programmes import Catalogue
+from bot.views import Act, Button, Screen
+
+Param = str | int | bool
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # a permanent refusal (user_not_found, ...) or given up; the reason is kept
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a producer wants said, to whom, from when. `dedupe_key` makes adding it idempotent."""
+
+    dedupe_key: str  # e.g. "nudge:42:1": a producer that runs twice adds it once
+    platform: str
+    recipient: str  # the platform's id of the person (a Slack user id) or of a channel
+    locale: str
+    template: str  # a key of TEMPLATES
+    due_at: datetime  # when the producer wanted it out
+    not_before: datetime  # due_at moved into the contact window
+    params: Mapping[str, Param] = field(default_factory=dict)
+    participant_id: int | None = None
+    programme_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxMessage(Notice):
+    """A notice as stored, with what the sender knows about its delivery."""
+
+    id: int = 0
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    # Set when an attempt may have reached the platform without our knowing (a timeout, a 5xx, a
+    # crash): the next attempt first looks for the message in the channel's history since then.
+    doubt_since: datetime | None = None
+    channel: str | None = None  # where it went (a Slack DM channel id), once known
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+
+
+Renderer = Callable[[Translator, Catalogue, Mapping[str, Param], bool], Screen]
+
+
+def _nudge(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
+    programme = t.escape(catalogue.get(str(params["programme_id"])).name.get(t.locale))
+    if params.get("ready"):
+        progress = t.t("nudge.progress_ready")
+    else:
+        progress = t.t("nudge.progress", answered=params["answered"], total=params["total"])
+    last = int(params["n"]) >= int(params.get("of", 2))
+    text = t.t("nudge.last" if last else "nudge.first", programme=programme, progress=progress)
+    # The console has no buttons; there, the text itself says to type /ruil.
+    buttons = () if console else (Button(Act.START, t.t("action.resume"), "primary"),)
+    return Screen(lines=(text,), buttons=buttons)
+
+
+TEMPLATES: Mapping[str, Renderer] = {"nudge.intake": _nudge}
+
+
+@dataclass(frozen=True)
+class Notices:
+    """Renders stored notices for a surface."""
+
+    catalogue: Catalogue
+    escape: Callable[[str], str] = no_escape
+    console: bool = False
+
+    def screen(self, message: Notice) -> Screen:
+        render = TEMPLATES[message.template]
+        return render(Translator(message.locale, self.escape), self.catalogue, message.params, self.console)
