@@ -177,5 +177,5 @@ MESSAGES: Final[dict[str, str]] = {
     # Console: moving its clock, to see what the bot does days later
     "console.clock": "The console's clock now says {when}.",
     "console.clock_usage": "Type /klok +3d (days), /klok +4h (hours) or /klok +30m (minutes) to move the clock forward, or /klok to see the time.",
-    "console.waiting": "A message is waiting for you; it comes on {when} (messages only go out on working days between 9 and 5).",
+    "console.waiting": "A message is waiting for you; it comes on {when} (messages only go out on working days between {opens} and {closes}).",
 }

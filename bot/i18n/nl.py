@@ -189,5 +189,5 @@ MESSAGES: Final[dict[str, str]] = {
     # Console: moving its clock, to see what the bot does days later
     "console.clock": "De klok van de console staat nu op {when}.",
     "console.clock_usage": "Typ /klok +3d (dagen), /klok +4u (uren) of /klok +30m (minuten) om de klok vooruit te zetten, of /klok om te zien hoe laat het is.",
-    "console.waiting": "Er ligt een bericht voor je klaar; het komt op {when} (berichten gaan alleen op werkdagen tussen 9 en 5).",
+    "console.waiting": "Er ligt een bericht voor je klaar; het komt op {when} (berichten gaan alleen op werkdagen tussen {opens} en {closes} uur).",
 }
