@@ -243,6 +243,9 @@ def _take(queue: deque[F] | None, args: Mapping[str, Any]) -> F | None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops connections a concurrent sender opens at once, and the client
+    # then waits a second to try again: a delay the real Slack does not have.
+    request_queue_size = 128
 
     def __init__(self, standin: SlackStandIn, host: str) -> None:
         super().__init__((host, 0), _Handler)
