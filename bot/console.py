@@ -32,13 +32,15 @@ class Postbox:
         now = self.clock.now()
         self._services.tick(now)
         with self._services.uow() as uow:
-            due = [
-                m
-                for m in uow.outbox.waiting(PLATFORM, recipient)
-                if m.not_before <= now and is_open(now, self._services.window(m.programme_id))
-            ]
-            for message in due:
-                uow.outbox.sent(message.id, now, None, None)
+            due = []
+            for m in uow.outbox.waiting(PLATFORM, recipient):
+                if m.not_before > now or not is_open(now, self._services.window(m.programme_id)):
+                    continue
+                if self._services.notices.still_wanted(uow, m):
+                    due.append(m)
+                    uow.outbox.sent(m.id, now, None, None)
+                else:
+                    uow.outbox.drop(m.id, now, "no longer true when its turn came")
             uow.commit()
         return [self._services.notices.screen(m) for m in due]
 

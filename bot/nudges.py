@@ -57,6 +57,7 @@ class NudgeProducer:
                 due_at=due,
                 not_before=at,
                 params={
+                    "intake_id": intake.id,
                     "programme_id": intake.programme_id,
                     "answered": len(state.answers),
                     "total": len(engine.applicable(dialogue, state.answers)),

@@ -12,10 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
 
 from bot.i18n import Translator, no_escape
 from bot.programmes import Catalogue
+from bot.records import IntakeStatus
 from bot.views import Act, Button, Screen
+
+if TYPE_CHECKING:  # bot.ports imports this module for its records
+    from bot.ports import Intakes
 
 Param = str | int | bool
 
@@ -24,6 +29,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # a permanent refusal (user_not_found, ...) or given up; the reason is kept
+    DROPPED = "dropped"  # no longer true when its turn came (the intake was finished meanwhile)
 
 
 @dataclass(frozen=True)
@@ -56,9 +62,20 @@ class OutboxMessage(Notice):
     claimed_until: datetime | None = None
     sent_at: datetime | None = None
     last_error: str | None = None
+    created_at: datetime | None = None
+
+
+class Records(Protocol):
+    """What a template's check may read (a unit of work has it)."""
+
+    @property
+    def intakes(self) -> Intakes: ...
 
 
 Renderer = Callable[[Translator, Catalogue, Mapping[str, Param], bool], Screen]
+# Is the message still true when its turn comes? A nudge held over a weekend must not reach someone
+# who finished or stopped the intake on Sunday.
+Check = Callable[[Records, OutboxMessage], bool]
 
 
 def _nudge(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
@@ -74,7 +91,25 @@ def _nudge(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], con
     return Screen(lines=(text,), buttons=buttons)
 
 
+def _nudge_still_due(records: Records, message: OutboxMessage) -> bool:
+    if message.participant_id is None or message.programme_id is None:
+        return True
+    intake = records.intakes.current(message.participant_id, message.programme_id)
+    if (
+        intake is None
+        or intake.status is not IntakeStatus.OPEN
+        or intake.id != message.params.get("intake_id")
+    ):
+        return False
+    return message.created_at is None or intake.updated_at <= message.created_at  # untouched since
+
+
+def _always(records: Records, message: OutboxMessage) -> bool:
+    return True
+
+
 TEMPLATES: Mapping[str, Renderer] = {"nudge.intake": _nudge}
+CHECKS: Mapping[str, Check] = {"nudge.intake": _nudge_still_due}
 
 
 @dataclass(frozen=True)
@@ -84,6 +119,10 @@ class Notices:
     catalogue: Catalogue
     escape: Callable[[str], str] = no_escape
     console: bool = False
+
+    def still_wanted(self, records: Records, message: OutboxMessage) -> bool:
+        """Checked by a sender in its claim transaction, right before the message goes out."""
+        return CHECKS.get(message.template, _always)(records, message)
 
     def screen(self, message: Notice) -> Screen:
         render = TEMPLATES[message.template]

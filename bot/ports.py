@@ -77,6 +77,10 @@ class Outbox(Protocol):
         """Move a message that was not attempted (quiet hours, a busy channel) to later."""
         ...
 
+    def drop(self, message_id: int, now: datetime, reason: str) -> None:
+        """Never send a pending message: what it says stopped being true."""
+        ...
+
     def sent(self, message_id: int, now: datetime, channel: str | None, ref: str | None) -> None:
         """Delivered: recorded once, whoever holds the lease (the delivery happened)."""
         ...

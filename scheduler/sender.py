@@ -125,12 +125,13 @@ class Report:
     rate_limited: int = 0
     failed: int = 0
     postponed: int = 0  # outside the contact window, or its channel is busy
+    dropped: int = 0  # no longer true (the intake was finished or stopped meanwhile)
     next_at: datetime | None = None
     errors: list[str] = field(default_factory=list)
 
     @property
     def busy(self) -> bool:
-        return self.sent + self.found + self.retried + self.failed + self.postponed > 0
+        return self.sent + self.found + self.retried + self.failed + self.postponed + self.dropped > 0
 
 
 class _Pace:
@@ -206,6 +207,10 @@ class SlackSender:
         go: list[OutboxMessage] = []
         with self._uow() as uow:
             for message in uow.outbox.lock_due(PLATFORM, now, limit):
+                if not self._notices.still_wanted(uow, message):
+                    uow.outbox.drop(message.id, now, "no longer true when its turn came")
+                    report.dropped += 1
+                    continue
                 # Checked again at send time: a message may have waited past its window (a sender
                 # that was down, a retry at 16:59).
                 opening = next_opening(now, self._window(message.programme_id))

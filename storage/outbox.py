@@ -44,6 +44,7 @@ def _message(row: OutboxRow) -> OutboxMessage:
         claimed_until=row.claimed_until,
         sent_at=row.sent_at,
         last_error=row.last_error,
+        created_at=row.created_at,
     )
 
 
@@ -104,6 +105,16 @@ class SqlOutbox:
 
     def postpone(self, message_id: int, not_before: datetime) -> None:
         self._update(OutboxRow.id == message_id, not_before=not_before)
+
+    def drop(self, message_id: int, now: datetime, reason: str) -> None:
+        self._update(
+            OutboxRow.id == message_id,
+            OutboxRow.status == OutboxStatus.PENDING.value,
+            status=OutboxStatus.DROPPED.value,
+            last_error=reason[:_ERROR_LENGTH],
+            claimed_by=None,
+            claimed_until=None,
+        )
 
     def sent(self, message_id: int, now: datetime, channel: str | None, ref: str | None) -> None:
         self._update(

@@ -356,3 +356,23 @@ def test_posts_to_one_channel_keep_a_second_apart(
     clock.advance(timedelta(seconds=1))
     assert sender.run_once(clock.now()).sent == 1
     assert len(slack.history("C0ANNOUNCE")) == 3
+
+
+def test_a_nudge_held_for_the_weekend_is_dropped_when_the_person_comes_back_first(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    came_back, stopped = new_user(), new_user()
+    clock.advance(-timedelta(days=2))  # Wednesday
+    back = begin(services, came_back, "finacien")
+    gone = begin(services, stopped, "finacien")
+    clock.advance(THREE_DAYS)  # Saturday: both nudges wait for Monday 09:00
+    services.tick(clock.now())
+    clock.advance(timedelta(days=1))  # Sunday: one answers a question, the other stops
+    services.intake.text(back, "Directie Begroting")
+    services.intake.text(gone, "stop")
+    services.intake.text(gone, "ja")
+    clock.advance(timedelta(days=1))  # Monday 10:30
+    report = sender_for(services, slack).run_once(clock.now())
+    assert report.dropped >= 2
+    assert nudges(slack, came_back) == []
+    assert nudges(slack, stopped) == []
