@@ -41,7 +41,10 @@ class NudgeProducer:
         for found in idle:
             intake, person = found.intake, found.participant
             dialogue = self._intakes.get(intake.programme_id)
-            if dialogue is None or intake.id is None:  # a programme whose intake is gone: say nothing
+            if intake.id is None:
+                continue
+            if dialogue is None:  # a programme whose intake is gone: say nothing, and don't ask again
+                uow.nudges.record(intake.id, self._policy.most, now)
                 continue
             count = found.nudges + 1
             since = max(t for t in (intake.updated_at, found.last_nudge_at) if t is not None)

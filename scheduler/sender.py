@@ -192,12 +192,13 @@ class SlackSender:
         if budget < 1:
             report.next_at = self._pace.next_token(now)
             return report
-        claimed = self._claim(now, min(budget, self.policy.batch), report)
+        limit = min(budget, self.policy.batch)
+        claimed = self._claim(now, limit, report)
         started = time.monotonic()
         outcomes = list(self._pool.map(lambda m: self._deliver(m, started), claimed))
         self._record(now, claimed, outcomes, report)
-        if report.sent + report.found + report.retried + report.failed >= budget:
-            report.next_at = now  # there may be more: go on at once (the bucket paces)
+        if len(claimed) + report.postponed + report.dropped >= limit:
+            report.next_at = now  # a full batch: there may be more, go on at once (the bucket paces)
         self._forget_quiet_channels(now)
         return report
 
@@ -245,6 +246,10 @@ class SlackSender:
                 return found
         try:
             text, blocks = render_message(self._notices.screen(message))
+        except Exception as error:  # a template or programme that is gone: fail this one, not the batch
+            log.exception("outbox message %s cannot be rendered", message.id)
+            return _Failed(f"cannot render: {type(error).__name__}: {error}")
+        try:
             response = self._client.chat_postMessage(
                 channel=message.channel or message.recipient,  # a user id posts in the DM with the bot
                 text=text,
@@ -264,7 +269,9 @@ class SlackSender:
         """Look for an earlier attempt's post in the channel's history, by its metadata."""
         assert message.doubt_since is not None
         channel = message.channel
-        if channel is None:  # the attempt never came back with one: ask Slack which DM it is
+        if channel is None and message.recipient[:1] in ("C", "G", "D"):
+            channel = message.recipient  # posted to a channel by its id
+        if channel is None:  # the attempt never came back with the DM's id: ask Slack which it is
             opened: Any = self._client.conversations_open(users=message.recipient)
             channel = str(opened["channel"]["id"])
         # A minute of slack for clocks that differ between us and Slack.

@@ -376,3 +376,29 @@ def test_a_nudge_held_for_the_weekend_is_dropped_when_the_person_comes_back_firs
     assert report.dropped >= 2
     assert nudges(slack, came_back) == []
     assert nudges(slack, stopped) == []
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    from bot.outbox import Notice
+
+    clock.advance(THREE_DAYS)  # Monday morning
+    now = clock.now()
+    broken, fine = new_user(), new_user()
+    with services.uow() as uow:
+        for user, programme in ((broken, "a-programme-that-was-removed"), (fine, "managersruil")):
+            params = {"programme_id": programme, "answered": 1, "total": 12, "ready": False, "n": 1}
+            notice = Notice(f"test-render:{user}", "slack", user, "nl", "nudge.intake", now, now, params)
+            uow.outbox.add(notice, now)
+        uow.commit()
+    [waiting] = queued(services, broken)
+    report = sender_for(services, slack).run_once(now)
+    assert report.failed >= 1
+    assert nudges(slack, broken) == []
+    assert len(nudges(slack, fine)) == 1
+    with services.uow() as uow:
+        failed = uow.outbox.get(waiting.id)
+    assert failed is not None
+    assert failed.status is OutboxStatus.FAILED
+    assert (failed.last_error or "").startswith("cannot render: KeyError")
