@@ -701,10 +701,13 @@ class SlackStandIn:
             return _error("channel_not_found")
         oldest, latest = float(_text(args, "oldest") or 0), _text(args, "latest")
         with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        # As Slack: oldest and latest themselves are left out unless `inclusive`.
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        newest = float(latest) if latest is not None else float("inf")
         found = [
             m
             for m in reversed(self._history.get(self._resolve_channel(channel), []))
-            if float(m["ts"]) >= oldest and (latest is None or float(m["ts"]) <= float(latest))
+            if (oldest <= float(m["ts"]) <= newest if inclusive else oldest < float(m["ts"]) < newest)
         ]
         start = int(_text(args, "cursor") or 0)
         limit = int(_text(args, "limit") or 100)

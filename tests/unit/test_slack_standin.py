@@ -242,8 +242,12 @@ def test_history_keeps_posts_with_their_metadata(slack: SlackStandIn, client: We
         channel="D7", include_all_metadata=True, cursor=full["response_metadata"]["next_cursor"]
     )
     assert rest["messages"][0]["metadata"] == meta
-    newest = float(plain["messages"][0]["ts"])
-    assert client.conversations_history(channel="D7", oldest=str(newest))["messages"][0]["text"] == "twee"
+    newest = plain["messages"][0]["ts"]
+    assert client.conversations_history(channel="D7", oldest=newest)["messages"] == []  # exclusive, as Slack
+    assert [
+        m["text"]
+        for m in client.conversations_history(channel="D7", oldest=newest, inclusive=True)["messages"]
+    ] == ["twee"]
 
 
 def test_post_then_fail_posts_and_answers_badly(slack: SlackStandIn, client: WebClient) -> None:
