@@ -29,12 +29,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo root, for tests.slack_standin
 
+from sqlalchemy import func, select
+
 from bot.bootstrap import bootstrap
 from bot.clock import SystemClock
 from bot.outbox import Notice, Notices, OutboxStatus
 from bot.quiet_hours import Window
 from handlers.render import mrkdwn_escape
 from scheduler.sender import SenderPolicy, SlackSender, sender_client
+from storage.database import make_engine
+from storage.models import OutboxRow
 from tests.slack_standin import DEFAULT_TOKEN, SlackStandIn
 
 # The bench runs at any hour: a window that is always open, so quiet hours do not hold it up.
@@ -48,7 +52,7 @@ def standin(pipe: Connection, per_second: float, burst: int) -> None:
         slack.rate_limit("chat.postMessage", 1.0, burst=1, per_channel=True)
         pipe.send(slack.api_url)
         pipe.recv()  # "report"
-        posts = Counter(c.status for c in slack.calls("chat.postMessage"))
+        posts = Counter(int(c.status) for c in slack.calls("chat.postMessage"))
         ids: Counter[int] = Counter()
         for channel in slack.channels():
             for message in slack.history(channel):
@@ -137,10 +141,18 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         peak = rss_mib()
         sender.close()
-        with services.uow() as uow:
+        engine = make_engine(url)
+        with engine.connect() as connection:
             statuses = Counter(
-                m.status for m in (uow.outbox.get(i) for i in range(1, args.recipients + 1)) if m is not None
+                dict(
+                    connection.execute(
+                        select(OutboxRow.status, func.count())
+                        .where(OutboxRow.dedupe_key.startswith(f"bench-reminder:{run}:"))
+                        .group_by(OutboxRow.status)
+                    ).all()
+                )
             )
+        engine.dispose()
         services.close()
 
     ours.send("report")
@@ -158,11 +170,11 @@ def main() -> None:
     print(f"ratio:                   {elapsed / minimum:6.3f}" if minimum else "ratio:                   n/a")
     print(f"posts answered:          {posts}  (429s seen by the sender: {limited})")
     print(f"retries (5xx/timeouts):  {retried}, failed: {failed}")
-    print(f"outbox statuses:         { {str(k): v for k, v in statuses.items()} }")
+    print(f"outbox statuses:         {dict(statuses)}")
     print(f"duplicates:              {duplicates}")
     print(f"lost:                    {lost}")
     print(f"sender memory:           peak RSS {peak:.0f} MiB, {peak - before:+.0f} MiB during the send")
-    if duplicates or lost or statuses.get(OutboxStatus.SENT, 0) != args.recipients:
+    if duplicates or lost or statuses.get(OutboxStatus.SENT.value, 0) != args.recipients:
         raise SystemExit("FAILED: every message must arrive exactly once")
 
 
