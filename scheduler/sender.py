@@ -360,6 +360,7 @@ class SlackSender:
                     uow.outbox.retry(
                         message.id, self.worker, now + outcome.wait, outcome.error, in_doubt=in_doubt
                     )
+                    log.info("outbox message %s: %s; again after %s", message.id, outcome.error, outcome.wait)
                     report.retried += 1
                     report.errors.append(outcome.error)
             uow.commit()

@@ -106,3 +106,23 @@ def test_the_runner_ticks_and_sends_on_its_own(
         assert len(nudges(slack, user)) == 1
     finally:
         services.close()
+
+
+def test_two_ticks_at_once_queue_one_nudge(engine: Engine, slack: SlackStandIn, clock: FixedClock) -> None:
+    services = wire(make_sessions(engine), clock=clock)
+    user = new_user()
+    begin(services, user, "finacien")
+    clock.advance(timedelta(days=3))
+    start = threading.Barrier(2)
+
+    def tick() -> None:
+        start.wait()
+        services.tick(clock.now())
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with services.uow() as uow:
+        assert len(uow.outbox.waiting("slack", user)) == 1
