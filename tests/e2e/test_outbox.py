@@ -402,3 +402,30 @@ def test_a_message_that_cannot_be_rendered_fails_alone(
     assert failed is not None
     assert failed.status is OutboxStatus.FAILED
     assert (failed.last_error or "").startswith("cannot render: KeyError")
+
+
+def test_a_dropped_connection_is_retried_with_backoff(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    begin(services, user, "finacien")
+    clock.advance(THREE_DAYS)
+    services.tick(clock.now())
+    with SlackStandIn() as gone:
+        unreachable = gone.api_url  # a port where nothing listens once this block ends
+    cut_off = SlackSender(
+        services.uow,
+        sender_client(DEFAULT_TOKEN, unreachable, timeout=TIMEOUT),
+        Notices(services.catalogue, mrkdwn_escape),
+        services.window,
+        worker="cut-off",
+        policy=SenderPolicy(timeout=TIMEOUT, per_second=1000.0, burst=1000),
+    )
+    cut_off.run_once(clock.now())
+    [waiting] = queued(services, user)
+    assert waiting.attempts == 1
+    assert waiting.not_before == clock.now() + timedelta(seconds=30)
+    assert waiting.doubt_since is not None  # it cannot know whether the post went through
+    clock.advance(timedelta(seconds=30))
+    sender_for(services, slack).run_once(clock.now())
+    assert len(nudges(slack, user)) == 1
