@@ -2,7 +2,7 @@
 
 A producer writes a `Notice` to the outbox in the same transaction as the change that causes it; a
 sender delivers it later, exactly once. A notice holds a template name and plain parameters, never a
-sentence: it is rendered when it is sent, in the recipient's language and for the surface it goes to
+sentence: it is rendered when it is sent, in the language it was queued in and for the surface it goes to
 (Slack escapes mrkdwn, the console does not), so a corrected text also reaches what is still queued.
 """
 

@@ -31,6 +31,8 @@ class Runner:
         self._scheduler = BackgroundScheduler(timezone=UTC)
 
     def start(self) -> None:
+        # APScheduler logs every run of every job at INFO: a line a minute that says nothing.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         self._scheduler.add_job(
             self.tick,
             "interval",
