@@ -36,8 +36,9 @@ class Postbox:
             for m in uow.outbox.waiting(PLATFORM, recipient):
                 if m.not_before > now or not is_open(now, self._services.window(m.programme_id)):
                     continue
-                if self._services.notices.still_wanted(uow, m):
-                    due.append(m)
+                current = self._services.notices.as_now(uow, m)
+                if current is not None:
+                    due.append(current)
                     uow.outbox.sent(m.id, now, None, None)
                 else:
                     uow.outbox.drop(m.id, now, "no longer true when its turn came")

@@ -2,14 +2,15 @@
 
 A producer writes a `Notice` to the outbox in the same transaction as the change that causes it; a
 sender delivers it later, exactly once. A notice holds a template name and plain parameters, never a
-sentence: it is rendered when it is sent, in the language it was queued in and for the surface it goes to
-(Slack escapes mrkdwn, the console does not), so a corrected text also reaches what is still queued.
+sentence: it is rendered when it is sent, in the recipient's language at that moment and for the
+surface it goes to (Slack escapes mrkdwn, the console does not), so a corrected text, or a switch to
+English, also reaches what is still queued.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
@@ -20,7 +21,7 @@ from bot.records import IntakeStatus
 from bot.views import Act, Button, Screen
 
 if TYPE_CHECKING:  # bot.ports imports this module for its records
-    from bot.ports import Intakes
+    from bot.ports import Intakes, Participants
 
 Param = str | int | bool
 
@@ -70,6 +71,8 @@ class Records(Protocol):
 
     @property
     def intakes(self) -> Intakes: ...
+    @property
+    def participants(self) -> Participants: ...
 
 
 Renderer = Callable[[Translator, Catalogue, Mapping[str, Param], bool], Screen]
@@ -120,9 +123,13 @@ class Notices:
     escape: Callable[[str], str] = no_escape
     console: bool = False
 
-    def still_wanted(self, records: Records, message: OutboxMessage) -> bool:
-        """Checked by a sender in its claim transaction, right before the message goes out."""
-        return CHECKS.get(message.template, _always)(records, message)
+    def as_now(self, records: Records, message: OutboxMessage) -> OutboxMessage | None:
+        """The message as it should go out now, in the person's current language; None when it is no
+        longer true. A sender asks this in its claim transaction, right before sending."""
+        if not CHECKS.get(message.template, _always)(records, message):
+            return None
+        person = records.participants.find(message.platform, message.recipient)
+        return replace(message, locale=person.locale) if person else message
 
     def screen(self, message: Notice) -> Screen:
         render = TEMPLATES[message.template]

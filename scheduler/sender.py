@@ -207,9 +207,10 @@ class SlackSender:
     def _claim(self, now: datetime, limit: int, report: Report) -> list[OutboxMessage]:
         go: list[OutboxMessage] = []
         with self._uow() as uow:
-            for message in uow.outbox.lock_due(PLATFORM, now, limit):
-                if not self._notices.still_wanted(uow, message):
-                    uow.outbox.drop(message.id, now, "no longer true when its turn came")
+            for due in uow.outbox.lock_due(PLATFORM, now, limit):
+                message = self._notices.as_now(uow, due)
+                if message is None:
+                    uow.outbox.drop(due.id, now, "no longer true when its turn came")
                     report.dropped += 1
                     continue
                 # Checked again at send time: a message may have waited past its window (a sender

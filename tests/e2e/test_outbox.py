@@ -429,3 +429,18 @@ def test_a_dropped_connection_is_retried_with_backoff(
     clock.advance(timedelta(seconds=30))
     sender_for(services, slack).run_once(clock.now())
     assert len(nudges(slack, user)) == 1
+
+
+def test_a_nudge_speaks_the_language_the_person_chose_after_it_was_queued(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    clock.advance(-timedelta(days=2))  # Wednesday: the nudge falls due on Saturday and waits
+    me = begin(services, user, "finacien")
+    clock.advance(THREE_DAYS)
+    services.tick(clock.now())
+    services.intake.command(me, "taal en")  # on Saturday, in a slash command: the intake is untouched
+    clock.advance(timedelta(days=2))  # Monday
+    sender_for(services, slack).run_once(clock.now())
+    [nudge] = nudges(slack, user)
+    assert "A while ago you started registering for the Manager Swap" in nudge["text"]
