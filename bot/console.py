@@ -133,6 +133,8 @@ def run(
     t = Translator(service.locale(user))
     out(t.t("console.welcome"))
     out(t.t("hint.footer"))
+    if postbox:
+        out(t.t("console.clock_hint"))
     out("")
     _deliver(postbox, user, out)
     render(service.start(user), out)

@@ -98,4 +98,5 @@ def test_the_console_shows_a_nudge_after_moving_its_clock(fresh_sqlite_url: str)
     assert monday < nudge
     assert "je hebt 2 van de 12 vragen beantwoord" in out[nudge:]
     assert "Typ /klok +3d" in out  # '/klok morgen' is not understood: say what is
+    assert "Tip: met /klok +3d" in out
     assert out.count("Je was een tijdje geleden begonnen") == 1
