@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit serve socket upgrade bench clean
+.PHONY: run test lint typecheck unit serve socket upgrade worker bench bench-fanout clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruilbot needs Python 3.11 or newer")'
@@ -36,8 +36,15 @@ socket: $(STAMP)
 upgrade: $(STAMP)
 	$(BIN)/ruilbot db upgrade
 
+worker: $(STAMP)
+	$(BIN)/ruilbot worker
+
 bench: $(STAMP)
 	$(BIN)/python bench/engine_bench.py
+
+# A reminder to 5,000 people through the outbox sender and the rate-limited Slack stand-in (~25 s).
+bench-fanout: $(STAMP)
+	$(BIN)/python bench/fanout.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -13,9 +13,13 @@ from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import check_all
 from bot.dialogues.model import Dialogue
 from bot.i18n import no_escape
+from bot.nudges import NudgeProducer
+from bot.outbox import Notices
 from bot.ports import UnitOfWork
 from bot.programmes import Catalogue, load_catalogue
+from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService
+from scheduler.tick import Tick
 from storage.database import make_engine, make_sessions
 from storage.schema import ensure_current, upgrade
 from storage.uow import SqlUnitOfWork
@@ -27,7 +31,13 @@ class Services:
     catalogue: Catalogue
     intake: IntakeService
     uow: Callable[[], UnitOfWork]
+    tick: Tick  # writes what is due at a moment to the outbox
+    notices: Notices  # renders outbox messages for this surface
+    windows: Mapping[str, Window]  # each programme's contact hours
     close: Callable[[], None] = lambda: None  # releases the database connections
+
+    def window(self, programme_id: str | None) -> Window:
+        return self.windows.get(programme_id or "", OFFICE_HOURS)
 
 
 def bootstrap(
@@ -67,4 +77,18 @@ def wire(
         return SqlUnitOfWork(sessions)
 
     intake = IntakeService(uow, clock, catalogue, intakes, escape=escape, console=console)
-    return Services(clock=clock, catalogue=catalogue, intake=intake, uow=uow)
+    # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
+    windows = {p.id: window_from_rules(p.rules) for p in catalogue}
+
+    def window(programme_id: str | None) -> Window:
+        return windows.get(programme_id or "", OFFICE_HOURS)
+
+    return Services(
+        clock=clock,
+        catalogue=catalogue,
+        intake=intake,
+        uow=uow,
+        tick=Tick(uow, [NudgeProducer(intakes, window)]),
+        notices=Notices(catalogue, escape, console),
+        windows=windows,
+    )

@@ -1,4 +1,4 @@
-"""`ruilbot`: console, serve, socket and db upgrade. An entry point: the only module in bot/ that
+"""`ruilbot`: console, serve, socket, worker and db upgrade. An entry point: the only module in bot/ that
 may reach for the Slack adapters, and it does so lazily."""
 
 from __future__ import annotations
@@ -9,6 +9,11 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the commands import what they need when they run: `ruilbot --help` stays quick
+    from bot.bootstrap import Services
+    from scheduler.runner import Runner
 
 from bot.settings import ConfigError, Settings, load_settings
 
@@ -25,6 +30,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     console.add_argument("--lang", choices=("nl", "en"), default=None, help="language (default: nl)")
     commands.add_parser("serve", help="serve Slack over HTTP on PORT at /slack/events")
     commands.add_parser("socket", help="connect to Slack in Socket Mode (needs SLACK_APP_TOKEN)")
+    commands.add_parser("worker", help="only the scheduler: the tick and the outbox sender (no events)")
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=("upgrade", "current"))
     args = parser.parse_args(argv)
@@ -35,6 +41,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
                 return _console(load_settings(env), args.user, args.lang)
             case "db":
                 return _db(load_settings(env), args.action)
+            case "worker":
+                return _worker(load_settings(env, worker=True))
             case _:
                 return _slack(load_settings(env, slack=True, socket=args.command == "socket"), args.command)
     except ConfigError as error:
@@ -58,19 +66,21 @@ def _console(settings: Settings, user: str | None, lang: str | None) -> int:
 
     from bot import console
     from bot.bootstrap import bootstrap
+    from bot.clock import OffsetClock
     from bot.services import UserRef
 
     logging.basicConfig(level=logging.WARNING)
     # The console keeps its own SQLite file up to date; a shared database is upgraded deliberately.
     migrate = settings.database_url.startswith("sqlite")
+    clock = OffsetClock()  # `/klok +3d` moves it, to show what the bot does days later
     try:
-        services = bootstrap(settings.database_url, console=True, migrate=migrate)
+        services = bootstrap(settings.database_url, clock=clock, console=True, migrate=migrate)
     except SQLAlchemyError as error:
         raise _database_fault(settings, error) from error
     me = UserRef("console", user or getpass.getuser(), locale_hint=lambda: lang)
     if lang:
         services.intake.text(me, f"taal {lang}")
-    return console.run(services.intake, me, input, print)
+    return console.run(services.intake, me, input, print, postbox=console.Postbox(services, clock))
 
 
 def _db(settings: Settings, action: str) -> int:
@@ -86,6 +96,54 @@ def _db(settings: Settings, action: str) -> int:
         print(f"schema revision {current_revision(engine)} (newest: {head_revision(engine)})")
     except SQLAlchemyError as error:
         raise _database_fault(settings, error) from error
+    return 0
+
+
+def _worker_id() -> str:
+    import socket
+
+    return f"{socket.gethostname()}-{os.getpid()}"[:64]
+
+
+def _sending(settings: Settings, services: Services) -> Runner:
+    """The scheduler with the outbox sender for Slack, not yet started."""
+    from scheduler.runner import Runner
+    from scheduler.sender import SlackSender, sender_client
+
+    assert settings.bot_token is not None
+    client = sender_client(settings.bot_token.value, settings.api_url)
+    sender = SlackSender(services.uow, client, services.notices, services.window, worker=_worker_id())
+    return Runner(services, sender)
+
+
+def _worker(settings: Settings) -> int:
+    import signal
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import logs
+    from bot.bootstrap import bootstrap
+    from handlers.render import mrkdwn_escape
+    from storage.schema import SchemaOutdated
+
+    logs.configure(settings.log_level, [settings.bot_token.value] if settings.bot_token else [])
+    try:
+        services = bootstrap(settings.database_url, escape=mrkdwn_escape)
+    except SchemaOutdated as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        raise _database_fault(settings, error) from error
+    runner = _sending(settings, services)
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+    runner.start()
+    try:
+        runner.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner.stop()
+        services.close()
     return 0
 
 
@@ -123,9 +181,15 @@ def _slack(settings: Settings, mode: str) -> int:
     except (BoltError, SlackApiError, OSError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise Unreachable(f"Slack at {settings.api_url} refused or could not be reached: {reason}") from error
-    if mode == "socket":
-        assert settings.app_token is not None
-        serve_socket(gateway, settings.app_token.value)
-    else:
-        serve_http(gateway, settings.port)
+    # The tick and the outbox sender run beside the listeners; `ruilbot worker` runs them alone.
+    runner = _sending(settings, services)
+    runner.start()
+    try:
+        if mode == "socket":
+            assert settings.app_token is not None
+            serve_socket(gateway, settings.app_token.value)
+        else:
+            serve_http(gateway, settings.port)
+    finally:
+        runner.stop()
     return 0

@@ -38,3 +38,20 @@ class FixedClock:
 def local_today(clock: Clock) -> date:
     """Today's date in Europe/Amsterdam, where the programmes run."""
     return clock.now().astimezone(AMSTERDAM).date()
+
+
+class OffsetClock:
+    """The system clock, moved forward on request: the console's `/klok +3d` shows what the bot does
+    three days later without waiting for it."""
+
+    def __init__(self, base: Clock | None = None) -> None:
+        self._base = base or SystemClock()
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            raise ValueError("the clock only moves forward: stored times must not run backwards")
+        self._offset += delta

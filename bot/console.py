@@ -3,13 +3,55 @@ and numbers to type."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from bot.bootstrap import Services
+from bot.clock import OffsetClock
 from bot.i18n import Translator
+from bot.quiet_hours import Window, is_open
 from bot.services import IntakeService, UserRef
 from bot.views import Prompt, Screen, Summary
 
 Output = Callable[[str], None]
+PLATFORM = "console"
+_CLOCK = re.compile(r"^/klok(?:\s+\+?(?P<n>\d+)\s*(?P<unit>[dumh]))?$", re.IGNORECASE)
+_UNITS = {"d": timedelta(days=1), "u": timedelta(hours=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+
+
+class Postbox:
+    """The console's outbox sender: runs the tick at the console's clock and shows what is due for
+    this person in the conversation, as Slack would show it in the DM."""
+
+    def __init__(self, services: Services, clock: OffsetClock) -> None:
+        self._services = services
+        self.clock = clock
+
+    def deliver(self, recipient: str) -> list[Screen]:
+        now = self.clock.now()
+        self._services.tick(now)
+        with self._services.uow() as uow:
+            due = []
+            for m in uow.outbox.waiting(PLATFORM, recipient):
+                if m.not_before > now or not is_open(now, self._services.window(m.programme_id)):
+                    continue
+                current = self._services.notices.as_now(uow, m)
+                if current is not None:
+                    due.append(current)
+                    uow.outbox.sent(m.id, now, None, None)
+                else:
+                    uow.outbox.drop(m.id, now, "no longer true when its turn came")
+            uow.commit()
+        return [self._services.notices.screen(m) for m in due]
+
+    def next_waiting(self, recipient: str) -> tuple[datetime, Window] | None:
+        """When the next message for this person goes out, and in which contact window."""
+        with self._services.uow() as uow:
+            waiting = uow.outbox.waiting(PLATFORM, recipient)
+        if not waiting:
+            return None
+        return waiting[0].not_before, self._services.window(waiting[0].programme_id)
 
 
 def render(screen: Screen, out: Output) -> None:
@@ -47,12 +89,54 @@ def _summary(summary: Summary, out: Output) -> None:
     out(summary.typing)
 
 
-def run(service: IntakeService, user: UserRef, read: Callable[[str], str], out: Output) -> int:
-    """Talk until end of input (Ctrl-D) or Ctrl-C; everything is saved after each answer."""
+def _clock(service: IntakeService, user: UserRef, postbox: Postbox, text: str, out: Output) -> bool:
+    """`/klok`, `/klok +3d`, `/klok +4u`, `/klok +30m`: show or move the console's clock."""
+    match = _CLOCK.match(text.strip())
+    if not text.strip().lower().startswith("/klok"):
+        return False
+    t = Translator(service.locale(user))
+    if match is None:
+        out(t.t("console.clock_usage"))
+        out("")
+        return True
+    if match["n"]:
+        postbox.clock.advance(int(match["n"]) * _UNITS[match["unit"].lower()])
+    out(t.t("console.clock", when=t.datetime(postbox.clock.now())))
+    out("")
+    if not _deliver(postbox, user, out):
+        waiting = postbox.next_waiting(user.external_id)
+        if waiting is not None:
+            when, window = waiting
+            opens, closes = f"{window.opens:%H:%M}", f"{window.closes:%H:%M}"
+            out(t.t("console.waiting", when=t.datetime(when), opens=opens, closes=closes))
+            out("")
+    return True
+
+
+def _deliver(postbox: Postbox | None, user: UserRef, out: Output) -> bool:
+    screens = postbox.deliver(user.external_id) if postbox else []
+    for screen in screens:
+        render(screen, out)
+    return bool(screens)
+
+
+def run(
+    service: IntakeService,
+    user: UserRef,
+    read: Callable[[str], str],
+    out: Output,
+    *,
+    postbox: Postbox | None = None,
+) -> int:
+    """Talk until end of input (Ctrl-D) or Ctrl-C; everything is saved after each answer. With a
+    `postbox`, what the bot sends on its own appears in the conversation, and `/klok` moves time."""
     t = Translator(service.locale(user))
     out(t.t("console.welcome"))
     out(t.t("hint.footer"))
+    if postbox:
+        out(t.t("console.clock_hint"))
     out("")
+    _deliver(postbox, user, out)
     render(service.start(user), out)
     while True:
         try:
@@ -68,6 +152,8 @@ def run(service: IntakeService, user: UserRef, read: Callable[[str], str], out: 
         if not text.strip():
             continue
         out("")
+        if postbox and _clock(service, user, postbox, text, out):
+            continue
         if text.strip().lower().startswith("/ruil"):
             reply = service.command(user, text.strip()[len("/ruil") :])
             render(reply.direct or reply.ephemeral, out)
@@ -75,3 +161,4 @@ def run(service: IntakeService, user: UserRef, read: Callable[[str], str], out: 
             screen = service.text(user, text)
             if screen is not None:
                 render(screen, out)
+        _deliver(postbox, user, out)

@@ -4,10 +4,12 @@ SQLAlchemy; tests may pass their own."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.outbox import Notice, OutboxMessage
 from bot.records import Conversation, Intake, Participant
 
 
@@ -74,6 +76,85 @@ class InboundEvents(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class IdleIntake:
+    """An open intake nobody touched for a while, and what the nudges already did about it."""
+
+    intake: Intake
+    participant: Participant
+    nudges: int  # how many were written to the outbox
+    last_nudge_at: datetime | None  # when the last one was planned to go out
+
+
+class Outbox(Protocol):
+    """Messages the bot starts on its own. Producers `add`; a sender claims, sends and settles."""
+
+    def add(self, notice: Notice, now: datetime) -> bool:
+        """Queue a notice; False (and nothing changes) when its dedupe key was queued before."""
+        ...
+
+    def lock_due(self, platform: str, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Pending messages due at `now` and not claimed by a live sender, locked for this transaction
+        (`FOR UPDATE SKIP LOCKED` on PostgreSQL), oldest first."""
+        ...
+
+    def claim(self, ids: list[int], worker: str, now: datetime, until: datetime) -> None:
+        """Lease messages to `worker` until `until`; counts an attempt and puts them in doubt."""
+        ...
+
+    def postpone(self, message_id: int, not_before: datetime) -> None:
+        """Move a message that was not attempted (quiet hours, a busy channel) to later."""
+        ...
+
+    def drop(self, message_id: int, now: datetime, reason: str) -> None:
+        """Never send a pending message: what it says stopped being true."""
+        ...
+
+    def sent(self, message_id: int, now: datetime, channel: str | None, ref: str | None) -> None:
+        """Delivered: recorded once, whoever holds the lease (the delivery happened)."""
+        ...
+
+    def retry(
+        self,
+        message_id: int,
+        worker: str,
+        not_before: datetime,
+        error: str,
+        *,
+        in_doubt: bool,
+        channel: str | None = None,
+    ) -> None:
+        """Try again from `not_before`. `in_doubt=False` when the platform surely did not post it (a
+        429, or a history check that came back empty)."""
+        ...
+
+    def failed(self, message_id: int, worker: str, now: datetime, error: str) -> None:
+        """A permanent refusal (user_not_found, ...): never retried, the reason kept."""
+        ...
+
+    def waiting(self, platform: str, recipient: str) -> list[OutboxMessage]:
+        """What is still pending for one recipient, soonest first (the console shows it)."""
+        ...
+
+    def get(self, message_id: int) -> OutboxMessage | None: ...
+
+
+class Nudges(Protocol):
+    def idle(self, idle_before: datetime, max_nudges: int, limit: int) -> list[IdleIntake]:
+        """Open intakes untouched since `idle_before` (and not nudged since), with fewer than
+        `max_nudges` nudges, of people who did not turn nudges off."""
+        ...
+
+    def record(self, intake_id: int, count: int, at: datetime) -> None:
+        """Remember the `count`-th nudge of an intake, planned for `at`."""
+        ...
+
+
+class Preferences(Protocol):
+    def nudges_on(self, participant_id: int) -> bool: ...
+    def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def participants(self) -> Participants: ...
@@ -83,6 +164,12 @@ class UnitOfWork(Protocol):
     def conversations(self) -> Conversations: ...
     @property
     def inbound(self) -> InboundEvents: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def nudges(self) -> Nudges: ...
+    @property
+    def preferences(self) -> Preferences: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -58,9 +58,11 @@ def _token(env: Mapping[str, str], name: str, prefix: str, required: bool) -> Se
     return Secret(value)
 
 
-def load_settings(env: Mapping[str, str], *, slack: bool = False, socket: bool = False) -> Settings:
+def load_settings(
+    env: Mapping[str, str], *, slack: bool = False, socket: bool = False, worker: bool = False
+) -> Settings:
     """Read the settings a command needs; `slack` adds the bot token and signing secret, `socket` the
-    app-level token."""
+    app-level token; `worker` only sends, so it needs the bot token but no signing secret."""
     database_url = _get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
     if "://" not in database_url:
         raise ConfigError(
@@ -75,7 +77,7 @@ def load_settings(env: Mapping[str, str], *, slack: bool = False, socket: bool =
         raise ConfigError(f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_API_URL}, not {api_url!r}")
     if not api_url.endswith("/"):
         api_url += "/"  # the SDK appends method names to it
-    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=slack)
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=slack or worker)
     signing = _get(env, "SLACK_SIGNING_SECRET")
     if slack and not socket and signing is None:
         raise ConfigError("SLACK_SIGNING_SECRET is not set: copy it from Basic Information in your Slack app")

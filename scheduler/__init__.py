@@ -1,3 +1,3 @@
-"""Timing, kept dumb on purpose (APScheduler 3 cannot take an injected clock): one periodic tick will
-ask the database what is due at the clock's `now` and write it to an outbox; a sender will deliver
-each outbox message exactly once. Nothing is scheduled yet: the intake needs no proactive messages."""
+"""Timing, kept dumb on purpose (APScheduler 3 cannot take an injected clock): one periodic tick asks
+the database what is due at the clock's `now` and writes it to the outbox (`tick`); a sender delivers
+each outbox message exactly once (`sender`); `runner` wires both to APScheduler and a thread."""

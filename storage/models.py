@@ -129,3 +129,61 @@ class InboundEventRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxRow(Base):
+    """A message the bot starts on its own: written with the change that causes it, sent exactly once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key"),
+        # The sender's question: what is pending and due on this platform?
+        Index("ix_outbox_due", "platform", "status", "not_before"),
+        Index("ix_outbox_recipient", "platform", "recipient", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    programme_id: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    template: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    not_before: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int]
+    doubt_since: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
+    channel: Mapped[str | None] = mapped_column(String(64))
+    delivered_ref: Mapped[str | None] = mapped_column(String(64))  # Slack's message ts
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class NudgeRow(Base):
+    """How often an open intake was nudged, so a person hears at most twice, three days apart."""
+
+    __tablename__ = "intake_nudges"
+
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id", ondelete="CASCADE"), primary_key=True)
+    count: Mapped[int]
+    last_at: Mapped[datetime]
+
+
+class PreferenceRow(Base):
+    """A person's choices about messages the bot starts itself; no row means the defaults."""
+
+    __tablename__ = "preferences"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    nudges: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Unavailable
+from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
 from storage.repositories import SqlConversations, SqlInboundEvents, SqlIntakes, SqlParticipants
 
 
@@ -24,6 +25,9 @@ class SqlUnitOfWork:
         self.intakes = SqlIntakes(self.session, connection)
         self.conversations = SqlConversations(self.session, connection)
         self.inbound = SqlInboundEvents(self.session, connection)
+        self.outbox = SqlOutbox(self.session)
+        self.nudges = SqlNudges(self.session)
+        self.preferences = SqlPreferences(self.session)
         return self
 
     def __exit__(

@@ -9,18 +9,29 @@ The real bot talks to it through an ordinary ``slack_sdk.WebClient(base_url=slac
 
 Every request is recorded as an :class:`ApiCall`; tests wait for calls with :meth:`SlackStandIn.wait_for`,
 which sleeps on a condition variable that is notified whenever a call is recorded.
+
+Posted messages are kept per channel, with their ``metadata``, and ``conversations.history`` reads them
+back (newest first; metadata only with ``include_all_metadata``). :meth:`SlackStandIn.history` shows a
+channel as the person sees it, including messages whose post was answered with a failure.
+
+Faults for exactly-once tests: :meth:`~SlackStandIn.fail_next` (answer an error, post nothing),
+:meth:`~SlackStandIn.post_then_fail` (post the message, then answer 500 or answer too late), and
+:meth:`~SlackStandIn.rate_limit` (a token bucket per method or per channel that answers 429 with
+``Retry-After`` past it, as Slack does).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar, cast
@@ -63,6 +74,7 @@ RESPONSE_URL_METHOD = "response_url"
 
 # Form-encoded arguments that Slack documents as JSON-encoded strings.
 _JSON_FORM_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
+_TS_STEP_MICROS = 100
 _DUMP_LIMIT = 20
 # wait_for() wakes on every recorded call; this coarse re-check only matters for predicates that
 # look at state other than the recorded calls (for instance the bot's database).
@@ -123,6 +135,40 @@ class ApiCall:
 class _Failure:
     status: int
     retry_after: int | None
+    error: str | None = None  # an ok: false answer with this error code (HTTP 200)
+    channel: str | None = None  # only calls about this channel (a user id means their DM)
+
+
+@dataclass(frozen=True)
+class _AfterPost:
+    status: int | None  # answer this status after posting; None: answer ok, but only after `delay`
+    delay: float
+    channel: str | None = None
+
+
+class _Bucket:
+    """A token bucket: `rate` calls a second, `burst` at once; what is past it gets a 429."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> float | None:
+        """Take a token; None when one was there, else the seconds until one will be."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return None
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass(frozen=True)
+class _Limit:
+    rate: float
+    burst: int
+    per_channel: bool
 
 
 @dataclass(frozen=True)
@@ -198,8 +244,30 @@ def _text(args: Mapping[str, Any], key: str) -> str | None:
     return str(value)
 
 
+def _channel(channel: str | None) -> str | None:
+    return None if channel is None else SlackStandIn._resolve_channel(channel)
+
+
+F = TypeVar("F", _Failure, _AfterPost)
+
+
+def _take(queue: deque[F] | None, args: Mapping[str, Any]) -> F | None:
+    """The first queued fault for this call: one for any channel, or for the call's own channel."""
+    if not queue:
+        return None
+    channel = _channel(_text(args, "channel") or _text(args, "users") or "") or ""
+    for fault in queue:
+        if fault.channel is None or fault.channel == channel:
+            queue.remove(fault)
+            return fault
+    return None
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops connections a concurrent sender opens at once, and the client
+    # then waits a second to try again: a delay the real Slack does not have.
+    request_queue_size = 128
 
     def __init__(self, standin: SlackStandIn, host: str) -> None:
         super().__init__((host, 0), _Handler)
@@ -238,7 +306,9 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(reply.body)
+        # The client may have given up waiting (post_then_fail with a delay), as it would with Slack.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(reply.body)
 
 
 class SlackStandIn:
@@ -247,9 +317,23 @@ class SlackStandIn:
     Use as a context manager or call :meth:`start`/:meth:`stop`. All methods are thread-safe.
     """
 
-    def __init__(self, token: str = DEFAULT_TOKEN, *, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        host: str = "127.0.0.1",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``clock``, when given, dates message ``ts`` values (so ``oldest`` in ``conversations.history``
+        means what the bot's injected clock says); by default they follow the real time."""
         self.token = token
         self._host = host
+        self._clock = clock
+        self._ts_counter = 0
+        self._history: dict[str, list[JsonDict]] = {}
+        self._after_post: dict[str, deque[_AfterPost]] = {}
+        self._limits: dict[str, _Limit] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._cond = threading.Condition()
@@ -327,8 +411,16 @@ class SlackStandIn:
         with self._cond:
             self._locales[user_id] = locale
 
-    def fail_next(self, method: str, status: int = 429, retry_after: int | None = 0, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with HTTP ``status``.
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int | None = 0,
+        times: int = 1,
+        *,
+        channel: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` (about ``channel``, if given) with HTTP ``status``.
 
         429 answers carry ``{"ok": false, "error": "ratelimited"}`` and, unless ``retry_after`` is None,
         a ``Retry-After`` header. 5xx answers have the plain-text body ``server error``; other 4xx a plain
@@ -340,7 +432,45 @@ class SlackStandIn:
             raise ValueError(f"times must be at least 1, got {times}")
         with self._cond:
             queue = self._failures.setdefault(method, deque())
-            queue.extend(_Failure(status, retry_after) for _ in range(times))
+            queue.extend(_Failure(status, retry_after, None, _channel(channel)) for _ in range(times))
+
+    def refuse_next(self, method: str, error: str, times: int = 1, *, channel: str | None = None) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 200 ``{"ok": false, "error": error}``,
+        as Slack refuses a post to a deactivated user (``user_not_found``, ``account_inactive``, ...)."""
+        with self._cond:
+            queue = self._failures.setdefault(method, deque())
+            queue.extend(_Failure(HTTPStatus.OK, None, error, _channel(channel)) for _ in range(times))
+
+    def post_then_fail(
+        self,
+        status: int | None = 500,
+        *,
+        delay: float = 0.0,
+        times: int = 1,
+        method: str = "chat.postMessage",
+        channel: str | None = None,
+    ) -> None:
+        """The next ``times`` posts are made (the person sees them), and then answered badly: HTTP
+        ``status`` (500 by default), or with ``status=None`` an ordinary answer only after ``delay``
+        seconds, so a client with a shorter timeout gives up on a message that was in fact posted."""
+        if status is None and delay <= 0:
+            raise ValueError("post_then_fail(status=None) needs a delay longer than the client's timeout")
+        with self._cond:
+            queue = self._after_post.setdefault(method, deque())
+            queue.extend(_AfterPost(status, delay, _channel(channel)) for _ in range(times))
+
+    def rate_limit(
+        self, method: str, per_second: float, *, burst: int = 1, per_channel: bool = False
+    ) -> None:
+        """Answer calls of ``method`` past ``per_second`` (after a burst of ``burst``) with HTTP 429,
+        ``{"error": "ratelimited"}`` and ``Retry-After`` (whole seconds, at least 1, as Slack sends).
+        ``per_channel`` keeps one bucket per channel (Slack: about one post a second per channel)."""
+        if per_second <= 0 or burst < 1:
+            raise ValueError("per_second must be positive and burst at least 1")
+        with self._cond:
+            self._limits[method + (":channel" if per_channel else "")] = _Limit(
+                per_second, burst, per_channel
+            )
 
     def subscribe(self, listener: Callable[[ApiCall], None]) -> None:
         """Call `listener` with every call as it is answered (on a server thread; keep it quick)."""
@@ -383,6 +513,17 @@ class SlackStandIn:
             for call in self.calls("chat.postMessage")
             if call.ok and self._resolve_channel(str(call.args.get("channel", ""))) == wanted
         ]
+
+    def history(self, channel: str) -> list[dict[str, Any]]:
+        """Every message posted in ``channel``, oldest first, as the person sees it: also those whose
+        post was answered with a failure (:meth:`post_then_fail`). A user id means their DM."""
+        with self._cond:
+            return [dict(m) for m in self._history.get(self._resolve_channel(channel), [])]
+
+    def channels(self) -> list[str]:
+        """Channels with at least one posted message."""
+        with self._cond:
+            return [c for c, messages in self._history.items() if messages]
 
     def wait_for(self, predicate: Callable[[], T | bool | None], timeout: float = 15.0) -> T:
         """Wait until ``predicate()`` returns something truthy and return that.
@@ -464,6 +605,7 @@ class SlackStandIn:
             gate = self._held.get(method)
         if gate is not None:
             gate.wait(timeout=10)
+        late = 0.0
         with self._cond:
             if self._dropped.get(method):
                 self._dropped[method] -= 1
@@ -471,7 +613,7 @@ class SlackStandIn:
                 self._generation += 1
                 self._cond.notify_all()
                 return _DROP
-            reply = self._failure_reply(method)
+            reply = self._failure_reply(method, args) or self._rate_limited(method, args)
             if reply is None:
                 if decode_error is not None:
                     reply = _json_reply(_error(decode_error))
@@ -479,6 +621,13 @@ class SlackStandIn:
                     reply = _json_reply(_error("invalid_auth"))
                 else:
                     reply = _json_reply(self._answer(method, args))
+                    fault = _take(self._after_post.get(method), args)
+                    if fault is not None and reply.json_body and reply.json_body.get("ok"):
+                        if fault.status is not None:
+                            reply = _Reply(
+                                fault.status, b"server error", "text/plain; charset=utf-8", {}, None
+                            )
+                        late = fault.delay
             call = ApiCall(method, args, reply.status, at, reply.json_body)
             self._calls.append(call)
             self._generation += 1
@@ -486,13 +635,36 @@ class SlackStandIn:
             listeners = list(self._listeners)
         for listener in listeners:
             listener(call)
+        if late:
+            time.sleep(late)  # on the server's thread: the client times out, the post stands
         return reply
 
-    def _failure_reply(self, method: str) -> _Reply | None:
-        queue = self._failures.get(method)
-        if not queue:
+    def _rate_limited(self, method: str, args: JsonDict) -> _Reply | None:
+        waits = []
+        for key, scope in ((method, "method"), (method + ":channel", "channel")):
+            limit = self._limits.get(key)
+            if limit is None:
+                continue
+            where = self._resolve_channel(str(args.get("channel", ""))) if scope == "channel" else ""
+            bucket = self._buckets.get((key, where))
+            if bucket is None:
+                bucket = self._buckets[(key, where)] = _Bucket(limit.rate, limit.burst)
+            wait = bucket.take()
+            if wait is not None:
+                waits.append(wait)
+        if not waits:
             return None
-        failure = queue.popleft()
+        retry_after = max(1, math.ceil(max(waits)))
+        return _json_reply(
+            _error("ratelimited"), HTTPStatus.TOO_MANY_REQUESTS, {"Retry-After": str(retry_after)}
+        )
+
+    def _failure_reply(self, method: str, args: JsonDict) -> _Reply | None:
+        failure = _take(self._failures.get(method), args)
+        if failure is None:
+            return None
+        if failure.error is not None:
+            return _json_reply(_error(failure.error))
         if failure.status == HTTPStatus.TOO_MANY_REQUESTS:
             headers = {} if failure.retry_after is None else {"Retry-After": str(failure.retry_after)}
             return _json_reply(_error("ratelimited"), failure.status, headers)
@@ -510,6 +682,7 @@ class SlackStandIn:
             "auth.test": self._auth_test,
             "conversations.open": self._conversations_open,
             "chat.postMessage": self._chat_post_message,
+            "conversations.history": self._conversations_history,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
             "views.open": self._views_open,
@@ -563,7 +736,39 @@ class SlackStandIn:
         }
         if _text(args, "thread_ts") is not None:
             message["thread_ts"] = args["thread_ts"]
-        return {"ok": True, "channel": self._resolve_channel(channel), "ts": ts, "message": message}
+        metadata = args.get("metadata")
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
+        resolved = self._resolve_channel(channel)
+        self._history.setdefault(resolved, []).append(message)
+        shown = {k: v for k, v in message.items() if k != "metadata"}  # Slack echoes no metadata here
+        return {"ok": True, "channel": resolved, "ts": ts, "message": shown}
+
+    def _conversations_history(self, args: JsonDict) -> JsonDict:
+        channel = _text(args, "channel")
+        if channel is None:
+            return _error("channel_not_found")
+        oldest, latest = float(_text(args, "oldest") or 0), _text(args, "latest")
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        # As Slack: oldest and latest themselves are left out unless `inclusive`.
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        newest = float(latest) if latest is not None else float("inf")
+        found = [
+            m
+            for m in reversed(self._history.get(self._resolve_channel(channel), []))
+            if (oldest <= float(m["ts"]) <= newest if inclusive else oldest < float(m["ts"]) < newest)
+        ]
+        start = int(_text(args, "cursor") or 0)
+        limit = int(_text(args, "limit") or 100)
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        messages = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        return {
+            "ok": True,
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _chat_post_ephemeral(self, args: JsonDict) -> JsonDict:
         if _text(args, "channel") is None:
@@ -645,7 +850,13 @@ class SlackStandIn:
     # -- helpers (run with self._cond held) --------------------------------------------------------
 
     def _next_ts(self) -> str:
-        return slack_ts()
+        if self._clock is None:
+            return slack_ts()
+        # A stand-in on a test's clock: timestamps from that clock, apart by a fixed step.
+        micros = int(self._clock().astimezone(UTC).timestamp()) * 1_000_000
+        micros += _TS_STEP_MICROS * self._ts_counter
+        self._ts_counter += 1
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _next_hash(self) -> str:
         self._hash_counter += 1

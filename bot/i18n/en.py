@@ -350,4 +350,14 @@ MESSAGES: Final[dict[str, str]] = {
     "regels-naar-ruimte.unmet.worthwhile": "It doesn't yield enough yet. Describe what there is to gain, for your work or for the people you work for.",
     "regels-naar-ruimte.unmet.mandate": "You don't have a mandate yet. Ask your manager for room to run a pilot; BZK can help with that.",
     "regels-naar-ruimte.unmet.commitment": "No time has been set aside yet. Agree with a few colleagues to spend time on it together.",
+    # Nudges: messages the bot starts itself about an intake that stalled
+    "nudge.progress": "you have answered {answered} of the {total} questions",
+    "nudge.progress_ready": "you have answered every question; only your confirmation is missing",
+    "nudge.first": "Hi! A while ago you started registering for the {programme}: {progress}. Fancy carrying on? Type /ruil and you go on where you were; your answers are still there. Rather not take part after all? Type /ruil stop and you won't hear about it again.",
+    "nudge.last": "One more nudge about your registration for the {programme}: {progress}. This is my last reminder. You can always carry on with /ruil, or stop with /ruil stop.",
+    # Console: moving its clock, to see what the bot does days later
+    "console.clock_hint": "Tip: /klok +3d moves the console's clock three days on, to see what I send on my own when you go quiet for a while.",
+    "console.clock": "The console's clock now says {when}.",
+    "console.clock_usage": "Type /klok +3d (days), /klok +4h (hours) or /klok +30m (minutes) to move the clock forward, or /klok to see the time.",
+    "console.waiting": "A message is waiting for you; it comes on {when} (messages only go out on working days between {opens} and {closes}).",
 }

@@ -368,4 +368,14 @@ MESSAGES: Final[dict[str, str]] = {
     "regels-naar-ruimte.unmet.worthwhile": "Het levert nog niet genoeg op. Beschrijf wat er te winnen valt, voor je werk of voor de mensen voor wie je werkt.",
     "regels-naar-ruimte.unmet.mandate": "Je hebt nog geen mandaat. Vraag je leidinggevende om ruimte voor een pilot; BZK kan daarbij helpen.",
     "regels-naar-ruimte.unmet.commitment": "Er is nog geen tijd vrijgemaakt. Spreek met een paar collega's af dat jullie er samen tijd in steken.",
+    # Nudges: messages the bot starts itself about an intake that stalled
+    "nudge.progress": "je hebt {answered} van de {total} vragen beantwoord",
+    "nudge.progress_ready": "je hebt alle vragen beantwoord, alleen je bevestiging ontbreekt nog",
+    "nudge.first": "Hoi! Je was een tijdje geleden begonnen met je aanmelding voor de {programme}: {progress}. Zin om verder te gaan? Typ /ruil en je gaat verder waar je was; je antwoorden staan er nog. Wil je toch niet meedoen? Typ /ruil stop, dan hoor je hier niets meer over.",
+    "nudge.last": "Nog één keer een seintje over je aanmelding voor de {programme}: {progress}. Dit is mijn laatste herinnering. Verder gaan kan altijd met /ruil; stoppen met /ruil stop.",
+    # Console: moving its clock, to see what the bot does days later
+    "console.clock_hint": "Tip: met /klok +3d zet je de klok van de console drie dagen vooruit, om te zien wat ik uit mezelf stuur als je een tijdje niets van je laat horen.",
+    "console.clock": "De klok van de console staat nu op {when}.",
+    "console.clock_usage": "Typ /klok +3d (dagen), /klok +4u (uren) of /klok +30m (minuten) om de klok vooruit te zetten, of /klok om te zien hoe laat het is.",
+    "console.waiting": "Er ligt een bericht voor je klaar; het komt op {when} (berichten gaan alleen op werkdagen tussen {opens} en {closes} uur).",
 }

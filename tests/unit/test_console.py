@@ -61,3 +61,42 @@ def test_the_console_speaks_english(monkeypatch: pytest.MonkeyPatch, fresh_sqlit
     out = run_console(monkeypatch, fresh_sqlite_url, ["/ruil help"], "--lang", "en")
     assert "Which ministry do you work for?" in out
     assert "'summary' shows your answers" in out  # the console's own help, not Slack's commands
+
+
+def test_the_console_shows_a_nudge_after_moving_its_clock(fresh_sqlite_url: str) -> None:
+    from datetime import datetime
+
+    from bot import console
+    from bot.bootstrap import bootstrap
+    from bot.clock import AMSTERDAM, FixedClock, OffsetClock
+    from bot.services import UserRef
+
+    # Wednesday 25 November 2026, 11:00 in Amsterdam: three days on is a Saturday.
+    clock = OffsetClock(FixedClock(datetime(2026, 11, 25, 11, 0, tzinfo=AMSTERDAM)))
+    services = bootstrap(fresh_sqlite_url, clock=clock, console=True, migrate=True)
+    feed = iter(["bzk", "DGOO", "/klok +3d", "/klok +1d", "/klok +23u", "/klok", "/klok morgen"])
+    shown: list[str] = []
+
+    def read(prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    me = UserRef("console", "tester")
+    try:
+        console.run(services.intake, me, read, shown.append, postbox=console.Postbox(services, clock))
+    finally:
+        services.close()
+    out = "\n".join(shown)
+    saturday = out.index("28 november 2026 om 11:00")
+    sunday = out.index("29 november 2026 om 11:00")
+    monday = out.index("30 november 2026 om 10:00")
+    # Due on Saturday, it waits for Monday morning, and says so.
+    assert "het komt op 30 november 2026 om 09:00" in out[saturday:sunday]
+    nudge = out.index("Je was een tijdje geleden begonnen met je aanmelding voor de Managersruil")
+    assert monday < nudge
+    assert "je hebt 2 van de 12 vragen beantwoord" in out[nudge:]
+    assert "Typ /klok +3d" in out  # '/klok morgen' is not understood: say what is
+    assert "Tip: met /klok +3d" in out
+    assert out.count("Je was een tijdje geleden begonnen") == 1

@@ -132,3 +132,9 @@ def test_a_short_secret_does_not_blank_out_ordinary_log_words() -> None:
     record = logging.LogRecord("alembic", logging.INFO, __file__, 1, "Context impl SQLiteImpl.", None, None)
     RedactSecrets(["x"]).filter(record)
     assert record.getMessage() == "Context impl SQLiteImpl."
+
+
+def test_the_worker_needs_the_bot_token_but_no_signing_secret() -> None:
+    assert load_settings({"SLACK_BOT_TOKEN": "xoxb-1-abc"}, worker=True).bot_token is not None
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        load_settings({}, worker=True)

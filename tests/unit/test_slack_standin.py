@@ -228,3 +228,66 @@ def test_signed_slash_command_reaches_a_real_bolt_app(slack: SlackStandIn, bolt_
     assert forged.json() == {"error": "invalid request"}
     stale = post_signed(bolt_url, SECRET, body, content_type, timestamp=int(time.time()) - 600)
     assert stale.status == 401
+
+
+def test_history_keeps_posts_with_their_metadata(slack: SlackStandIn, client: WebClient) -> None:
+    meta = {"event_type": "ruilbot_outbox", "event_payload": {"id": 7}}
+    client.chat_postMessage(channel="U7", text="een", metadata=meta)
+    client.chat_postMessage(channel="D7", text="twee")
+    plain = client.conversations_history(channel="D7")
+    assert [m["text"] for m in plain["messages"]] == ["twee", "een"]  # newest first, as Slack
+    assert all("metadata" not in m for m in plain["messages"])
+    full = client.conversations_history(channel="D7", include_all_metadata=True, limit=1)
+    assert full["has_more"]
+    rest = client.conversations_history(
+        channel="D7", include_all_metadata=True, cursor=full["response_metadata"]["next_cursor"]
+    )
+    assert rest["messages"][0]["metadata"] == meta
+    newest = plain["messages"][0]["ts"]
+    assert client.conversations_history(channel="D7", oldest=newest)["messages"] == []  # exclusive, as Slack
+    assert [
+        m["text"]
+        for m in client.conversations_history(channel="D7", oldest=newest, inclusive=True)["messages"]
+    ] == ["twee"]
+
+
+def test_post_then_fail_posts_and_answers_badly(slack: SlackStandIn, client: WebClient) -> None:
+    slack.post_then_fail(500, channel="U8")
+    client.chat_postMessage(channel="U9", text="niet geraakt")
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="U8", text="toch geplaatst")
+    assert [m["text"] for m in slack.history("U8")] == ["toch geplaatst"]
+    assert slack.messages_to("U8") == []  # messages_to still lists only posts answered ok
+
+    slack.post_then_fail(None, delay=0.5)
+    impatient = WebClient(token=DEFAULT_TOKEN, base_url=slack.api_url, timeout=0.1, retry_handlers=[])  # type: ignore[arg-type]
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel="U8", text="te laat beantwoord")
+    assert [m["text"] for m in slack.history("U8")][-1] == "te laat beantwoord"
+
+
+def test_rate_limits_answer_429_with_retry_after(slack: SlackStandIn, client: WebClient) -> None:
+    slack.rate_limit("chat.postMessage", 1, burst=1, per_channel=True)
+    client.chat_postMessage(channel="C1", text="een")
+    client.chat_postMessage(channel="C2", text="ander kanaal")
+    bare = WebClient(token=DEFAULT_TOKEN, base_url=slack.api_url, retry_handlers=[])
+    with pytest.raises(SlackApiError) as refused:
+        bare.chat_postMessage(channel="C1", text="te snel")
+    assert refused.value.response.status_code == 429
+    assert refused.value.response.headers["Retry-After"] == "1"
+    slack.rate_limit("auth.test", 0.01, burst=2)  # two at once, then one per 100 s
+    bare.auth_test()
+    bare.auth_test()
+    with pytest.raises(SlackApiError) as again:
+        bare.auth_test()
+    assert int(again.value.response.headers["Retry-After"]) >= 99
+
+
+def test_refuse_next_answers_like_slack_refuses(slack: SlackStandIn, client: WebClient) -> None:
+    slack.refuse_next("chat.postMessage", "user_not_found", channel="U5")
+    client.chat_postMessage(channel="U6", text="gewoon")
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="U5", text="weg")
+    assert refused.value.response.status_code == 200
+    assert refused.value.response["error"] == "user_not_found"
+    assert slack.history("U5") == []
