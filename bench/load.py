@@ -417,11 +417,16 @@ def _print(result: Result, echo_rate: float | None, stored: str) -> None:
 
 def _prepare(database: str, ruilbot: str, env: dict[str, str]) -> None:
     """An empty, current schema for the run."""
-    db = create_engine(normalise_url(database))
-    with db.begin() as connection:
-        for table in ("conversations", "intakes", "participants", "inbound_events", "alembic_version"):
-            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
-    db.dispose()
+    url = normalise_url(database)
+    if url.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{url.database}{suffix}").unlink(missing_ok=True)
+    else:  # the bench's own database: start from an empty schema
+        db = create_engine(url)
+        with db.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        db.dispose()
     subprocess.run(  # noqa: S603 - our own command
         [ruilbot, "db", "upgrade"],
         env={**env, "DATABASE_URL": database},

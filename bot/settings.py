@@ -37,7 +37,7 @@ class Settings:
     app_token: Secret | None = None
     log_level: str = "INFO"
     workspaces: tuple[str, ...] = ()  # team (T...) or enterprise (E...) ids; empty: the token's own
-    workers: int = 16
+    workers: int = 4
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -90,7 +90,7 @@ def load_settings(
             raise ConfigError(
                 f"SLACK_TEAM_IDS must list team ids (T...) or enterprise ids (E...), not {workspace!r}"
             )
-    workers_text = _get(env, "WORKERS") or "16"
+    workers_text = _get(env, "WORKERS") or "4"
     if not workers_text.isdigit() or not 1 <= int(workers_text) <= 256:
         raise ConfigError(f"WORKERS must be a number from 1 to 256, not {workers_text!r}")
     return Settings(

@@ -25,8 +25,9 @@ from handlers.lanes import Lanes, Timer
 
 log = logging.getLogger(__name__)
 SURFACES = (commands, messages, actions, home, errors)
-WORKERS = 16  # threads over all lanes: each waits on Slack or the database most of the time
+WORKERS = 4  # threads over all lanes; more only add contention for the one interpreter lock
 HTTP_THREADS = 4  # the gateway only checks, parses and queues
+CONNECTIONS = 2048
 
 
 class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
@@ -95,7 +96,16 @@ def http_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> Any:
         return [b"not found"]
 
     return create_server(
-        wsgi, host=host, port=port, threads=HTTP_THREADS, ident="ruilbot", max_request_body_size=MAX_BODY
+        wsgi,
+        host=host,
+        port=port,
+        threads=HTTP_THREADS,
+        ident="ruilbot",
+        max_request_body_size=MAX_BODY,
+        # waitress stops accepting at 100 open connections by default; Slack (and a crowd behind a
+        # proxy that keeps connections alive) can hold more, and a refused connect waits seconds.
+        connection_limit=CONNECTIONS,
+        backlog=CONNECTIONS,
     )
 
 

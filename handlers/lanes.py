@@ -80,7 +80,12 @@ class Lanes:
     def __init__(self, workers: int = 8, *, max_queued: int = 10_000, timer: Timer | None = None) -> None:
         self._timer = timer or RealTimer()
         self._max_queued = max_queued
+        # One lock, three things to wait for: work for a worker, a held lane's moment for the timer,
+        # and an empty pool for drain(). Separate conditions, so finishing a job wakes one thread,
+        # not every idle one.
         self._lock = threading.Condition()
+        self._timer_due = threading.Condition(self._lock)
+        self._quiet = threading.Condition(self._lock)
         self._lanes: dict[str, _Lane] = {}
         self._ready: deque[str] = deque()
         self._held: list[tuple[float, int, str]] = []  # heap of (until, tie-breaker, key)
@@ -139,7 +144,7 @@ class Lanes:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._lock.wait(min(remaining, 0.05))
+                self._quiet.wait(min(remaining, 0.05))
         return True
 
     def close(self, timeout: float = 10.0) -> None:
@@ -148,6 +153,7 @@ class Lanes:
         with self._lock:
             self._closed = True
             self._lock.notify_all()
+            self._timer_due.notify_all()
         for thread in self._threads:
             thread.join(timeout=1)
 
@@ -183,12 +189,15 @@ class Lanes:
                 self._queued += 1
                 lane.held_until = until
                 heapq.heappush(self._held, (until, next(self._order), key))
+                self._timer_due.notify()
             elif lane.jobs:
                 self._ready.append(key)
+                self._lock.notify()
             else:
                 lane.busy = False
                 del self._lanes[key]  # no memory per person once they are quiet
-            self._lock.notify_all()
+            if not (self._queued or self._running or self._held):
+                self._quiet.notify_all()
 
     def _wake_held(self) -> None:
         with self._lock:
@@ -198,6 +207,6 @@ class Lanes:
                     _, _, key = heapq.heappop(self._held)
                     self._lanes[key].held_until = None
                     self._ready.append(key)
-                    self._lock.notify_all()
+                    self._lock.notify()
                 wait = self._held[0][0] - now if self._held else 1.0
-                self._timer.wait(self._lock, min(wait, 1.0))
+                self._timer.wait(self._timer_due, min(wait, 1.0))
