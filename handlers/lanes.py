@@ -83,9 +83,10 @@ class Lanes:
         # One lock, three things to wait for: work for a worker, a held lane's moment for the timer,
         # and an empty pool for drain(). Separate conditions, so finishing a job wakes one thread,
         # not every idle one.
-        self._lock = threading.Condition()
-        self._timer_due = threading.Condition(self._lock)
-        self._quiet = threading.Condition(self._lock)
+        mutex = threading.Lock()
+        self._lock = threading.Condition(mutex)  # held for all state; waited on for work
+        self._timer_due = threading.Condition(mutex)
+        self._quiet = threading.Condition(mutex)
         self._lanes: dict[str, _Lane] = {}
         self._ready: deque[str] = deque()
         self._held: list[tuple[float, int, str]] = []  # heap of (until, tie-breaker, key)
