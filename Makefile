@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit serve socket upgrade worker bench bench-fanout clean
+.PHONY: run test lint typecheck unit serve socket upgrade worker bench bench-fanout bench-load clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruilbot needs Python 3.11 or newer")'
@@ -45,6 +45,10 @@ bench: $(STAMP)
 # A reminder to 5,000 people through the outbox sender and the rate-limited Slack stand-in (~25 s).
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/fanout.py $(ARGS)
+
+# make bench-load ARGS="--people 300 --ruilbot before=../old/.venv/bin/ruilbot --ruilbot now=.venv/bin/ruilbot"
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

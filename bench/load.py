@@ -12,8 +12,8 @@ framework's ceiling on this machine. For each run it prints:
 - CPU seconds of the server process per answer, and its peak memory;
 - whether every stored answer equals what the person sent.
 
-Run: `make bench-load` (or .venv/bin/python bench/load.py --help). `--ruilbot PATH` benches another
-build of the bot (an older checkout's .venv/bin/ruilbot), for before/after figures in one run.
+Run: `make bench-load` (or .venv/bin/python bench/load.py --help). `--ruilbot before=PATH` adds
+another build of the bot (an older checkout's .venv/bin/ruilbot), for before/after figures in one run.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import itertools
 import multiprocessing as mp
 import os
 import random
@@ -340,7 +341,12 @@ def main() -> None:
     parser.add_argument("--people", default="20,100,300", help="comma-separated crowd sizes")
     parser.add_argument("--database", action="append", help="database URL(s); default: SQLite and PostgreSQL")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds a person takes per answer")
-    parser.add_argument("--ruilbot", default=str(ROOT / ".venv" / "bin" / "ruilbot"), help="the bot to bench")
+    parser.add_argument(
+        "--ruilbot",
+        action="append",
+        metavar="NAME=PATH",
+        help="a bot to bench (repeat to compare builds side by side); default: now=.venv/bin/ruilbot",
+    )
     parser.add_argument("--workers", default=None, help="WORKERS for the bot (default: its own)")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo app")
     args = parser.parse_args()
@@ -363,7 +369,10 @@ def main() -> None:
     }
     if args.workers:
         env["WORKERS"] = args.workers
-    print(f"bot: {args.ruilbot}; people think {args.think / 2:.1f}-{args.think * 1.5:.1f} s per answer")
+    bots = [tuple(b.split("=", 1)) for b in args.ruilbot or [f"now={ROOT / '.venv' / 'bin' / 'ruilbot'}"]]
+    for name, path in bots:
+        print(f"{name}: {path}")
+    print(f"people think {args.think / 2:.1f}-{args.think * 1.5:.1f} s per answer where they think")
     print(
         f"{'run':<34}{'people':>7}{'ans/s':>8}{'ratio':>7}{'p50':>7}{'p95':>7}{'p99':>7}"
         f"{'ack>3s':>7}{'lost':>6}{'cpu/ans':>9}{'mem MB':>8}{'stored ok':>11}"
@@ -381,23 +390,20 @@ def main() -> None:
             echo_rate = result.rate
             _print(result, None, "-")
             runs += 1
-        for database in databases:
+        for (name, ruilbot), database, think in itertools.product(bots, databases, (0.0, args.think)):
             kind = "postgresql" if database.startswith("postgres") else "sqlite"
-            _prepare(database, args.ruilbot, env)
-            for think in (0.0, args.think):
-                port = _free_port()
-                server = start(
-                    [args.ruilbot, "serve"], {**env, "DATABASE_URL": database, "PORT": str(port)}, port
-                )
-                tag = f"L{runs}X"
-                try:
-                    label = f"ruilbot {kind}, " + ("no think" if not think else f"think {think:g}s")
-                    result = drive(label, server, crowd, inbox, think, False, tag)
-                finally:
-                    server.stop()
-                good, expected = verify(database, tag, crowd)
-                _print(result, echo_rate if not think else None, f"{good}/{expected}")
-                runs += 1
+            _prepare(database, ruilbot, env)
+            port = _free_port()
+            server = start([ruilbot, "serve"], {**env, "DATABASE_URL": database, "PORT": str(port)}, port)
+            tag = f"L{runs}X"
+            try:
+                label = f"{name} {kind}, " + ("no think" if not think else f"think {think:g}s")
+                result = drive(label, server, crowd, inbox, think, False, tag)
+            finally:
+                server.stop()
+            good, expected = verify(database, tag, crowd)
+            _print(result, echo_rate if not think else None, f"{good}/{expected}")
+            runs += 1
     parent.send("stop")
 
 
