@@ -47,10 +47,12 @@ def bootstrap(
     escape: Callable[[str], str] = no_escape,
     console: bool = False,
     migrate: bool = False,
+    lock_wait: float = 30.0,
 ) -> Services:
     """Wire the bot on a database URL. `migrate` upgrades the schema (the console does); otherwise an
-    outdated schema stops start-up with the command that fixes it."""
-    engine = make_engine(database_url)
+    outdated schema stops start-up with the command that fixes it. `lock_wait` is how long a turn
+    waits for another's write lock on SQLite before it gives up (and the person hears so)."""
+    engine = make_engine(database_url, lock_wait=lock_wait)
     if migrate:
         upgrade(engine)
     ensure_current(engine)

@@ -193,3 +193,7 @@ def _slack(settings: Settings, mode: str) -> int:
     finally:
         runner.stop()
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,6 +10,7 @@ from typing import Any, TypeGuard
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.interaction import Target
 from bot.services import IntakeService, UserRef
 from bot.views import Screen
 from handlers import render
@@ -18,6 +19,7 @@ from handlers.lanes import Lanes
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
 DEFAULT_RETRY_AFTER = 1.0  # seconds, when a 429 names no Retry-After
+SHOWN_TRIES, SHOWN_RETRY = 5, 1.0  # recording what was shown: tries, and seconds between them
 
 
 def slack_unescape(text: str) -> str:
@@ -115,4 +117,17 @@ class DirectMessages:
         posted: Any = client.chat_postMessage(channel=target, text=text, blocks=blocks)
         at = sent_at(posted.get("ts"))
         if screen.target is not None and at is not None:  # what the person now sees, and since when
-            self._intake.shown(UserRef(PLATFORM, user_id), screen.target, at)
+            self._record_shown(UserRef(PLATFORM, user_id), screen.target, at, SHOWN_TRIES)
+
+    def _record_shown(self, user: UserRef, target: Target, at: datetime, tries: int) -> None:
+        """The message is out; its record must land before this person's next message is read, or
+        that message would be judged against an older screen. So a failure (a locked or restarting
+        database) keeps the lane, and tries again shortly; it never turns into an apology."""
+        try:
+            self._intake.shown(user, target, at)
+        except Exception:
+            log.warning(
+                "could not record what was shown to a person (%d tries left)", tries - 1, exc_info=True
+            )
+            if tries > 1 and self._lanes is not None and self._lanes.current is not None:
+                self._lanes.hold(SHOWN_RETRY, lambda: self._record_shown(user, target, at, tries - 1))

@@ -18,14 +18,15 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
-def make_engine(url: str | URL, **options: Any) -> Engine:
-    """An engine that never puts statement parameters (people's answers) into error messages or logs."""
+def make_engine(url: str | URL, *, lock_wait: float = 30.0, **options: Any) -> Engine:
+    """An engine that never puts statement parameters (people's answers) into error messages or logs.
+    On SQLite a writer waits up to `lock_wait` seconds for another's lock."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True, **options)
+        engine = create_engine(parsed, connect_args={"timeout": lock_wait}, hide_parameters=True, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -142,7 +142,10 @@ class Posted:
 class Bot:
     """The bot as a running process, and Slack around it."""
 
-    def __init__(self, slack: SlackStandIn, database_url: str, clock: FixedClock) -> None:
+    def __init__(
+        self, slack: SlackStandIn, database_url: str, clock: FixedClock, *, lock_wait: float = 30.0
+    ) -> None:
+        self.lock_wait = lock_wait
         self.slack = slack
         self.database_url = database_url
         self.clock = clock
@@ -159,7 +162,9 @@ class Bot:
     # -- the process -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.services = bootstrap(self.database_url, clock=self.clock, escape=mrkdwn_escape)
+        self.services = bootstrap(
+            self.database_url, clock=self.clock, escape=mrkdwn_escape, lock_wait=self.lock_wait
+        )
         self.gateway = build_app(
             self.services,
             token=DEFAULT_TOKEN,
