@@ -4,12 +4,13 @@ may reach for the Slack adapters, and it does so lazily."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `ruilbot --help` stays quick
     from bot.bootstrap import Services
@@ -148,6 +149,46 @@ def _worker(settings: Settings) -> int:
 
 
 def _slack(settings: Settings, mode: str) -> int:
+    if mode == "serve" and settings.processes > 1:
+        return _processes(settings)
+    return _serve_one(settings, mode)
+
+
+def _processes(settings: Settings) -> int:
+    """`PROCESSES` copies of `ruilbot serve` on one port: one interpreter uses one core. Each process
+    has its own connections, lanes and scheduler; PostgreSQL keeps them apart (row versions, SKIP
+    LOCKED), and the kernel shares the connections out."""
+    import os
+    import signal
+
+    from handlers.app import listening_socket
+
+    checked = _serve_one(settings, "check")  # settings, schema, database and token, once, up front
+    if checked:
+        return checked
+    sock = listening_socket(settings.port)
+    children: list[int] = []
+    for _ in range(settings.processes):
+        pid = os.fork()
+        if pid == 0:  # the child serves until it is told to stop
+            os._exit(_serve_one(settings, "serve", sock))
+        children.append(pid)
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    status = 0
+    for child in children:
+        _, code = os.waitpid(child, 0)
+        status = status or os.waitstatus_to_exitcode(code)
+    return status
+
+
+def _serve_one(settings: Settings, mode: str, sock: Any = None) -> int:
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
     from sqlalchemy.exc import SQLAlchemyError
@@ -182,6 +223,10 @@ def _slack(settings: Settings, mode: str) -> int:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise Unreachable(f"Slack at {settings.api_url} refused or could not be reached: {reason}") from error
     # The tick and the outbox sender run beside the listeners; `ruilbot worker` runs them alone.
+    if mode == "check":  # all is well: the processes start from here
+        gateway.lanes.close()
+        services.close()
+        return 0
     runner = _sending(settings, services)
     runner.start()
     try:
@@ -189,7 +234,7 @@ def _slack(settings: Settings, mode: str) -> int:
             assert settings.app_token is not None
             serve_socket(gateway, settings.app_token.value)
         else:
-            serve_http(gateway, settings.port)
+            serve_http(gateway, settings.port, sock=sock)
     finally:
         runner.stop()
     return 0

@@ -493,7 +493,7 @@ class IntakeService:
         if not engine.applies(question, state.answers):
             return self._where(turn, [show.t.t("edit.ignored")])
         outcome = engine.answer(turn.dialogue, state, question_id, text, local_today(self._clock))
-        if not isinstance(outcome, Accepted):
+        if not isinstance(outcome, Accepted | Ended):
             reason = (
                 show.say(outcome.error)
                 if isinstance(outcome, Refused)
@@ -743,8 +743,8 @@ class IntakeService:
         turn.uow.participants.set_locale(turn.participant.id, locale, self._clock.now())
         turn.show = self._presenter(locale)
         lines = [turn.show.t.t("language.set")]
-        if turn.open:
-            return turn.show.step(turn.dialogue, self._state(turn), lines)
+        if turn.open or turn.awaiting_cancel:  # where we are, a pending "stop?" included
+            return self._where(turn, lines)
         return Screen(lines=tuple(lines))
 
     def _status_with_hint(self, turn: _Turn) -> Screen:

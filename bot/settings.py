@@ -38,6 +38,7 @@ class Settings:
     log_level: str = "INFO"
     workspaces: tuple[str, ...] = ()  # team (T...) or enterprise (E...) ids; empty: the token's own
     workers: int = 4
+    processes: int = 1  # `ruilbot serve` processes sharing one port (PostgreSQL only)
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -93,6 +94,13 @@ def load_settings(
     workers_text = _get(env, "WORKERS") or "4"
     if not workers_text.isdigit() or not 1 <= int(workers_text) <= 256:
         raise ConfigError(f"WORKERS must be a number from 1 to 256, not {workers_text!r}")
+    processes_text = _get(env, "PROCESSES") or "1"
+    if not processes_text.isdigit() or not 1 <= int(processes_text) <= 64:
+        raise ConfigError(f"PROCESSES must be a number from 1 to 64, not {processes_text!r}")
+    if int(processes_text) > 1 and not database_url.startswith(("postgresql", "postgres")):
+        raise ConfigError(
+            "PROCESSES above 1 needs PostgreSQL (DATABASE_URL=postgresql://...): SQLite serves one process"
+        )
     return Settings(
         database_url=database_url,
         port=int(port_text),
@@ -103,4 +111,5 @@ def load_settings(
         log_level=log_level,
         workspaces=workspaces,
         workers=int(workers_text),
+        processes=int(processes_text),
     )

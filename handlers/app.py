@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -77,7 +78,12 @@ def build_app(
     allowed = Workspaces.of(workspaces)
     if not allowed.teams and not allowed.enterprises:
         auth: Any = client.auth_test()
-        allowed = Workspaces.of([str(auth.get("team_id") or ""), str(auth.get("enterprise_id") or "")])
+        # A workspace install inside an Enterprise Grid serves that workspace, not the whole
+        # organisation; only an org-wide install serves its enterprise.
+        org_wide = bool(auth.get("is_enterprise_install"))
+        allowed = Workspaces.of(
+            [str(auth.get("team_id") or ""), str(auth.get("enterprise_id") or "") if org_wide else ""]
+        )
     lanes = Lanes(workers, timer=timer)
     dms = DirectMessages(services.intake, lanes)
     for surface in SURFACES:
@@ -85,7 +91,14 @@ def build_app(
     return Gateway(app, lanes, allowed, signing_secret=signing_secret)
 
 
-def http_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> Any:
+def listening_socket(port: int, host: str = "0.0.0.0") -> socket.socket:  # noqa: S104 - a server listens
+    """One listening socket for several processes: each accepts from it, the kernel shares the load."""
+    return socket.create_server((host, port), backlog=CONNECTIONS)
+
+
+def http_server(
+    gateway: Gateway, port: int, host: str = "127.0.0.1", sock: socket.socket | None = None
+) -> Any:
     def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/slack/events":
             return gateway.wsgi(environ, start_response)
@@ -95,10 +108,10 @@ def http_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> Any:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
+    where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
     return create_server(
         wsgi,
-        host=host,
-        port=port,
+        **where,
         threads=HTTP_THREADS,
         ident="ruilbot",
         max_request_body_size=MAX_BODY,
@@ -109,10 +122,15 @@ def http_server(gateway: Gateway, port: int, host: str = "127.0.0.1") -> Any:
     )
 
 
-def serve_http(gateway: Gateway, port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server listens
+def serve_http(
+    gateway: Gateway,
+    port: int,
+    host: str = "0.0.0.0",  # noqa: S104 - a server listens
+    sock: socket.socket | None = None,
+) -> None:
     """Events, slash commands and interactivity all arrive at /slack/events. On SIGTERM the server
     stops taking requests and the lanes finish what was acknowledged."""
-    server = http_server(gateway, port, host)
+    server = http_server(gateway, port, host, sock)
 
     def stop(_signum: int, _frame: Any) -> None:
         server.trigger.pull_trigger(server.close)

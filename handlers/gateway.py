@@ -105,6 +105,9 @@ def person(body: Mapping[str, Any]) -> str:
         user = event.get("user")
         if isinstance(user, dict):
             user = user.get("id")
+        edited = event.get("message")
+        if not user and isinstance(edited, dict):  # an edit: its author is on the message
+            user = edited.get("user")
     return str(user) if isinstance(user, str) and user else "-"
 
 
@@ -201,7 +204,7 @@ class Gateway:
             log.warning("refused a request from another workspace (team %s, enterprise %s)", team, enterprise)
             return 403, b"not this workspace", "text/plain"
         request = BoltRequest(body=body, headers=dict(headers or {}), mode="socket_mode")
-        if body.get("type") in _INLINE:
+        if isinstance(body.get("type"), str) and body["type"] in _INLINE:
             response = self.app.dispatch(request)
             return response.status, response.body.encode(), response.headers.get("content-type", [_JSON])[0]
         if not self.lanes.submit(person(body), lambda: self._work(request)):

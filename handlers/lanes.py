@@ -150,7 +150,14 @@ class Lanes:
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop taking work, finish what was queued (up to `timeout`), stop the threads."""
-        self.drain(timeout)
+        if not self.drain(timeout):
+            with self._lock:
+                left, held = self._queued, len(self._held)
+            log.warning(
+                "stopping with %d jobs not done (%d lanes waiting on Slack); their answers are stored",
+                left,
+                held,
+            )
         with self._lock:
             self._closed = True
             self._lock.notify_all()

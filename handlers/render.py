@@ -4,6 +4,7 @@ screen's target (`bot.interaction`), so a click says what it was shown for."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot import limits
@@ -21,6 +22,7 @@ ACT_PREFIX = "act:"
 EDIT_PREFIX = "edit:"
 BACK_PREFIX = "back:"
 QUESTION_BLOCK = "q:"
+_HALF_ENTITY = re.compile(r"&[#a-z0-9]{0,6}$")
 # Buttons that act on no intake yet (start one) carry this target.
 NO_INTAKE = Target(0, 0, "start")
 
@@ -36,9 +38,8 @@ def fit(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    entity = cut.rfind("&")
-    if entity != -1 and ";" not in cut[entity:]:
-        cut = cut[:entity]
+    if _HALF_ENTITY.search(cut):  # '&am' of '&amp;': cut before it
+        cut = cut[: cut.rfind("&")]
     return cut + "…"
 
 

@@ -35,13 +35,14 @@ _POSITION = (
     "current",
     "awaiting_cancel",
     "last_typed_at",
-    "shown_step",
-    "shown_at",
     "answer_at",
     "answer_question",
     "answer_next",
     "updated_at",
 )
+# What the surface last showed is written only by SHOWN: a turn that read the row before a newer
+# record landed (another process) must not write the older one back.
+_SCREEN = ("shown_step", "shown_at")
 
 
 def _participant(row: Mapping[Any, Any]) -> Participant:
@@ -72,7 +73,7 @@ def _conversation(row: Mapping[Any, Any]) -> Conversation:
         surface=row[C.c.surface],
         suggestion=tuple(row[C.c.suggestion]),
         version=row[C.c.version],
-        **{name: row[C.c[name]] for name in _POSITION},
+        **{name: row[C.c[name]] for name in (*_POSITION, *_SCREEN)},
     )
 
 
@@ -316,6 +317,8 @@ class SqlConversations(_Repository):
             intake_id=conversation.intake_id,
             surface=conversation.surface,
             version=1,
+            shown_step=conversation.shown_step,
+            shown_at=conversation.shown_at,
             **_position(conversation),
         )
         try:

@@ -73,10 +73,12 @@ def downgrade() -> None:
         )
         batch_op.add_column(sa.Column("suggestion", sa.JSON(), nullable=False, server_default="[]"))
         batch_op.add_column(sa.Column("current", sa.String(length=64), nullable=True))
-    op.execute(
-        """
-        UPDATE intakes SET current = (SELECT c.current FROM conversations c
-                                      WHERE c.intake_id = intakes.id ORDER BY c.updated_at DESC LIMIT 1)
-        """
-    )
+    for column in ("current", "suggestion", "awaiting_cancel", "last_typed_at"):  # the latest surface's
+        op.execute(
+            f"""
+            UPDATE intakes SET {column} = (SELECT c.{column} FROM conversations c
+                                          WHERE c.intake_id = intakes.id ORDER BY c.updated_at DESC LIMIT 1)
+            WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.intake_id = intakes.id)
+            """
+        )
     op.drop_table("conversations")
