@@ -55,6 +55,8 @@ def _intake(row: IntakeRow) -> Intake:
         id=row.id,
         participant_id=row.participant_id,
         programme_id=row.programme_id,
+        dialogue_id=row.dialogue_id,
+        waitlist=row.waitlist,
         dialogue_version=row.dialogue_version,
         status=IntakeStatus(row.status),
         answers=dict(row.answers),
@@ -78,9 +80,9 @@ class SqlIntakes:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def current(self, participant_id: int, programme_id: str) -> Intake | None:
+    def current(self, participant_id: int, dialogue_id: str) -> Intake | None:
         mine = select(IntakeRow).where(
-            IntakeRow.participant_id == participant_id, IntakeRow.programme_id == programme_id
+            IntakeRow.participant_id == participant_id, IntakeRow.dialogue_id == dialogue_id
         )
         row = self._session.scalar(mine.where(IntakeRow.status == IntakeStatus.OPEN.value))
         if row is None:
@@ -110,10 +112,29 @@ class SqlIntakes:
         row = self._session.get(IntakeRow, intake_id)
         return _intake(row) if row else None
 
+    def of(self, participant_id: int) -> list[Intake]:
+        """Per dialogue, the open intake or else the latest confirmed one; oldest first."""
+        rows = self._session.scalars(
+            select(IntakeRow)
+            .where(
+                IntakeRow.participant_id == participant_id,
+                IntakeRow.status != IntakeStatus.CANCELLED.value,
+            )
+            .order_by(IntakeRow.id)
+        )
+        latest: dict[str, Intake] = {}
+        for intake in map(_intake, rows):
+            kept = latest.get(intake.dialogue_id)
+            if kept is None or kept.status is not IntakeStatus.OPEN:
+                latest[intake.dialogue_id] = intake
+        return sorted(latest.values(), key=lambda i: i.id or 0)
+
     def add(self, intake: Intake) -> Intake:
         row = IntakeRow(
             participant_id=intake.participant_id,
             programme_id=intake.programme_id,
+            dialogue_id=intake.dialogue_id or intake.programme_id,
+            waitlist=intake.waitlist,
             dialogue_version=intake.dialogue_version,
             created_at=intake.created_at,
             version=1,
