@@ -234,9 +234,11 @@ def person(
     sender = Sender(url)
     channel = "D" + user[1:]
     start.wait()
-    if not echo:  # /ruil opens the DM with the first question
+    if not echo:  # /ruil managersruil opens the DM with the first question
         key = f"{user}-ruil"
-        body, content_type = slash_command("/ruil", "", user, response_url=f"{STANDIN_URL}/response/{key}")
+        body, content_type = slash_command(
+            "/ruil", "managersruil", user, response_url=f"{STANDIN_URL}/response/{key}"
+        )
         sent = time.monotonic()
         sender.post(body, content_type)
         tally.acks.append(time.monotonic() - sent)

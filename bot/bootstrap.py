@@ -57,7 +57,7 @@ def wire(
     intakes: Mapping[str, Dialogue] = INTAKES,
 ) -> Services:
     """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
-    # Every declared dialogue, also one the service cannot start yet (Peer-to-Peer's assignment).
+    # Every declared dialogue: a programme may have more than one (Peer-to-Peer's two).
     problems = check_all({**DIALOGUES, **{d.id: d for d in intakes.values()}}.values())
     if problems:
         raise ValueError("dialogue declarations break their rules:\n" + "\n".join(problems))
@@ -66,5 +66,7 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    intake = IntakeService(uow, clock, catalogue, intakes, escape=escape, console=console)
+    intake = IntakeService(
+        uow, clock, catalogue, intakes, dialogues=DIALOGUES, escape=escape, console=console
+    )
     return Services(clock=clock, catalogue=catalogue, intake=intake, uow=uow)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.i18n import Translator
+from bot.intents import COMMANDS
 from bot.services import IntakeService, UserRef
 from bot.views import Prompt, Screen, Summary
 
@@ -53,7 +54,7 @@ def run(service: IntakeService, user: UserRef, read: Callable[[str], str], out: 
     out(t.t("console.welcome"))
     out(t.t("hint.footer"))
     out("")
-    render(service.start(user), out)
+    render(service.resume(user), out)
     while True:
         try:
             text = read("> ")
@@ -68,8 +69,9 @@ def run(service: IntakeService, user: UserRef, read: Callable[[str], str], out: 
         if not text.strip():
             continue
         out("")
-        if text.strip().lower().startswith("/ruil"):
-            reply = service.command(user, text.strip()[len("/ruil") :])
+        command, _, rest = text.strip().partition(" ")
+        if command.lower() in COMMANDS:  # /ruil, /peer, /regel: as in Slack, answered here
+            reply = service.command(user, rest, command.lower())
             render(reply.direct or reply.ephemeral, out)
         else:
             screen = service.text(user, text)

@@ -21,6 +21,7 @@ from bot.limits import OPTION_VALUE
 PREFIX = "r1"
 SUMMARY = "summary"  # the step of the answers overview with its confirm and edit buttons
 CANCEL = "cancel"  # the step of "are you sure you want to stop?"
+REGISTERED = "registered"  # a confirmed registration: it can be changed or withdrawn
 _STEP = re.compile(r"^[a-z0-9_.-]{1,64}$")
 _NUMBER = re.compile(r"^[0-9]{1,18}$")
 

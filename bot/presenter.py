@@ -10,7 +10,7 @@ from bot.dialogues.model import Dialogue, Kind, Months, Number, Question, choice
 from bot.engine import Message, Ref, State, Value, Verdict
 from bot.i18n import Safe, Translator
 from bot.limits import ECHO_TEXT
-from bot.views import Act, Button, Option, Prompt, Screen, Summary, SummaryRow
+from bot.views import Act, Button, Field, Form, Option, Prompt, Screen, Summary, SummaryRow
 
 MAX_QUOTED = 5  # items of a person's list quoted back in one refusal
 
@@ -166,9 +166,9 @@ class Presenter:
             ),
         )
 
-    def ask_cancel(self) -> Screen:
+    def ask_cancel(self, question: str | None = None) -> Screen:
         return Screen(
-            lines=(self.t.t("cancel.ask"),),
+            lines=(question or self.t.t("cancel.ask"),),
             buttons=(
                 Button(Act.CANCEL_YES, self.t.t("action.cancel_yes"), "danger"),
                 Button(Act.CANCEL_NO, self.t.t("action.cancel_no")),
@@ -178,3 +178,79 @@ class Presenter:
 
     def start_button(self, key: str = "action.start") -> Button:
         return Button(Act.START, self.t.t(key), "primary")
+
+    # ---- a modal ---------------------------------------------------------------------------------
+    # A form's presenter translates without escaping: a modal's plain_text shows text as it is.
+
+    def field(self, question: Question, answers: dict[str, Value] | None = None) -> Field:
+        given = (answers or {}).get(question.id)
+        if question.kind in (Kind.CHOICE, Kind.YES_NO, Kind.MULTI_CHOICE):
+            initial = tuple(given) if isinstance(given, list) else (str(given),) if given is not None else ()
+        else:
+            initial = (str(given),) if given is not None else ()
+        hint = self.t.t(_FORM_HINTS.get(question.kind, "hint.text"))
+        if question.optional:
+            hint = Safe(f"{hint} {self.t.t('form.optional')}")
+        return Field(
+            question_id=question.id,
+            kind=question.kind,
+            label=self.t.t(question.prompt),
+            hint=hint,
+            optional=question.optional,
+            options=self._options(question, ()) if choices_of(question) else (),
+            initial=initial,
+            multiline=question.kind is Kind.TEXT,
+        )
+
+    def form_page(
+        self,
+        title: str,
+        dialogue: Dialogue,
+        state: State,
+        questions: Sequence[Question],
+        lines: Sequence[str] = (),
+    ) -> Form:
+        total = len(engine.applicable(dialogue, state.answers))
+        ids = [q.id for q in engine.applicable(dialogue, state.answers)]
+        first = ids.index(questions[0].id) + 1 if questions and questions[0].id in ids else 1
+        return Form(
+            title=title,
+            target=None,
+            lines=tuple(lines),
+            fields=tuple(self.field(q, dict(state.answers)) for q in questions),
+            submit=self.t.t("action.next"),
+            close=self.t.t("form.close"),
+            progress=self.t.t("form.progress", first=first, last=first + len(questions) - 1, total=total),
+        )
+
+    def form_summary(self, title: str, dialogue: Dialogue, state: State, lines: Sequence[str] = ()) -> Form:
+        verdict = engine.outcome(dialogue, state.answers)
+        if verdict is not None:  # ended early: the reasons; answers can still be changed
+            return Form(
+                title=title,
+                target=None,
+                lines=(*lines, *self.ended(verdict)),
+                summary=self.summary(dialogue, state, ended=True),
+                close=self.t.t("form.close"),
+            )
+        return Form(
+            title=title,
+            target=None,
+            lines=tuple(lines),
+            summary=self.summary(dialogue, state),
+            submit=self.t.t("action.confirm"),
+            close=self.t.t("form.close"),
+        )
+
+
+_FORM_HINTS = {
+    Kind.TEXT: "form.hint.text",
+    Kind.CHOICE: "form.hint.choice",
+    Kind.YES_NO: "form.hint.choice",
+    Kind.MULTI_CHOICE: "form.hint.multi",
+    Kind.DATE: "hint.date",
+    Kind.NUMBER: "hint.number",
+    Kind.MONTHS: "hint.months",
+    Kind.EMAIL: "hint.email",
+    Kind.PHONE: "hint.phone",
+}

@@ -18,13 +18,13 @@ from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from waitress.server import create_server
 
 from bot.bootstrap import Services
-from handlers import actions, commands, errors, home, messages
+from handlers import actions, commands, errors, home, messages, modals
 from handlers.context import DirectMessages
 from handlers.gateway import MAX_BODY, Gateway, Workspaces
 from handlers.lanes import Lanes, Timer
 
 log = logging.getLogger(__name__)
-SURFACES = (commands, messages, actions, home, errors)
+SURFACES = (commands, messages, actions, modals, home, errors)
 WORKERS = 16  # threads over all lanes: each waits on Slack or the database most of the time
 HTTP_THREADS = 4  # the gateway only checks, parses and queues
 

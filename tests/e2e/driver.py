@@ -217,15 +217,15 @@ class Bot:
     def new_key(self) -> str:
         return f"{self._run}-{next(self._ids)}"
 
-    def command_body(self, user: str, text: str = "") -> tuple[bytes, str, str]:
-        """A signed-to-be `/ruil <text>`, with its own response_url key."""
+    def command_body(self, user: str, text: str = "", command: str = "/ruil") -> tuple[bytes, str, str]:
+        """A signed-to-be `/ruil <text>` (or another command), with its own response_url key."""
         key = self.new_key()
-        body, content_type = slash_command("/ruil", text, user, response_url=self.slack.response_url(key))
+        body, content_type = slash_command(command, text, user, response_url=self.slack.response_url(key))
         return body, content_type, key
 
-    def command(self, user: str, text: str = "") -> tuple[SignedResponse, str]:
+    def command(self, user: str, text: str = "", command: str = "/ruil") -> tuple[SignedResponse, str]:
         """`/ruil <text>`: the HTTP answer, and the key of the response_url it carried."""
-        body, content_type, key = self.command_body(user, text)
+        body, content_type, key = self.command_body(user, text, command)
         return self.post(body, content_type), key
 
     def dm_body(self, user: str, text: str, **options: Any) -> tuple[bytes, str]:
@@ -340,15 +340,19 @@ class Bot:
         assert response.status == 200, response
         return self.wait_posted(user, before + 1)
 
-    def ruil(self, user: str, text: str = "") -> tuple[str, Posted | None]:
-        """`/ruil <text>`: the ephemeral answer as shown, and the DM it opened (`/ruil` alone does)."""
+    def ruil(self, user: str, text: str = "", command: str = "/ruil") -> tuple[str, Posted | None]:
+        """`/ruil <text>`: the ephemeral answer as shown, and the DM it opened. Without text this is
+        `/ruil managersruil`, which most tests start with (`/ruil` alone offers the programmes)."""
         before = len(self.posted(user))
-        response, key = self.command(user, text)
+        opens = not text.strip()
+        response, key = self.command(
+            user, text if text.strip() or command != "/ruil" else "managersruil", command
+        )
         assert response.status == 200, response
         reply = self.ephemeral(key)
         assert reply["response_type"] == "ephemeral", reply
         shown = visible_text(reply.get("blocks") or []) or str(reply.get("text") or "")
-        if text.strip():
+        if not opens:
             return shown, None
         return shown, self.wait_posted(user, before + 1)
 

@@ -26,6 +26,7 @@ def run_console(monkeypatch: pytest.MonkeyPatch, url: str, lines: list[str], *ex
 
 def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
     answers = [
+        "1",  # the Managersruil, first on the list of programmes
         "6",
         "DG Fiscaliteit",
         "MT-lid",
@@ -41,6 +42,7 @@ def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sql
         "ja",
     ]
     out = run_console(monkeypatch, fresh_sqlite_url, answers)
+    assert "1) Managersruil" in out
     assert "Vraag 1 van 12" in out
     assert "  6) Financiën (FIN)" in out
     assert "Genoteerd: Financiën (FIN)" in out
@@ -51,7 +53,7 @@ def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sql
 
 
 def test_the_console_resumes_after_a_restart(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
-    run_console(monkeypatch, fresh_sqlite_url, ["bzk", "DGOO"])
+    run_console(monkeypatch, fresh_sqlite_url, ["managersruil", "bzk", "DGOO"])
     out = run_console(monkeypatch, fresh_sqlite_url, [])
     assert "Welkom terug" in out
     assert "Vraag 3 van 12" in out
@@ -59,5 +61,5 @@ def test_the_console_resumes_after_a_restart(monkeypatch: pytest.MonkeyPatch, fr
 
 def test_the_console_speaks_english(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
     out = run_console(monkeypatch, fresh_sqlite_url, ["/ruil help"], "--lang", "en")
-    assert "Which ministry do you work for?" in out
+    assert "Which programme would you like to take part in?" in out
     assert "'summary' shows your answers" in out  # the console's own help, not Slack's commands
