@@ -1,8 +1,9 @@
 """An intake as a form: the same declaration, cut into pages for a modal. Pure, like the engine.
 
-A page starts at a question and holds the applicable questions after it, up to `PAGE_SIZE`. It stops
-before a question whose condition names a question on the same page: whether it is asked can only be
-known once that answer is in, so it opens the next page (a modal cannot show a field on the fly).
+A page starts at a question and holds the applicable questions after it, up to `PAGE_SIZE`. It leaves
+out a question whose condition names a question on the same page: whether it is asked can only be
+known once that answer is in (a modal cannot show a field on the fly), so when it turns out to be
+asked, the next page starts with it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,6 @@ def page(dialogue: Dialogue, answers: Mapping[str, Value], first: str) -> tuple[
             break
         on_page = {q.id for q in chosen}
         if question.when is not None and question.when.names() & on_page:
-            break
+            continue
         chosen.append(question)
     return tuple(chosen)

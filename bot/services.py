@@ -305,7 +305,7 @@ class IntakeService:
             dialogue = self._names.of(scope)[0]  # /regel: its programme has one dialogue
         if said.intent in (None, Intent.START, Intent.WAITLIST) and dialogue is None:
             return CommandReply(self.programmes(user, scope))
-        if said.intent in (Intent.START, Intent.WAITLIST):
+        if said.intent in (None, Intent.START, Intent.WAITLIST):
             direct = self.start(user, dialogue, waitlist=said.intent is Intent.WAITLIST)
             return CommandReply(self._run(user, self._dm_note("dm.opened"), dialogue), direct)
         if said.intent is Intent.FORM and self._console:  # no forms here: the conversation is the form
@@ -320,6 +320,7 @@ class IntakeService:
             return CommandReply(
                 self._run(user, lambda turn: self._status_with_hint(turn, dialogue is None), dialogue)
             )
+        assert said.intent is Intent.STOP
         direct = self._run(user, lambda turn: self._on_act(turn, Act.CANCEL_ASK, None), dialogue)
         if direct.buttons:  # there is something to stop: the question goes to the DM
             return CommandReply(self._run(user, self._dm_note("dm.continue"), dialogue), direct)
@@ -909,7 +910,11 @@ class IntakeService:
         return turn.show
 
     def _form_title(self, turn: _Turn) -> str:
-        return str(self._dialogue_name(turn, turn.dialogue.id))
+        """A modal's title has room for 24 characters: a programme's short name where it has one."""
+        short = f"{turn.dialogue.keys}.short"
+        return str(
+            turn.show.t.t(short) if turn.show.t.has(short) else self._dialogue_name(turn, turn.dialogue.id)
+        )
 
     def _closing(self, turn: _Turn, lines: Sequence[str], screen: Screen | None = None) -> Form:
         """A form page with nothing to submit: a note, a registration's answers, or a farewell."""
@@ -948,12 +953,22 @@ class IntakeService:
         else:
             questions = forms.page(turn.dialogue, state.answers, state.current)
             form = show.form_page(title, turn.dialogue, state, questions, lines)
-        intake, conversation = turn.intake, turn.conversation
+        intake = turn.intake
         assert intake is not None
         assert intake.id is not None
-        version = conversation.version if conversation else 0
-        target = Target(intake.id, version, self._step_of(state))
+        # A form holds the answers as they were when it was shown: it names the intake's version, so a
+        # change made anywhere meanwhile (the DM, another form) makes it stale.
+        target = Target(intake.id, intake.version, self._step_of(state))
         return replace(form, target=target if form.submit or form.summary else None)
+
+    def _form_holds(self, turn: _Turn, target: Target) -> bool:
+        intake = turn.open
+        return (
+            intake is not None
+            and intake.id == target.intake
+            and intake.version == target.version
+            and self._step(turn) == target.step
+        )
 
     def _form_stale(self, turn: _Turn) -> Form:
         show = self._raw(turn)
@@ -962,7 +977,7 @@ class IntakeService:
         return self._form_here(turn, [show.t.t("form.stale")])
 
     def _on_form_edit(self, turn: _Turn, target: Target, question_id: str) -> Form:
-        if self._check(turn, target) is not None or target.step != SUMMARY:
+        if not self._form_holds(turn, target) or target.step != SUMMARY:
             return self._form_stale(turn)
         self._raw(turn)
         state = self._state(turn)
@@ -975,7 +990,7 @@ class IntakeService:
     def _on_form_submit(
         self, turn: _Turn, target: Target, values: Mapping[str, str | Sequence[str]]
     ) -> FormReply:
-        if self._check(turn, target) is not None:
+        if not self._form_holds(turn, target):
             return FormReply(form=self._form_stale(turn))
         show = self._raw(turn)
         state = self._state(turn)
