@@ -156,7 +156,10 @@ def read_command(text: str, names: Names, scope: str | None = None) -> Command:
     if not text:
         return Command(None)
     whole = intent(text, COMMAND_INTENTS)
-    if whole is not None and not (scope and names.find(text, scope)[0]):  # '/peer aanmelden' is a name
+    named, guess = names.find(text, scope)
+    if named is not None and (whole is None or scope is not None):  # '/peer aanmelden' is a name
+        return Command(Intent.START, named)
+    if whole is not None:
         return Command(whole)
     words = text.split()
     for said, rest in ((words[-1], words[:-1]), (words[0], words[1:])):
@@ -164,5 +167,4 @@ def read_command(text: str, names: Names, scope: str | None = None) -> Command:
         if found is not None:
             dialogue, guess = names.find(" ".join(rest), scope)
             return Command(found, dialogue, guess, "" if dialogue or guess else " ".join(rest))
-    dialogue, guess = names.find(text, scope)
-    return Command(Intent.START, dialogue, guess, "" if dialogue or guess else text)
+    return Command(Intent.START, None, guess, "" if guess else text)

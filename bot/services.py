@@ -173,20 +173,22 @@ class IntakeService:
 
     def answer(self, user: UserRef, target: Target, values: Sequence[str]) -> Screen:
         """A click on a choice button or a pick from a menu: exact values for the step it was shown for."""
-        return self._run(user, lambda turn: self._on_answer(turn, target, [clean(v) for v in values]))
+        return self._run(
+            user, lambda turn: self._on_answer(turn, target, [clean(v) for v in values]), target=target
+        )
 
     def back(self, user: UserRef, target: Target) -> Screen:
         """The Terug button under a question."""
-        return self._run(user, lambda turn: self._on_back(turn, target))
+        return self._run(user, lambda turn: self._on_back(turn, target), target=target)
 
     def act(self, user: UserRef, act: Act, target: Target | None = None) -> Screen:
-        """A button such as Bevestigen or 'Ja, stoppen'. Without a target (a typed or console command,
-        or a start button) it acts on where the person is now."""
-        return self._run(user, lambda turn: self._on_act(turn, act, target))
+        """A button such as Bevestigen or 'Ja, stoppen', on the intake it was shown for. Without a
+        target (a typed or console command) it acts on where the person is now."""
+        return self._run(user, lambda turn: self._on_act(turn, act, target), target=target)
 
     def edit(self, user: UserRef, target: Target, question_id: str) -> Screen:
         """A 'Wijzig' button next to an answer in the summary."""
-        return self._run(user, lambda turn: self._on_edit(turn, target, question_id))
+        return self._run(user, lambda turn: self._on_edit(turn, target, question_id), target=target)
 
     def stale(self, user: UserRef) -> Screen:
         """A click we cannot read (made by another version of the bot): nothing changes."""
@@ -257,13 +259,17 @@ class IntakeService:
         summary (confirm). Errors come back per field and nothing is stored; a target that no longer
         holds changes nothing and shows where the person is."""
         return self._run(
-            replace(user, surface=MODAL), lambda turn: self._on_form_submit(turn, target, values)
+            replace(user, surface=MODAL),
+            lambda turn: self._on_form_submit(turn, target, values),
+            target=target,
         )
 
     def form_edit(self, user: UserRef, target: Target, question_id: str) -> Form:
         """'Wijzig' next to an answer on the form's summary: the page that starts at that question."""
         return self._run(
-            replace(user, surface=MODAL), lambda turn: self._on_form_edit(turn, target, question_id)
+            replace(user, surface=MODAL),
+            lambda turn: self._on_form_edit(turn, target, question_id),
+            target=target,
         )
 
     def is_open(self, user: UserRef) -> bool:
@@ -344,9 +350,11 @@ class IntakeService:
         dialogue_id: str | None = None,
         typed_at: datetime | None = None,
         ids: Sequence[str] = (),
+        target: Target | None = None,
     ) -> T:
-        """Do `work` in one transaction, about the intake of `dialogue_id` or else the person's
-        active one; retried when a concurrent change got there first or the connection was lost."""
+        """Do `work` in one transaction, about the intake of `dialogue_id`, or the one a click's
+        `target` names (when it is this person's), or else the person's active one; retried when a
+        concurrent change got there first or the connection was lost."""
         locale: str | None = None
         for attempt in range(_ATTEMPTS):
             try:
@@ -362,7 +370,11 @@ class IntakeService:
                             user.platform, user.external_id, locale or DEFAULT_LOCALE, now
                         )
                     show = self._presenter(participant.locale)
-                    if dialogue_id is None:
+                    named = uow.intakes.get(target.intake) if target is not None and target.intake else None
+                    if named is not None and named.participant_id == participant.id:
+                        intake = uow.intakes.current(participant.id, named.dialogue_id)
+                        dialogue = self._dialogue_of(named)
+                    elif dialogue_id is None:
                         intake = uow.intakes.active(participant.id)
                         dialogue = self._dialogue_of(intake) if intake else self._intakes[self._default]
                     else:

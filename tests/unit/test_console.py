@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import cli
+from tests.samples import SAMPLES
 
 
 def run_console(monkeypatch: pytest.MonkeyPatch, url: str, lines: list[str], *extra: str) -> str:
@@ -63,3 +64,28 @@ def test_the_console_speaks_english(monkeypatch: pytest.MonkeyPatch, fresh_sqlit
     out = run_console(monkeypatch, fresh_sqlite_url, ["/ruil help"], "--lang", "en")
     assert "Which programme would you like to take part in?" in out
     assert "'summary' shows your answers" in out  # the console's own help, not Slack's commands
+
+
+# Each intake in the console: started by its own command words, typed to the summary, confirmed.
+CONSOLE_STARTS = {
+    "managersruil": ("/ruil managersruil", "aanmelding is binnen"),
+    "leidinggevenden-in-beweging": ("/ruil leidinggevenden", "speeddate"),
+    "leerwerkplaats": ("/ruil 3", "stelt de groep samen"),  # a number from the list works too
+    "peer-to-peer/aanmelding": ("/peer aanmelden", "gemeentesecretaris om je aanmelding"),
+    "peer-to-peer/opdracht": ("/peer opdracht", "je opdracht is binnen"),
+    "regels-naar-ruimte": ("/regel", "je melding is binnen"),
+}
+
+
+@pytest.mark.parametrize("dialogue_id", list(CONSOLE_STARTS))
+def test_every_intake_in_the_console(
+    monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str, dialogue_id: str
+) -> None:
+    command, done = CONSOLE_STARTS[dialogue_id]
+    out = run_console(monkeypatch, fresh_sqlite_url, [command, *SAMPLES[dialogue_id], "ja"])
+    assert "Aan welk programma wil je meedoen?" in out  # a newcomer first sees the list
+    assert "Vraag 1 van" in out
+    assert "Je antwoorden op een rij" in out
+    assert done in out
+    assert "Vul in als formulier" not in out  # no forms in a terminal
+    assert out.rstrip().endswith("Tot ziens!")
