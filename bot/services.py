@@ -1082,7 +1082,8 @@ class IntakeService:
             )
             buttons += self._start_buttons(turn, dialogue_id, intake is not None, form=False, named=True)
         command = next((c for c, p in COMMANDS.items() if p == scope), "/ruil")
-        typing = t.t("offer.typing", command=command, word=self._names.word_for(offered[0]))
+        key = "offer.typing_console" if self._console else "offer.typing"  # no buttons to choose there
+        typing = t.t(key, command=command, word=self._names.word_for(offered[0]))
         return Screen(
             lines=(*lines, t.t("offer.title"), "\n".join(rows)),
             buttons=() if self._console else tuple(buttons),

@@ -416,4 +416,5 @@ MESSAGES: Final[dict[str, str]] = {
     "leerwerkplaats.short": "Learning Lab",
     "peer-to-peer.aanmelding.short": "Peer-to-Peer: applying",
     "peer-to-peer.opdracht.short": "Peer-to-Peer: assignment",
+    "offer.typing_console": "Type the number or the name, for example 1 or {word}.",
 }

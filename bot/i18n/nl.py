@@ -434,4 +434,5 @@ MESSAGES: Final[dict[str, str]] = {
     "leerwerkplaats.short": "Leerwerkplaats",
     "peer-to-peer.aanmelding.short": "Peer-to-Peer: aanmelding",
     "peer-to-peer.opdracht.short": "Peer-to-Peer: opdracht",
+    "offer.typing_console": "Typ het nummer of de naam, bijvoorbeeld 1 of {word}.",
 }
