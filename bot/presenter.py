@@ -10,7 +10,19 @@ from bot.dialogues.model import Dialogue, Kind, Months, Number, Question, choice
 from bot.engine import Message, Ref, State, Value, Verdict
 from bot.i18n import Safe, Translator
 from bot.limits import ECHO_TEXT
-from bot.views import Act, Button, Field, Form, Option, Prompt, Screen, Summary, SummaryRow
+from bot.views import (
+    Act,
+    Button,
+    Field,
+    Form,
+    FormAct,
+    FormButton,
+    Option,
+    Prompt,
+    Screen,
+    Summary,
+    SummaryRow,
+)
 
 MAX_QUOTED = 5  # items of a person's list quoted back in one refusal
 
@@ -210,9 +222,9 @@ class Presenter:
         questions: Sequence[Question],
         lines: Sequence[str] = (),
     ) -> Form:
-        total = len(engine.applicable(dialogue, state.answers))
         ids = [q.id for q in engine.applicable(dialogue, state.answers)]
-        first = ids.index(questions[0].id) + 1 if questions and questions[0].id in ids else 1
+        shown = [ids.index(q.id) + 1 for q in questions if q.id in ids] or [1]
+        first, last, total = shown[0], shown[-1], len(ids)
         return Form(
             title=title,
             target=None,
@@ -220,8 +232,27 @@ class Presenter:
             fields=tuple(self.field(q, dict(state.answers)) for q in questions),
             submit=self.t.t("action.next"),
             close=self.t.t("form.close"),
-            progress=self.t.t("form.progress", first=first, last=first + len(questions) - 1, total=total),
+            progress=self.t.t("form.progress", first=first, last=last, total=total),
+            buttons=self.form_buttons(back=first > 1),
         )
+
+    def form_buttons(self, *, back: bool = True, overview: bool = True) -> tuple[FormButton, ...]:
+        """Terug, Overzicht and Stoppen under a page: what the DM offers by typing, as buttons."""
+        cancel = FormButton(
+            FormAct.CANCEL,
+            self.t.t("action.cancel"),
+            "danger",
+            (
+                self.t.t("action.cancel"),
+                self.t.t("form.cancel_ask"),
+                self.t.t("action.cancel_yes"),
+                self.t.t("action.cancel_no"),
+            ),
+        )
+        buttons = [FormButton(FormAct.BACK, self.t.t("action.back"))] if back else []
+        if overview:
+            buttons.append(FormButton(FormAct.OVERVIEW, self.t.t("action.overview")))
+        return (*buttons, cancel)
 
     def form_summary(self, title: str, dialogue: Dialogue, state: State, lines: Sequence[str] = ()) -> Form:
         verdict = engine.outcome(dialogue, state.answers)
@@ -232,6 +263,7 @@ class Presenter:
                 lines=(*lines, *self.ended(verdict)),
                 summary=self.summary(dialogue, state, ended=True),
                 close=self.t.t("form.close"),
+                buttons=self.form_buttons(overview=False),
             )
         return Form(
             title=title,
@@ -240,6 +272,7 @@ class Presenter:
             summary=self.summary(dialogue, state),
             submit=self.t.t("action.confirm"),
             close=self.t.t("form.close"),
+            buttons=self.form_buttons(overview=False),
         )
 
 

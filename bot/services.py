@@ -32,7 +32,7 @@ from bot.presenter import Presenter
 from bot.presenter import clip as _quote
 from bot.programmes import Catalogue, Programme
 from bot.records import Conversation, Intake, IntakeStatus, Participant
-from bot.views import Act, Button, Form, FormReply, Home, HomeProgramme, Screen
+from bot.views import Act, Button, Form, FormAct, FormButton, FormReply, Home, HomeProgramme, Screen
 
 _ATTEMPTS = 4  # against Conflict (two messages of one person at the same moment), plus one locale lookup
 # Slack redelivers an unacknowledged event within minutes; ids older than this are forgotten.
@@ -262,6 +262,12 @@ class IntakeService:
             replace(user, surface=MODAL),
             lambda turn: self._on_form_submit(turn, target, values),
             target=target,
+        )
+
+    def form_act(self, user: UserRef, target: Target, act: FormAct) -> FormReply:
+        """Terug, Overzicht, Ga verder or Stoppen on a form page."""
+        return self._run(
+            replace(user, surface=MODAL), lambda turn: self._on_form_act(turn, target, act), target=target
         )
 
     def form_edit(self, user: UserRef, target: Target, question_id: str) -> Form:
@@ -987,6 +993,32 @@ class IntakeService:
         if turn.open is None:
             return self._closing(turn, [show.t.t("error.stale"), self._status_line(turn)])
         return self._form_here(turn, [show.t.t("form.stale")])
+
+    def _on_form_act(self, turn: _Turn, target: Target, act: FormAct) -> FormReply:
+        if not self._form_holds(turn, target):
+            return FormReply(form=self._form_stale(turn))
+        show = self._raw(turn)
+        state = self._state(turn)
+        if act is FormAct.CANCEL:
+            return FormReply(form=self._closing(turn, self._cancel(turn).lines), changed=True)
+        if act is FormAct.RESUME:
+            return FormReply(form=self._form_here(turn, []))
+        if act is FormAct.OVERVIEW:  # the answers so far; the page waits (the form's target still holds)
+            here = self._form_here(turn, [])
+            summary = replace(show.summary(turn.dialogue, state), edit_label="", instructions="")
+            resume = FormButton(FormAct.RESUME, show.t.t("action.resume_form"), "primary")
+            lines = (self._status_line(turn),)
+            return FormReply(
+                form=replace(
+                    here, lines=lines, fields=(), summary=summary, submit="", buttons=(resume,), progress=""
+                )
+            )
+        ids = [q.id for q in engine.applicable(turn.dialogue, state.answers)]
+        at = ids.index(target.step) if target.step in ids else len(ids)
+        if at == 0:
+            return FormReply(form=self._form_here(turn, [show.t.t("back.first")]))
+        start = ids[max(0, at - forms.PAGE_SIZE)]  # the page before, as far as eight questions go
+        return FormReply(form=self._form_here(turn, [], State(state.answers, start)))
 
     def _on_form_edit(self, turn: _Turn, target: Target, question_id: str) -> Form:
         if not self._form_holds(turn, target) or target.step != SUMMARY:

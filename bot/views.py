@@ -129,6 +129,24 @@ class Field:
     multiline: bool = False
 
 
+class FormAct(StrEnum):
+    """Buttons on a form page besides its submit: each updates the modal in place."""
+
+    BACK = "back"  # the page before
+    OVERVIEW = "overview"  # the answers so far
+    RESUME = "resume"  # from the overview back to the page
+    CANCEL = "cancel"  # stop the intake (after Slack's own "are you sure?")
+
+
+@dataclass(frozen=True)
+class FormButton:
+    act: FormAct
+    label: str
+    style: str | None = None
+    # Asked before the click counts (title, question, yes, no); Slack shows it, the core words it.
+    confirm: tuple[str, str, str, str] | None = None
+
+
 @dataclass(frozen=True)
 class Form:
     """One page of an intake as a modal: some questions, or the summary with its confirm."""
@@ -141,6 +159,7 @@ class Form:
     submit: str = ""  # empty: no submit button (a closing page)
     close: str = ""
     progress: str = ""
+    buttons: tuple[FormButton, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import Services
 from bot.interaction import decode
+from bot.views import FormAct
 from handlers import home, render
 from handlers.context import DirectMessages, slack_user
 
@@ -29,6 +30,22 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             return
         assert reply.form is not None
         ack(response_action="update", view=render.modal(reply.form))
+        if reply.changed:
+            home.refresh(services, dms, client, user_id)
+
+    @app.action(re.compile(rf"^{render.FORM_ACT_PREFIX}"))
+    def act(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id, view = body["user"]["id"], body.get("view") or {}
+        decoded = decode(view.get("private_metadata"))
+        try:
+            asked = FormAct(str(action.get("value")))
+        except ValueError:
+            asked = FormAct.RESUME  # a button we did not make: show where the person is
+        target = decoded[0] if decoded else render.NO_INTAKE
+        reply = services.intake.form_act(slack_user(user_id, client), target, asked)
+        assert reply.form is not None
+        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=render.modal(reply.form))
         if reply.changed:
             home.refresh(services, dms, client, user_id)
 

@@ -11,7 +11,7 @@ from typing import Any
 from bot import limits
 from bot.dialogues.model import Kind
 from bot.interaction import Target, decode, encode
-from bot.views import Act, Button, Field, Form, Home, Prompt, Screen, Summary
+from bot.views import Act, Button, Field, Form, FormButton, Home, Prompt, Screen, Summary
 
 Block = dict[str, Any]
 MAX_BUTTONS = 5  # more choices than this become a menu
@@ -26,6 +26,7 @@ QUESTION_BLOCK = "q:"
 FORM_CALLBACK = "intake_form"  # callback_id of every intake modal
 FORM_EDIT_PREFIX = "form_edit:"  # 'Wijzig' on a modal's summary
 FIELD = "value"  # action_id of a modal's input element
+FORM_ACT_PREFIX = "form_act:"  # Terug, Overzicht, Ga verder, Stoppen on a modal page
 # Acts that start something: their button names a dialogue, not an intake.
 _STARTS = (Act.START, Act.FORM, Act.WAITLIST)
 # Buttons that act on no intake yet (start one) carry this target.
@@ -208,7 +209,10 @@ def modal(form: Form) -> dict[str, Any]:
                     "value": row.question_id,
                 }
             blocks.append(block)
-        blocks.append(_context(_escaped(form.summary.instructions, limits.CONTEXT_TEXT)))
+        if form.summary.instructions:
+            blocks.append(_context(_escaped(form.summary.instructions, limits.CONTEXT_TEXT)))
+    if form.buttons and form.target is not None:
+        blocks.append({"type": "actions", "elements": [_form_button(b) for b in form.buttons]})
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": FORM_CALLBACK,
@@ -220,6 +224,27 @@ def modal(form: Form) -> dict[str, Any]:
     if form.submit and form.target is not None:
         view["submit"] = _raw(form.submit, limits.MODAL_TITLE)
     return view
+
+
+def _form_button(button: FormButton) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": _raw(button.label, limits.OPTION_TEXT),
+        "action_id": f"{FORM_ACT_PREFIX}{button.act.value}",
+        "value": button.act.value,
+    }
+    if button.style:
+        element["style"] = button.style
+    if button.confirm:  # Slack asks "are you sure?" itself, before the click reaches us
+        title, question, yes, no = button.confirm
+        element["confirm"] = {
+            "title": _raw(title, 100),
+            "text": _raw(question, 300),
+            "confirm": _raw(yes, 30),
+            "deny": _raw(no, 30),
+            "style": "danger",
+        }
+    return element
 
 
 def _input(field: Field) -> Block:

@@ -417,4 +417,7 @@ MESSAGES: Final[dict[str, str]] = {
     "peer-to-peer.aanmelding.short": "Peer-to-Peer: applying",
     "peer-to-peer.opdracht.short": "Peer-to-Peer: assignment",
     "offer.typing_console": "Type the number or the name, for example 1 or {word}.",
+    "action.overview": "Overview",
+    "action.resume_form": "Go on",
+    "form.cancel_ask": "Are you sure you want to stop? Your answers will then be deleted.",
 }

@@ -435,4 +435,7 @@ MESSAGES: Final[dict[str, str]] = {
     "peer-to-peer.aanmelding.short": "Peer-to-Peer: aanmelding",
     "peer-to-peer.opdracht.short": "Peer-to-Peer: opdracht",
     "offer.typing_console": "Typ het nummer of de naam, bijvoorbeeld 1 of {word}.",
+    "action.overview": "Overzicht",
+    "action.resume_form": "Ga verder",
+    "form.cancel_ask": "Weet je zeker dat je wilt stoppen? Je antwoorden worden dan verwijderd.",
 }

@@ -169,3 +169,33 @@ def test_a_modal_page_that_no_longer_holds_changes_nothing(bot: Bot, user: str) 
     )
     status, _ = bot.ruil(other, "leerwerkplaats status")
     assert "0 van de 9 vragen" in status
+
+
+def test_a_form_goes_back_shows_the_answers_so_far_and_stops(bot: Bot, user: str) -> None:
+    answers = answers_of("leerwerkplaats")
+    first = bot.open_form(user, "leerwerkplaats formulier")
+    labels = [b["text"]["text"] for b in buttons_in(first["blocks"])]
+    assert labels == ["Overzicht", "Stoppen"]  # no way back from the first page
+    second = {**bot.submit_form(user, first, filled(first, answers))["view"], "id": first["id"]}
+    assert "Vraag 9 tot en met 9 van 9" in visible_text(second["blocks"])
+
+    def click(view: dict[str, Any], label: str) -> dict[str, Any]:
+        button = next(b for b in buttons_in(view["blocks"]) if b["text"]["text"] == label)
+        return {**bot.click_in_form(user, view, button), "id": first["id"]}
+
+    overview = click(second, "Overzicht")
+    shown = visible_text(overview["blocks"])
+    assert "8 van de 9 vragen zijn beantwoord" in shown
+    assert "*2. Deel van de overheid*\nRijk" in shown
+    assert "submit" not in overview
+    assert inputs(click(overview, "Ga verder")) == ["sessions"]
+
+    back = click(second, "Terug")
+    assert inputs(back)[0] == "organisation"
+    stop = next(b for b in buttons_in(back["blocks"]) if b["text"]["text"] == "Stoppen")
+    assert stop["confirm"]["text"]["text"].startswith(
+        "Weet je zeker dat je wilt stoppen?"
+    )  # Slack asks first
+    stopped = click(back, "Stoppen")
+    assert "Je aanmelding voor de Leerwerkplaats is gestopt" in visible_text(stopped["blocks"])
+    assert "Je hebt nog geen aanmeldingen" in visible_text(bot.home_view(user)["blocks"])
