@@ -107,7 +107,9 @@ class Lanes:
             if not lane.busy:
                 lane.busy = True
                 self._ready.append(key)
-                self._lock.notify()
+                # All: the timer thread and drain() wait on this condition too, and a single notify
+                # that wakes one of them leaves the job waiting for the next, unrelated wake-up.
+                self._lock.notify_all()
             return True
 
     def hold(self, seconds: float, then: Job) -> None:
