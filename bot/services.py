@@ -317,6 +317,8 @@ class IntakeService:
             dialogue = self._names.of(scope)[0]  # /regel: its programme has one dialogue
         if said.intent in (None, Intent.START, Intent.WAITLIST) and dialogue is None:
             return CommandReply(self.programmes(user, scope))
+        if dialogue is None and scope is not None:  # /peer status: the Peer-to-Peer intake under way
+            dialogue = self._run(user, lambda turn: self._within(turn, scope))
         if said.intent in (None, Intent.START, Intent.WAITLIST):
             direct = self.start(user, dialogue, waitlist=said.intent is Intent.WAITLIST)
             return CommandReply(self._run(user, self._dm_note("dm.opened"), dialogue), direct)
@@ -1097,6 +1099,15 @@ class IntakeService:
                 lines = [t.t("command.guess_only", programme=name, command=typed)]
             return self._offer(turn, scope, lines)
         return self._help(turn, unknown=_quote(said.unknown))
+
+    def _within(self, turn: _Turn, scope: str) -> str:
+        """Of a programme's dialogues, the one the person has under way (open before confirmed, the
+        latest first), or else its first."""
+        mine = [
+            i for i in turn.uow.intakes.of(turn.participant.id) if self._dialogue_of(i).programme == scope
+        ]
+        mine.sort(key=lambda i: (i.status is IntakeStatus.OPEN, i.updated_at), reverse=True)
+        return mine[0].dialogue_id if mine else self._names.of(scope)[0]
 
     def _offer(self, turn: _Turn, scope: str | None, lines: Sequence[str] = ()) -> Screen:
         t, offered = turn.show.t, self._names.of(scope)

@@ -239,7 +239,7 @@ MESSAGES: Final[dict[str, str]] = {
     "leidinggevenden-in-beweging.learning_notice": "Mooi! De coördinator stuurt je het programma van 'Baas in eigen Beweging'.",
     # Programme: Inter-company Leerwerkplaats
     "leerwerkplaats.intro": "Leuk dat je je aanmeldt voor de inter-company Leerwerkplaats! Je werkt 6 tot 12 maanden met collega's van andere overheidsorganisaties aan je eigen traject van nieuw organiseren of nieuw veranderen, de eerste 3 maanden onder externe begeleiding. Er is plaats voor 20 deelnemers; we streven naar een diverse groep. Ik stel je negen vragen.",
-    "leerwerkplaats.done": "Dank je wel, je aanmelding is binnen! De projectleider stelt de groep samen en laat je weten of je erbij zit. Tot die tijd zijn je antwoorden vertrouwelijk.",
+    "leerwerkplaats.done": "Dank je wel, je aanmelding is binnen! {contact}, de projectleider, stelt de groep samen en laat je weten of je erbij zit. Tot die tijd zijn je antwoorden vertrouwelijk.",
     "leerwerkplaats.q.organisation": "Bij welke organisatie werk je?",
     "leerwerkplaats.q.sector": "Bij welk deel van de overheid hoort je organisatie?",
     "leerwerkplaats.q.organisation_kind": "Wat voor soort organisatie is het?",
@@ -330,7 +330,7 @@ MESSAGES: Final[dict[str, str]] = {
     "peer-to-peer.opdracht.kind.other": "Anders",
     # Programme: Van Regels naar Ruimte
     "regels-naar-ruimte.intro": "Fijn dat je een regel meldt die je in de weg zit! Het ministerie van BZK en de ambtenarenbonden zoeken samen met jou naar meer ruimte, bijvoorbeeld in een pilot. Ik vraag eerst naar de regel en je oplossing, en dan of je aan de voorwaarden voor een pilot voldoet.",
-    "regels-naar-ruimte.done": "Dank je wel, je melding is binnen! Het Instituut voor Maatschappelijke Innovatie (IMI) bekijkt hem en neemt contact met je op om te verkennen of er een pilot in zit.",
+    "regels-naar-ruimte.done": "Dank je wel, je melding is binnen! Het Instituut voor Maatschappelijke Innovatie (IMI) bekijkt hem; {contact} neemt contact met je op om te verkennen of er een pilot in zit.",
     "regels-naar-ruimte.q.organisation": "Bij welke organisatie werk je?",
     "regels-naar-ruimte.q.rule": "Welke regel zit je in de weg? Noem hem, of omschrijf hem kort.",
     "regels-naar-ruimte.q.rule_reference": "Waar staat die regel? Een wetsartikel, een interne regeling of een link.",

@@ -172,3 +172,16 @@ def test_a_typed_programme_name_starts_it_when_nothing_runs(services: Services) 
     first = services.intake.text(ANNA, "leerwerkplaats")
     assert first.prompt is not None
     assert first.prompt.progress == "Vraag 1 van 9"
+
+
+def test_peer_status_and_stop_act_on_the_peer_to_peer_intake_under_way(services: Services) -> None:
+    services.intake.start(SLACK, "managersruil")
+    services.intake.command(SLACK, "opdracht", "/peer")
+    services.intake.start(SLACK, "managersruil")  # touched last, but /peer is about Peer-to-Peer
+    status = said(services.intake.command(SLACK, "status", "/peer").ephemeral)
+    assert status.startswith("Je aanmelding voor Peer-to-Peer (opdracht) loopt")
+    ask = services.intake.command(SLACK, "stop", "/peer").direct
+    assert ask is not None
+    assert "je opdracht voor Peer-to-Peer" in said(ask)
+    help_text = said(services.intake.command(SLACK, "help", "/regel").ephemeral)
+    assert "Zo werkt ruilbot" in help_text
