@@ -148,10 +148,15 @@ class Presenter:
         return Summary(
             title=self.t.t("summary.title"),
             rows=rows,
-            instructions=self.t.t("ended.instructions" if ended else "summary.instructions"),
+            instructions=self.own(dialogue, "ended.instructions" if ended else "summary.instructions"),
             typing=self.t.t("ended.typing" if ended else "summary.typing"),
             edit_label=self.t.t("action.edit"),
         )
+
+    def own(self, dialogue: Dialogue, key: str) -> Safe:
+        """A shared text in a dialogue's own words, where its catalogue has them (`<dialogue>.<key>`)."""
+        own = f"{dialogue.keys}.{key}"
+        return self.t.t(own if self.t.has(own) else key)
 
     def ended(self, verdict: Verdict) -> tuple[Safe, ...]:
         """An ending's own text, then each reason the answers gave for it."""

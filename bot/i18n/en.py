@@ -420,4 +420,6 @@ MESSAGES: Final[dict[str, str]] = {
     "action.overview": "Overview",
     "action.resume_form": "Go on",
     "form.cancel_ask": "Are you sure you want to stop? Your answers will then be deleted.",
+    "regels-naar-ruimte.summary.instructions": "Is everything right? Send your report, or change an answer.",
+    "peer-to-peer.opdracht.summary.instructions": "Is everything right? Confirm your assignment, or change an answer.",
 }

@@ -438,4 +438,6 @@ MESSAGES: Final[dict[str, str]] = {
     "action.overview": "Overzicht",
     "action.resume_form": "Ga verder",
     "form.cancel_ask": "Weet je zeker dat je wilt stoppen? Je antwoorden worden dan verwijderd.",
+    "regels-naar-ruimte.summary.instructions": "Klopt alles? Verstuur je melding, of wijzig een antwoord.",
+    "peer-to-peer.opdracht.summary.instructions": "Klopt alles? Bevestig je opdracht, of wijzig een antwoord.",
 }

@@ -69,6 +69,10 @@ def test_an_intake_in_the_dm_from_its_command_to_the_confirmation(bot: Bot, dial
     intro = bot.wait_posted(user, 1)
     assert "Vraag 1 van" in intro.visible
     assert "Vul in als formulier" in intro.labels()  # the same intake, as a form, is one click away
+    if dialogue_id == "managersruil":
+        assert bot.click(user, intro.button("Vul in als formulier"), intro).status == 200
+        bot.slack.wait_for(lambda: bot.opened_views())
+        assert inputs(bot.opened_views()[0])[0] == "ministry"  # opened on the question the DM is at
 
     summary = bot.answer(user, SAMPLES[dialogue_id])
     assert "Je antwoorden op een rij" in summary.visible

@@ -185,3 +185,19 @@ def test_peer_status_and_stop_act_on_the_peer_to_peer_intake_under_way(services:
     assert "je opdracht voor Peer-to-Peer" in said(ask)
     help_text = said(services.intake.command(SLACK, "help", "/regel").ephemeral)
     assert "Zo werkt ruilbot" in help_text
+
+
+def test_a_click_for_another_intake_or_an_old_version_changes_nothing(services: Services) -> None:
+    first = services.intake.start(SLACK, "managersruil")
+    assert first.target is not None
+    services.intake.text(SLACK, "bzk")
+    other = services.intake.start(UserRef("slack", "U0BOB"), "leerwerkplaats")
+    assert other.target is not None
+
+    # Bob's intake, clicked by Anna; and Anna's own first question, clicked after she answered it.
+    for target, values in ((other.target, ["rijk"]), (first.target, ["FIN"])):
+        stale = services.intake.answer(SLACK, target, values)
+        assert not stale.applied
+        assert "Die knop hoort bij een eerder bericht" in said(stale)
+    assert "loopt: 1 van de 12" in said(services.intake.status(SLACK))
+    assert "loopt: 0 van de 9" in said(services.intake.command(UserRef("slack", "U0BOB"), "status").ephemeral)
