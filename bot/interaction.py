@@ -1,4 +1,4 @@
-"""One payload codec for every button, menu and (later) modal: what a click acts on.
+"""One payload codec for every button, menu and modal: what a click or a submission acts on.
 
 A click carries the intake it was shown for, the version of the conversation at that moment, and the
 step (a question id, or `summary` / `cancel`). The service refuses, kindly and without any change, a

@@ -193,9 +193,6 @@ class Presenter:
             typing=self.t.t("cancel.ask_typing"),
         )
 
-    def start_button(self, key: str = "action.start") -> Button:
-        return Button(Act.START, self.t.t(key), "primary")
-
     # ---- a modal ---------------------------------------------------------------------------------
     # A form's presenter translates without escaping: a modal's plain_text shows text as it is.
 

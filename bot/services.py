@@ -8,6 +8,11 @@ Two rules keep an answer where the person meant it:
   surface reports what it showed, and when, through `shown`). When that is not the step the bot is
   at now (the next question never reached them, or they typed twice before it came), the bot shows
   where they are instead of guessing.
+
+Programmes are first-class: a person may run an intake per dialogue (Peer-to-Peer has two), a turn is
+about the intake a command names, a click's target names, or else the one touched last. The same
+intake runs as a form (a modal): its own surface ("modal") over the shared answers, page by page
+(`bot.forms`), its texts raw for plain_text, its target naming the intake's version.
 """
 
 from __future__ import annotations
