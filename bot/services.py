@@ -231,7 +231,9 @@ class IntakeService:
                 for dialogue_id in self._names.of(programme.id):
                     intake = mine.get(dialogue_id)
                     if intake is not None and intake.status is IntakeStatus.CONFIRMED:
-                        continue  # registered: its status says so above, /ruil shows the answers
+                        # Registered: the DM shows the answers, with a way to change them.
+                        buttons.append(Button(Act.START, t.t("action.view_registration"), None, dialogue_id))
+                        continue
                     buttons += self._start_buttons(turn, dialogue_id, intake is not None)
                 programmes.append(
                     HomeProgramme(

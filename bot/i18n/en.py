@@ -422,4 +422,5 @@ MESSAGES: Final[dict[str, str]] = {
     "form.cancel_ask": "Are you sure you want to stop? Your answers will then be deleted.",
     "regels-naar-ruimte.summary.instructions": "Is everything right? Send your report, or change an answer.",
     "peer-to-peer.opdracht.summary.instructions": "Is everything right? Confirm your assignment, or change an answer.",
+    "action.view_registration": "See or change your registration",
 }

@@ -440,4 +440,5 @@ MESSAGES: Final[dict[str, str]] = {
     "form.cancel_ask": "Weet je zeker dat je wilt stoppen? Je antwoorden worden dan verwijderd.",
     "regels-naar-ruimte.summary.instructions": "Klopt alles? Verstuur je melding, of wijzig een antwoord.",
     "peer-to-peer.opdracht.summary.instructions": "Klopt alles? Bevestig je opdracht, of wijzig een antwoord.",
+    "action.view_registration": "Bekijk of wijzig je aanmelding",
 }

@@ -81,6 +81,7 @@ def test_an_intake_in_the_dm_from_its_command_to_the_confirmation(bot: Bot, dial
 
     # The Home tab is published again: the registration stands there, under its programme's name.
     home = bot.home_view(user)
+    assert "Bekijk of wijzig je aanmelding" in [b["text"]["text"] for b in buttons_in(home["blocks"])]
     assert "sinds 27 november 2026" in visible_text(home["blocks"]) or "op 27 november 2026" in visible_text(
         home["blocks"]
     )
