@@ -235,9 +235,11 @@ def person(
     sender = Sender(url)
     channel = "D" + user[1:]
     start.wait()
-    if not echo:  # /ruil opens the DM with the first question
+    if not echo:  # `/ruil managersruil` opens the DM with the first question
         key = f"{user}-ruil"
-        body, content_type = slash_command("/ruil", "", user, response_url=f"{STANDIN_URL}/response/{key}")
+        body, content_type = slash_command(
+            "/ruil", START_TEXT, user, response_url=f"{STANDIN_URL}/response/{key}"
+        )
         sent = time.monotonic()
         sender.post(body, content_type)
         tally.acks.append(time.monotonic() - sent)
@@ -259,6 +261,7 @@ def person(
 
 
 STANDIN_URL = ""
+START_TEXT = "managersruil"  # what follows /ruil to start the intake (older builds: nothing)
 
 
 @dataclass
@@ -344,8 +347,10 @@ def main() -> None:
     parser.add_argument(
         "--ruilbot",
         action="append",
-        metavar="NAME=PATH",
-        help="a bot to bench (repeat to compare builds side by side); default: now=.venv/bin/ruilbot",
+        metavar="NAME=PATH[=START]",
+        help="a bot to bench (repeat to compare builds side by side), and what follows /ruil to start "
+        "the intake (default 'managersruil'; give an empty START for builds before programme names); "
+        "default: now=.venv/bin/ruilbot",
     )
     parser.add_argument("--workers", default=None, help="WORKERS for the bot (default: its own)")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo app")
@@ -357,7 +362,7 @@ def main() -> None:
     parent, child = mp.Pipe()
     standin = mp.get_context("fork").Process(target=_standin, args=(child,), daemon=True)
     standin.start()
-    global STANDIN_URL
+    global STANDIN_URL, START_TEXT
     STANDIN_URL = parent.recv()
     inbox = Inbox(parent)
     env = {
@@ -369,9 +374,12 @@ def main() -> None:
     }
     if args.workers:
         env["WORKERS"] = args.workers
-    bots = [tuple(b.split("=", 1)) for b in args.ruilbot or [f"now={ROOT / '.venv' / 'bin' / 'ruilbot'}"]]
-    for name, path in bots:
-        print(f"{name}: {path}")
+    bots = [
+        (*b.split("=", 2), "managersruil")[:3]
+        for b in args.ruilbot or [f"now={ROOT / '.venv' / 'bin' / 'ruilbot'}"]
+    ]
+    for name, path, start_text in bots:
+        print(f"{name}: {path} (started with '/ruil {start_text}')")
     print(f"people think {args.think / 2:.1f}-{args.think * 1.5:.1f} s per answer where they think")
     print(
         f"{'run':<34}{'people':>7}{'ans/s':>8}{'ratio':>7}{'p50':>7}{'p95':>7}{'p99':>7}"
@@ -390,7 +398,10 @@ def main() -> None:
             echo_rate = result.rate
             _print(result, None, "-")
             runs += 1
-        for (name, ruilbot), database, think in itertools.product(bots, databases, (0.0, args.think)):
+        for (name, ruilbot, start_text), database, think in itertools.product(
+            bots, databases, (0.0, args.think)
+        ):
+            START_TEXT = start_text
             kind = "postgresql" if database.startswith("postgres") else "sqlite"
             _prepare(database, ruilbot, env)
             port = _free_port()

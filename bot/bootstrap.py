@@ -69,7 +69,7 @@ def wire(
     intakes: Mapping[str, Dialogue] = INTAKES,
 ) -> Services:
     """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
-    # Every declared dialogue, also one the service cannot start yet (Peer-to-Peer's assignment).
+    # Every declared dialogue: a programme may have more than one (Peer-to-Peer's two).
     problems = check_all({**DIALOGUES, **{d.id: d for d in intakes.values()}}.values())
     if problems:
         raise ValueError("dialogue declarations break their rules:\n" + "\n".join(problems))
@@ -78,7 +78,9 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    intake = IntakeService(uow, clock, catalogue, intakes, escape=escape, console=console)
+    intake = IntakeService(
+        uow, clock, catalogue, intakes, dialogues=DIALOGUES, escape=escape, console=console
+    )
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
     windows = {p.id: window_from_rules(p.rules) for p in catalogue}
 

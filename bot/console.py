@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from bot.bootstrap import Services
 from bot.clock import OffsetClock
 from bot.i18n import Translator
+from bot.intents import COMMANDS
 from bot.quiet_hours import Window, is_open
 from bot.services import IntakeService, UserRef
 from bot.views import Prompt, Screen, Summary
@@ -137,7 +138,7 @@ def run(
         out(t.t("console.clock_hint"))
     out("")
     _deliver(postbox, user, out)
-    render(service.start(user), out)
+    render(service.resume(user), out)
     while True:
         try:
             text = read("> ")
@@ -154,8 +155,9 @@ def run(
         out("")
         if postbox and _clock(service, user, postbox, text, out):
             continue
-        if text.strip().lower().startswith("/ruil"):
-            reply = service.command(user, text.strip()[len("/ruil") :])
+        command, _, rest = text.strip().partition(" ")
+        if command.lower() in COMMANDS:  # /ruil, /peer, /regel: as in Slack, answered here
+            reply = service.command(user, rest, command.lower())
             render(reply.direct or reply.ephemeral, out)
         else:
             screen = service.text(user, text)

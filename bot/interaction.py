@@ -1,4 +1,4 @@
-"""One payload codec for every button, menu and (later) modal: what a click acts on.
+"""One payload codec for every button, menu and modal: what a click or a submission acts on.
 
 A click carries the intake it was shown for, the version of the conversation at that moment, and the
 step (a question id, or `summary` / `cancel`). The service refuses, kindly and without any change, a
@@ -21,6 +21,7 @@ from bot.limits import OPTION_VALUE
 PREFIX = "r1"
 SUMMARY = "summary"  # the step of the answers overview with its confirm and edit buttons
 CANCEL = "cancel"  # the step of "are you sure you want to stop?"
+REGISTERED = "registered"  # a confirmed registration: it can be changed or withdrawn
 _STEP = re.compile(r"^[a-z0-9_.-]{1,64}$")
 _NUMBER = re.compile(r"^[0-9]{1,18}$")
 

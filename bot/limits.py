@@ -18,6 +18,10 @@ SELECT_OPTIONS: Final = 100
 SECTION_TEXT: Final = 3000
 CONTEXT_TEXT: Final = 3000
 MESSAGE_BLOCKS: Final = 50
+MODAL_TITLE: Final = 24  # a modal's title, and its submit and close buttons
+MODAL_BLOCKS: Final = 100
+INPUT_LABEL: Final = 2000  # an input block's label and hint
+INPUT_VALUE: Final = 3000  # a plain-text input's initial_value
 MESSAGE_TEXT: Final = 40_000  # what Slack accepts in one message; longer text is refused by Slack
 
 # What a person may type in one message before the bot reads it at all. A text question allows its

@@ -34,8 +34,12 @@ class Participants(Protocol):
 
 
 class Intakes(Protocol):
-    def current(self, participant_id: int, programme_id: str) -> Intake | None:
-        """The open intake, or else the latest confirmed one; cancelled ones are history."""
+    def current(self, participant_id: int, dialogue_id: str) -> Intake | None:
+        """The open intake of a dialogue, or else the latest confirmed one; cancelled ones are history."""
+        ...
+
+    def of(self, participant_id: int) -> list[Intake]:
+        """Every dialogue's open intake, or else its latest confirmed one: what the Home tab lists."""
         ...
 
     def active(self, participant_id: int) -> Intake | None:

@@ -10,7 +10,19 @@ from bot.dialogues.model import Dialogue, Kind, Months, Number, Question, choice
 from bot.engine import Message, Ref, State, Value, Verdict
 from bot.i18n import Safe, Translator
 from bot.limits import ECHO_TEXT
-from bot.views import Act, Button, Option, Prompt, Screen, Summary, SummaryRow
+from bot.views import (
+    Act,
+    Button,
+    Field,
+    Form,
+    FormAct,
+    FormButton,
+    Option,
+    Prompt,
+    Screen,
+    Summary,
+    SummaryRow,
+)
 
 MAX_QUOTED = 5  # items of a person's list quoted back in one refusal
 
@@ -136,10 +148,15 @@ class Presenter:
         return Summary(
             title=self.t.t("summary.title"),
             rows=rows,
-            instructions=self.t.t("ended.instructions" if ended else "summary.instructions"),
+            instructions=self.own(dialogue, "ended.instructions" if ended else "summary.instructions"),
             typing=self.t.t("ended.typing" if ended else "summary.typing"),
             edit_label=self.t.t("action.edit"),
         )
+
+    def own(self, dialogue: Dialogue, key: str) -> Safe:
+        """A shared text in a dialogue's own words, where its catalogue has them (`<dialogue>.<key>`)."""
+        own = f"{dialogue.keys}.{key}"
+        return self.t.t(own if self.t.has(own) else key)
 
     def ended(self, verdict: Verdict) -> tuple[Safe, ...]:
         """An ending's own text, then each reason the answers gave for it."""
@@ -166,9 +183,9 @@ class Presenter:
             ),
         )
 
-    def ask_cancel(self) -> Screen:
+    def ask_cancel(self, question: str | None = None) -> Screen:
         return Screen(
-            lines=(self.t.t("cancel.ask"),),
+            lines=(question or self.t.t("cancel.ask"),),
             buttons=(
                 Button(Act.CANCEL_YES, self.t.t("action.cancel_yes"), "danger"),
                 Button(Act.CANCEL_NO, self.t.t("action.cancel_no")),
@@ -176,5 +193,99 @@ class Presenter:
             typing=self.t.t("cancel.ask_typing"),
         )
 
-    def start_button(self, key: str = "action.start") -> Button:
-        return Button(Act.START, self.t.t(key), "primary")
+    # ---- a modal ---------------------------------------------------------------------------------
+    # A form's presenter translates without escaping: a modal's plain_text shows text as it is.
+
+    def field(self, question: Question, answers: dict[str, Value] | None = None) -> Field:
+        given = (answers or {}).get(question.id)
+        if question.kind in (Kind.CHOICE, Kind.YES_NO, Kind.MULTI_CHOICE):
+            initial = tuple(given) if isinstance(given, list) else (str(given),) if given is not None else ()
+        else:
+            initial = (str(given),) if given is not None else ()
+        hint = self.t.t(_FORM_HINTS.get(question.kind, "hint.text"))
+        if question.optional:
+            hint = Safe(f"{hint} {self.t.t('form.optional')}")
+        return Field(
+            question_id=question.id,
+            kind=question.kind,
+            label=self.t.t(question.prompt),
+            hint=hint,
+            optional=question.optional,
+            options=self._options(question, ()) if choices_of(question) else (),
+            initial=initial,
+            multiline=question.kind is Kind.TEXT,
+        )
+
+    def form_page(
+        self,
+        title: str,
+        dialogue: Dialogue,
+        state: State,
+        questions: Sequence[Question],
+        lines: Sequence[str] = (),
+    ) -> Form:
+        ids = [q.id for q in engine.applicable(dialogue, state.answers)]
+        shown = [ids.index(q.id) + 1 for q in questions if q.id in ids] or [1]
+        first, last, total = shown[0], shown[-1], len(ids)
+        return Form(
+            title=title,
+            target=None,
+            lines=tuple(lines),
+            fields=tuple(self.field(q, dict(state.answers)) for q in questions),
+            submit=self.t.t("action.next"),
+            close=self.t.t("form.close"),
+            progress=self.t.t("form.progress", first=first, last=last, total=total),
+            buttons=self.form_buttons(back=first > 1),
+        )
+
+    def form_buttons(self, *, back: bool = True, overview: bool = True) -> tuple[FormButton, ...]:
+        """Terug, Overzicht and Stoppen under a page: what the DM offers by typing, as buttons."""
+        cancel = FormButton(
+            FormAct.CANCEL,
+            self.t.t("action.cancel"),
+            "danger",
+            (
+                self.t.t("action.cancel"),
+                self.t.t("form.cancel_ask"),
+                self.t.t("action.cancel_yes"),
+                self.t.t("action.cancel_no"),
+            ),
+        )
+        buttons = [FormButton(FormAct.BACK, self.t.t("action.back"))] if back else []
+        if overview:
+            buttons.append(FormButton(FormAct.OVERVIEW, self.t.t("action.overview")))
+        return (*buttons, cancel)
+
+    def form_summary(self, title: str, dialogue: Dialogue, state: State, lines: Sequence[str] = ()) -> Form:
+        verdict = engine.outcome(dialogue, state.answers)
+        if verdict is not None:  # ended early: the reasons; answers can still be changed
+            return Form(
+                title=title,
+                target=None,
+                lines=(*lines, *self.ended(verdict)),
+                summary=self.summary(dialogue, state, ended=True),
+                close=self.t.t("form.close"),
+                buttons=self.form_buttons(overview=False),
+            )
+        return Form(
+            title=title,
+            target=None,
+            lines=tuple(lines),
+            summary=self.summary(dialogue, state),
+            submit=self.t.t("action.confirm"),
+            close=self.t.t("form.close"),
+            buttons=self.form_buttons(overview=False),
+        )
+
+
+_FORM_HINTS = {
+    Kind.TEXT: "form.hint.text",
+    Kind.CHOICE: "form.hint.choice",
+    Kind.YES_NO: "form.hint.choice",
+    Kind.MULTI_CHOICE: "form.hint.multi",
+    Kind.DATE: "hint.date",
+    Kind.NUMBER: "hint.number",
+    Kind.MONTHS: "hint.months",
+    Kind.EMAIL: "hint.email",
+    Kind.PHONE: "hint.phone",
+}

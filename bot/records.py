@@ -32,6 +32,8 @@ class Intake:
     created_at: datetime
     updated_at: datetime
     status: IntakeStatus = IntakeStatus.OPEN
+    dialogue_id: str = ""  # empty: the programme's own intake dialogue (its id is the programme's)
+    waitlist: bool = False  # registered after the programme's deadline
     answers: Mapping[str, Value] = field(default_factory=dict)
     confirmed_at: datetime | None = None
     id: int | None = None

@@ -8,6 +8,11 @@ Two rules keep an answer where the person meant it:
   surface reports what it showed, and when, through `shown`). When that is not the step the bot is
   at now (the next question never reached them, or they typed twice before it came), the bot shows
   where they are instead of guessing.
+
+Programmes are first-class: a person may run an intake per dialogue (Peer-to-Peer has two), a turn is
+about the intake a command names, a click's target names, or else the one touched last. The same
+intake runs as a form (a modal): its own surface ("modal") over the shared answers, page by page
+(`bot.forms`), its texts raw for plain_text, its target naming the intake's version.
 """
 
 from __future__ import annotations
@@ -15,23 +20,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar, cast
 
-from bot import engine
+from bot import engine, forms
 from bot.clock import AMSTERDAM, Clock, local_today
 from bot.dialogues.model import Dialogue, Kind
 from bot.engine import Accepted, Ended, Refused, State
-from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords, no_escape, normalise_locale
-from bot.interaction import CANCEL, SUMMARY, Target
+from bot.i18n import DEFAULT_LOCALE, Safe, Translator, no_escape, normalise_locale
+from bot.intents import COMMANDS, Command, Intent, Names, intent, language, read_command, word
+from bot.interaction import CANCEL, REGISTERED, SUMMARY, Target
 from bot.limits import TYPED_TEXT
-from bot.parsing import clean, normalise
+from bot.parsing import clean
 from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.presenter import Presenter
 from bot.presenter import clip as _quote
 from bot.programmes import Catalogue, Programme
 from bot.records import Conversation, Intake, IntakeStatus, Participant
-from bot.views import Act, Home, Screen
+from bot.views import Act, Button, Form, FormAct, FormButton, FormReply, Home, HomeProgramme, Screen
 
 _ATTEMPTS = 4  # against Conflict (two messages of one person at the same moment), plus one locale lookup
 # Slack redelivers an unacknowledged event within minutes; ids older than this are forgotten.
@@ -47,10 +53,10 @@ class _Duplicate(Exception):
     """A message or event we have handled before, delivered again."""
 
 
-_LANGUAGE = re.compile(r"^(?:taal|language|lang)\s+(\S+)$", re.IGNORECASE)
 T = TypeVar("T")
 _EDIT = re.compile(r"^(?:(?P<word>[a-z]+)\s*)?(?P<n>[0-9]{1,4})$")
 _EARLIER = "<earlier>"  # the person typed before the latest step reached their screen
+MODAL = "modal"  # the surface of a form: its own place in an intake, over the same answers
 
 
 @dataclass(frozen=True)
@@ -69,10 +75,12 @@ class UserRef:
 
 @dataclass(frozen=True)
 class CommandReply:
-    """What a slash command answers in place (ephemeral), and what it sends in the DM, if anything."""
+    """What a slash command answers in place (ephemeral), what it sends in the DM, if anything, and
+    the form (modal) it opens, if asked for one."""
 
     ephemeral: Screen
     direct: Screen | None = None
+    form: Form | None = None
 
 
 @dataclass
@@ -113,6 +121,7 @@ class IntakeService:
         catalogue: Catalogue,
         intakes: Mapping[str, Dialogue],
         *,
+        dialogues: Mapping[str, Dialogue] | None = None,
         default_programme: str = "managersruil",
         escape: Callable[[str], str] = no_escape,
         console: bool = False,
@@ -120,21 +129,34 @@ class IntakeService:
         self._uow = uow
         self._clock = clock
         self._catalogue = catalogue
-        self._intakes = intakes  # programme id -> its intake dialogue
-        self._default = default_programme  # what /ruil starts; the others follow in later issues
+        self._intakes = intakes  # programme id -> the dialogue its name starts
+        # Every dialogue a person can start, by id: a programme may have more than one (Peer-to-Peer).
+        # A dialogue named after its programme stands down when `intakes` gives that programme another.
+        self._dialogues = {
+            **{
+                d.id: d
+                for d in (dialogues or {}).values()
+                if d.programme in intakes and (d.id != d.programme or intakes[d.programme].id == d.id)
+            },
+            **{d.id: d for d in intakes.values()},
+        }
+        self._default = default_programme  # what a person without any intake hears about first
         if default_programme not in intakes:
             raise ValueError(f"no intake dialogue for the default programme {default_programme!r}")
-        for programme_id in intakes:
-            catalogue.get(programme_id)  # every dialogue belongs to a programme in the catalogue
+        for dialogue in self._dialogues.values():
+            catalogue.get(dialogue.programme)  # every dialogue belongs to a programme in the catalogue
+        self._names = Names(catalogue, self._dialogues, {p: d.id for p, d in intakes.items()})
         self._escape = escape
         self._console = console  # the console has no buttons and no slash commands of its own
         self._since_prune = 0
 
     # ---- entry points -------------------------------------------------------------------------
 
-    def start(self, user: UserRef, programme_id: str | None = None) -> Screen:
-        """Start a programme's intake (default: Managersruil), or resume the open one."""
-        return self._run(user, self._start, programme_id or self._default)
+    def start(self, user: UserRef, programme_id: str | None = None, *, waitlist: bool = False) -> Screen:
+        """Start a programme's intake (by programme or dialogue id; default: Managersruil), or resume
+        the open one. `waitlist`: after the deadline, register for the waitlist."""
+        dialogue_id = self._dialogue_id(programme_id or self._default)
+        return self._run(user, lambda turn: self._start(turn, waitlist=waitlist), dialogue_id)
 
     def text(
         self, user: UserRef, text: str, typed_at: datetime | None = None, ids: Sequence[str] = ()
@@ -157,20 +179,22 @@ class IntakeService:
 
     def answer(self, user: UserRef, target: Target, values: Sequence[str]) -> Screen:
         """A click on a choice button or a pick from a menu: exact values for the step it was shown for."""
-        return self._run(user, lambda turn: self._on_answer(turn, target, [clean(v) for v in values]))
+        return self._run(
+            user, lambda turn: self._on_answer(turn, target, [clean(v) for v in values]), target=target
+        )
 
     def back(self, user: UserRef, target: Target) -> Screen:
         """The Terug button under a question."""
-        return self._run(user, lambda turn: self._on_back(turn, target))
+        return self._run(user, lambda turn: self._on_back(turn, target), target=target)
 
     def act(self, user: UserRef, act: Act, target: Target | None = None) -> Screen:
-        """A button such as Bevestigen or 'Ja, stoppen'. Without a target (a typed or console command,
-        or a start button) it acts on where the person is now."""
-        return self._run(user, lambda turn: self._on_act(turn, act, target))
+        """A button such as Bevestigen or 'Ja, stoppen', on the intake it was shown for. Without a
+        target (a typed or console command) it acts on where the person is now."""
+        return self._run(user, lambda turn: self._on_act(turn, act, target), target=target)
 
     def edit(self, user: UserRef, target: Target, question_id: str) -> Screen:
         """A 'Wijzig' button next to an answer in the summary."""
-        return self._run(user, lambda turn: self._on_edit(turn, target, question_id))
+        return self._run(user, lambda turn: self._on_edit(turn, target, question_id), target=target)
 
     def stale(self, user: UserRef) -> Screen:
         """A click we cannot read (made by another version of the bot): nothing changes."""
@@ -182,8 +206,18 @@ class IntakeService:
             uow.conversations.shown(target.intake, user.place, target.step, at)
             uow.commit()
 
+    def resume(self, user: UserRef) -> Screen:
+        """Where a person comes back to (the console at start-up): the intake under way, or else the
+        programmes to choose from."""
+        return self._run(user, lambda turn: self._start(turn) if turn.open else self._offer(turn, None))
+
     def status(self, user: UserRef) -> Screen:
         return self._run(user, lambda turn: Screen(lines=(self._status_line(turn),)))
+
+    def programmes(self, user: UserRef, scope: str | None = None, lines: Sequence[str] = ()) -> Screen:
+        """The programmes a person can take part in (those of `scope` only, for /peer): a button each
+        in Slack, a numbered list to type from in the console."""
+        return self._run(user, lambda turn: self._offer(turn, scope, lines))
 
     def help(self, user: UserRef) -> Screen:
         return self._run(user, self._help)
@@ -191,22 +225,66 @@ class IntakeService:
     def home(self, user: UserRef) -> Home:
         def build(turn: _Turn) -> Home:
             t = turn.show.t
+            mine = {i.dialogue_id: i for i in turn.uow.intakes.of(turn.participant.id)}
+            programmes = []
+            for programme in self._catalogue:
+                buttons: list[Button] = []
+                for dialogue_id in self._names.of(programme.id):
+                    intake = mine.get(dialogue_id)
+                    if intake is not None and intake.status is IntakeStatus.CONFIRMED:
+                        # Registered: the DM shows the answers, with a way to change them.
+                        buttons.append(Button(Act.START, t.t("action.view_registration"), None, dialogue_id))
+                        continue
+                    buttons += self._start_buttons(turn, dialogue_id, intake is not None)
+                programmes.append(
+                    HomeProgramme(
+                        t.escape(programme.name.get(t.locale)),
+                        t.escape(programme.summary.get(t.locale)),
+                        tuple(buttons),
+                    )
+                )
             return Home(
                 title=t.t("home.title"),
                 intro=t.t("home.intro"),
                 programmes_title=t.t("home.programmes"),
-                programmes=tuple(
-                    (t.escape(p.name.get(t.locale)), t.escape(p.summary.get(t.locale)))
-                    for p in self._catalogue
-                ),
+                programmes=tuple(programmes),
                 status_title=t.t("home.status"),
-                status=self._status_line(turn),
-                button=None
-                if turn.intake and not turn.open
-                else turn.show.start_button(self._start_key(turn)),
+                status=self._status_lines(turn) or (t.t("home.none"),),
             )
 
-        return self._run(user, build, self._default)
+        return self._run(user, build)
+
+    # ---- the intake as a form (a modal: its own surface, over the same answers) -------------------
+
+    def form(self, user: UserRef, dialogue_id: str | None = None) -> Form:
+        """Open an intake as a form: starts it, or continues the answers given anywhere so far."""
+        return self._run(replace(user, surface=MODAL), self._open_form, self._dialogue_id(dialogue_id))
+
+    def form_submit(
+        self, user: UserRef, target: Target, values: Mapping[str, str | Sequence[str]]
+    ) -> FormReply:
+        """A submitted page (its fields by question id: text as typed, choices as values) or the
+        summary (confirm). Errors come back per field and nothing is stored; a target that no longer
+        holds changes nothing and shows where the person is."""
+        return self._run(
+            replace(user, surface=MODAL),
+            lambda turn: self._on_form_submit(turn, target, values),
+            target=target,
+        )
+
+    def form_act(self, user: UserRef, target: Target, act: FormAct) -> FormReply:
+        """Terug, Overzicht, Ga verder or Stoppen on a form page."""
+        return self._run(
+            replace(user, surface=MODAL), lambda turn: self._on_form_act(turn, target, act), target=target
+        )
+
+    def form_edit(self, user: UserRef, target: Target, question_id: str) -> Form:
+        """'Wijzig' next to an answer on the form's summary: the page that starts at that question."""
+        return self._run(
+            replace(user, surface=MODAL),
+            lambda turn: self._on_form_edit(turn, target, question_id),
+            target=target,
+        )
 
     def is_open(self, user: UserRef) -> bool:
         """Is an intake under way (not yet confirmed or stopped)?"""
@@ -223,29 +301,52 @@ class IntakeService:
         except Exception:  # the fault may be the database itself; Dutch is better than silence
             return Screen(lines=(Translator(DEFAULT_LOCALE, self._escape).t("error.generic"),))
 
-    def command(self, user: UserRef, text: str) -> CommandReply:
-        """`/ruil <text>`: empty starts or resumes in the DM; help, status, stop and taal answer in place."""
+    def command(self, user: UserRef, text: str, command: str = "/ruil") -> CommandReply:
+        """A slash command. `/ruil` offers the programmes; `/ruil <programme>` starts or resumes one in
+        the DM, and `formulier`, `status`, `stop`, `help` or `wachtlijst` after its name act on it;
+        `/ruil help|status|stop` act on the current one; `/ruil taal en` switches language. `/peer`
+        and `/regel` are the same for their own programme."""
         if len(text) > TYPED_TEXT:
             text = text[:TYPED_TEXT]
-        word = " ".join(clean(text).split()).lower()
-        if not word or word in keywords("keyword.start"):
-            return CommandReply(self._run(user, self._dm_note("dm.opened")), self.start(user))
-        if word in keywords("keyword.help"):
-            return CommandReply(self.help(user))
-        if word in keywords("keyword.status"):
-            return CommandReply(self._run(user, self._status_with_hint))
-        if word in keywords("keyword.stop"):
-            direct = self.act(user, Act.CANCEL_ASK)
-            if direct.buttons:  # there is something to stop: the question goes to the DM
-                return CommandReply(self._run(user, self._dm_note("dm.continue")), direct)
-            return CommandReply(direct)
-        if match := _LANGUAGE.match(word):
-            switched = self._run(user, lambda turn: self._set_language(turn, match.group(1)))
+        scope = COMMANDS.get(command)
+        said = read_command(text, self._names, scope)
+        if said.intent is Intent.LANGUAGE:
+            switched = self._run(user, lambda turn: self._set_language(turn, said.language))
             # Answer buttons never go into a channel: the question follows in the DM.
             return CommandReply(
                 Screen(lines=switched.lines), switched if switched.prompt or switched.summary else None
             )
-        return CommandReply(self._run(user, lambda turn: self._help(turn, unknown=_quote(word))))
+        if said.unknown or said.guess:
+            return CommandReply(
+                self._run(user, lambda turn: self._not_understood(turn, said, command, scope))
+            )
+        dialogue = said.dialogue
+        if dialogue is None and scope is not None and len(self._names.of(scope)) == 1:
+            dialogue = self._names.of(scope)[0]  # /regel: its programme has one dialogue
+        if said.intent in (None, Intent.START, Intent.WAITLIST) and dialogue is None:
+            return CommandReply(self.programmes(user, scope))
+        if dialogue is None and scope is not None:  # /peer status: the Peer-to-Peer intake under way
+            dialogue = self._run(user, lambda turn: self._within(turn, scope))
+        if said.intent in (None, Intent.START, Intent.WAITLIST):
+            direct = self.start(user, dialogue, waitlist=said.intent is Intent.WAITLIST)
+            return CommandReply(self._run(user, self._dm_note("dm.opened"), dialogue), direct)
+        if said.intent is Intent.FORM and self._console:  # no forms here: the conversation is the form
+            return CommandReply(self.start(user, dialogue))
+        if said.intent is Intent.FORM:
+            return CommandReply(
+                self._run(user, self._dm_note("form.opened"), dialogue), form=self.form(user, dialogue)
+            )
+        if said.intent is Intent.HELP:
+            return CommandReply(self._run(user, self._help, dialogue))
+        if said.intent is Intent.STATUS:
+            return CommandReply(
+                self._run(user, lambda turn: self._status_with_hint(turn, dialogue is None), dialogue)
+            )
+        assert said.intent is Intent.STOP
+        direct = self._run(user, lambda turn: self._on_act(turn, Act.CANCEL_ASK, None), dialogue)
+        if direct.buttons:  # there is something to stop: the question goes to the DM
+            return CommandReply(self._run(user, self._dm_note("dm.continue"), dialogue), direct)
+        return CommandReply(direct)
 
     # ---- the work, inside one transaction -------------------------------------------------------
 
@@ -262,12 +363,14 @@ class IntakeService:
         self,
         user: UserRef,
         work: Callable[[_Turn], T],
-        programme_id: str | None = None,
+        dialogue_id: str | None = None,
         typed_at: datetime | None = None,
         ids: Sequence[str] = (),
+        target: Target | None = None,
     ) -> T:
-        """Do `work` in one transaction, about the intake of `programme_id` or else the person's
-        active one; retried when a concurrent change got there first or the connection was lost."""
+        """Do `work` in one transaction, about the intake of `dialogue_id`, or the one a click's
+        `target` names (when it is this person's), or else the person's active one; retried when a
+        concurrent change got there first or the connection was lost."""
         locale: str | None = None
         for attempt in range(_ATTEMPTS):
             try:
@@ -276,7 +379,7 @@ class IntakeService:
                     if not self._first_time(uow, ids, now):
                         raise _Duplicate
                     participant, intake, conversation = uow.participants.situation(
-                        user.platform, user.external_id, user.place, programme_id
+                        user.platform, user.external_id, user.place, dialogue_id
                     )
                     if participant is None:
                         if locale is None and user.locale_hint is not None:
@@ -285,8 +388,20 @@ class IntakeService:
                             user.platform, user.external_id, locale or DEFAULT_LOCALE, now
                         )
                     show = self._presenter(participant.locale)
-                    focus = programme_id or (intake.programme_id if intake else self._default)
-                    programme, dialogue = self._catalogue.get(focus), self._intakes[focus]
+                    named = None
+                    if target is not None and target.intake and not (intake and intake.id == target.intake):
+                        named = uow.intakes.get(target.intake)  # a click names its intake
+                    if named is not None and named.participant_id == participant.id:
+                        intake = uow.intakes.current(participant.id, named.dialogue_id)
+                        conversation = (
+                            uow.conversations.get(intake.id, user.place) if intake and intake.id else None
+                        )
+                        dialogue = self._dialogue_of(named)
+                    elif dialogue_id is None:
+                        dialogue = self._dialogue_of(intake) if intake else self._intakes[self._default]
+                    else:
+                        dialogue = self._dialogues[dialogue_id]
+                    programme = self._catalogue.get(dialogue.programme)
                     turn = _Turn(
                         uow,
                         participant,
@@ -311,6 +426,23 @@ class IntakeService:
                     raise
         raise Conflict("gave up after repeated concurrent changes")
 
+    def _focus(self, turn: _Turn, dialogue_id: str) -> None:
+        """Make `turn` about another dialogue of the same person, within the same transaction."""
+        turn.dialogue = self._dialogues[dialogue_id]
+        turn.programme = self._catalogue.get(turn.dialogue.programme)
+        turn.intake = turn.uow.intakes.current(turn.participant.id, dialogue_id)
+        intake_id = turn.intake.id if turn.intake else None
+        turn.conversation = turn.uow.conversations.get(intake_id, turn.surface) if intake_id else None
+
+    def _dialogue_id(self, key: str | None) -> str | None:
+        """A dialogue id from a programme id (its intake) or a dialogue id; None stays None."""
+        if key is None:
+            return None
+        return self._intakes[key].id if key in self._intakes else self._dialogues[key].id
+
+    def _dialogue_of(self, intake: Intake) -> Dialogue:
+        return self._dialogues.get(intake.dialogue_id) or self._intakes[intake.programme_id]
+
     def _first_time(self, uow: UnitOfWork, ids: Sequence[str], now: datetime) -> bool:
         """Record the inbound ids in this turn's transaction: the effect and the record go together."""
         if not ids:
@@ -333,6 +465,8 @@ class IntakeService:
     def _step(self, turn: _Turn) -> str | None:
         if turn.awaiting_cancel:
             return CANCEL
+        if turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED:
+            return REGISTERED
         if turn.open is None:
             return None
         current = self._state(turn).current
@@ -349,7 +483,7 @@ class IntakeService:
         current = conversation.current if conversation else None
         if conversation is None and intake.status is IntakeStatus.OPEN:
             current = engine.first_open(turn.dialogue, intake.answers)  # a surface new to this intake
-        state = engine.restore(self._intakes[intake.programme_id], intake.answers, current)
+        state = engine.restore(turn.dialogue, intake.answers, current)
         if conversation and state.current == conversation.current and state.current is not None:
             return replace(state, suggestion=conversation.suggestion)
         return state
@@ -386,63 +520,116 @@ class IntakeService:
             turn.conversation = turn.uow.conversations.save(replace(conversation, updated_at=now, **wanted))  # type: ignore[arg-type]
         turn.state = None  # worked out again from what was stored, when next asked
 
-    def _start(self, turn: _Turn) -> Screen:
+    def _start(self, turn: _Turn, *, waitlist: bool = False) -> Screen:
         show = turn.show
+        now = self._clock.now()
         if turn.open:
+            # Touched, so what the person types next is about this intake (the one they just resumed).
+            turn.intake = turn.uow.intakes.save(replace(turn.open, updated_at=now))
             state = replace(self._state(turn), suggestion=())  # an old "bedoel je" list is gone
             self._store(turn, state, awaiting_cancel=False)
-            return show.step(turn.dialogue, state, [show.t.t("resume.welcome_back")])
+            return self._as_form_too(turn, show.step(turn.dialogue, state, [show.t.t("resume.welcome_back")]))
         if turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
-            return Screen(lines=(self._status_line(turn),))
-        now = self._clock.now()
+            return self._registered(turn)
+        deadline = self._deadline(turn)
+        if deadline is not None and not waitlist:
+            return self._closed(turn, deadline)
         state = engine.start(turn.dialogue)
         intake = Intake(
             participant_id=turn.participant.id,
             programme_id=turn.programme.id,
+            dialogue_id=turn.dialogue.id,
             dialogue_version=turn.dialogue.version,
             created_at=now,
             updated_at=now,
+            waitlist=deadline is not None,
         )
         turn.intake, turn.conversation = turn.uow.intakes.add(intake), None
         self._store(turn, state)
-        return show.step(turn.dialogue, state, [show.t.t(turn.dialogue.intro)])
+        lines = [show.t.t(turn.dialogue.intro)]
+        if intake.waitlist:
+            lines.insert(0, self._say(turn, "waitlist.joined"))
+        return self._as_form_too(turn, show.step(turn.dialogue, state, lines))
+
+    def _as_form_too(self, turn: _Turn, screen: Screen) -> Screen:
+        """Offer to go on as a form, where there are forms (not in the console, not in a form)."""
+        if self._console or turn.surface == MODAL or screen.buttons:
+            return screen
+        form = Button(Act.FORM, turn.show.t.t("action.form"), None, turn.dialogue.id)
+        return replace(screen, buttons=(form,))
+
+    def _deadline(self, turn: _Turn) -> date | None:
+        """The programme's registration deadline when it has passed (catalogue rule), else None."""
+        deadline = turn.programme.rules.get("registration_deadline")
+        if isinstance(deadline, date) and local_today(self._clock) > deadline:
+            return deadline
+        return None
+
+    def _closed(self, turn: _Turn, deadline: date) -> Screen:
+        """Registration is closed: say so, and offer the waitlist."""
+        t = turn.show.t
+        typed = f"/ruil {self._names.word_for(turn.dialogue.id)} {t.t('keyword.waitlist').split('|')[0]}"
+        return Screen(
+            lines=(self._say(turn, "registration.closed", date=t.date(deadline)),),
+            buttons=(Button(Act.WAITLIST, t.t("action.waitlist"), "primary", turn.dialogue.id),),
+            typing=t.t("registration.typing", command=typed),
+        )
+
+    def _registered(self, turn: _Turn) -> Screen:
+        """A confirmed registration, asked for again: where it stands, its answers, and how to change them."""
+        state = self._state(turn)
+        show = turn.show
+        return Screen(
+            lines=(self._status_line(turn),),
+            summary=replace(
+                show.summary(turn.dialogue, state),
+                instructions=show.t.t("registered.instructions"),
+                typing=show.t.t("registered.typing"),
+                edit_label="",
+            ),
+            buttons=(
+                Button(Act.REOPEN, show.t.t("action.reopen")),
+                Button(Act.CANCEL_ASK, show.t.t("action.withdraw"), "danger"),
+            ),
+        )
 
     def _on_text(self, turn: _Turn, text: str) -> Screen:
-        word = normalise(text) or text.strip().lower()  # '?' normalises to nothing
-        match = _LANGUAGE.match(word)
-        if match and (normalise_locale(match.group(1)) or turn.open is None):  # 'taal adviseur' is an answer
-            return self._set_language(turn, match.group(1))
+        code = language(text)
+        if code is not None and (normalise_locale(code) or turn.open is None):  # 'taal adviseur' is an answer
+            return self._set_language(turn, code)
         later = turn.conversation.last_typed_at if turn.conversation else None
         if turn.typed_at is not None and later is not None and turn.typed_at < later:
             return self._out_of_order(turn, text)
+        said = intent(text)
         active = turn.active
         if active is not None and turn.awaiting_cancel:
-            if word in keywords("keyword.yes") or word in keywords("keyword.stop"):
+            if said in (Intent.YES, Intent.STOP):
                 return self._unseen(turn, text) or self._cancel(turn)
-            if word in keywords("keyword.no"):
+            if said is Intent.NO:
                 return self._keep_going(turn)
-            return turn.show.ask_cancel()
-        if active is not None and word in keywords("keyword.stop"):
+            return self._ask_cancel(turn)
+        if active is not None and said is Intent.STOP:
             return self._ask_cancel(turn)
         if turn.open is None:
-            return self._no_intake(turn, word)
+            return self._no_intake(turn, said, text)
         state = self._state(turn)
-        if word in keywords("keyword.help"):
-            return self._help(turn, state=state)
-        if word in keywords("keyword.status"):
-            return turn.show.step(turn.dialogue, state, [self._status_line(turn)])
-        if word in keywords("keyword.back"):
-            return self._back(turn, state)
-        if word in keywords("keyword.start"):
-            return self._start(turn)
-        if word in keywords("keyword.summary"):
-            return self._overview(turn, state)
-        if word in keywords("keyword.next") and state.current is not None:
-            return self._skip_answered(turn, state)
+        match said:
+            case Intent.HELP:
+                return self._help(turn, state=state)
+            case Intent.STATUS:
+                return turn.show.step(turn.dialogue, state, [self._status_line(turn)])
+            case Intent.BACK:
+                return self._back(turn, state)
+            case Intent.START:
+                return self._start(turn)
+            case Intent.SUMMARY:
+                return self._overview(turn, state)
+            case Intent.NEXT if state.current is not None:
+                return self._skip_answered(turn, state)
         if unseen := self._unseen(turn, text):
             return unseen
         if state.current is None:
-            return self._at_summary(turn, state, word)
+            return self._at_summary(turn, state, text)
         return self._submit(turn, state, text, typed=True)
 
     def _unseen(self, turn: _Turn, text: str) -> Screen | None:
@@ -534,8 +721,10 @@ class IntakeService:
             if act is Act.CANCEL_YES:
                 return self._cancel(turn)
             return self._keep_going(turn)
+        if act is Act.REOPEN:
+            return self._reopen(turn)
         if turn.open is None:
-            return self._no_intake(turn, "")
+            return self._no_intake(turn, None)
         state = self._state(turn)
         if target is not None and (state.current is not None or turn.awaiting_cancel):
             return self._stale(turn)  # Bevestigen from a summary we have since left
@@ -553,7 +742,7 @@ class IntakeService:
         if target is not None and (refused := self._check(turn, target)):
             return refused
         if turn.open is None:
-            return self._no_intake(turn, "")
+            return self._no_intake(turn, None)
         state = self._state(turn)
         if target is not None and state.current is not None:
             return self._stale(turn)
@@ -646,11 +835,11 @@ class IntakeService:
         self._store(turn, moved)
         return turn.show.step(turn.dialogue, moved)
 
-    def _at_summary(self, turn: _Turn, state: State, word: str) -> Screen:
-        if word in keywords("keyword.yes"):
+    def _at_summary(self, turn: _Turn, state: State, text: str) -> Screen:
+        if intent(text) is Intent.YES:
             return self._confirm(turn, state)
-        match = _EDIT.match(word)
-        if match and (match.group("word") is None or match.group("word") in keywords("keyword.edit")):
+        match = _EDIT.match(word(text))
+        if match and (match.group("word") is None or intent(match.group("word")) is Intent.EDIT):
             rows = engine.summary(turn.dialogue, state.answers)
             n = int(match.group("n"))
             if not 1 <= n <= len(rows):
@@ -666,16 +855,29 @@ class IntakeService:
         if not engine.is_complete(turn.dialogue, state.answers):
             return turn.show.step(turn.dialogue, state)
         self._store(turn, state, status=IntakeStatus.CONFIRMED, awaiting_cancel=False)
-        return Screen(lines=(turn.show.t.t(turn.dialogue.done),))
+        return Screen(lines=(self._say(turn, "done", default=turn.dialogue.done),), changed=True)
+
+    def _reopen(self, turn: _Turn) -> Screen:
+        """Change a confirmed registration (allowed while nothing was proposed: so far, always). It is
+        open again until it is confirmed again; the summary offers every answer to change."""
+        intake = turn.intake
+        if intake is None or intake.status is not IntakeStatus.CONFIRMED:
+            return self._stale(turn)
+        state = State(dict(intake.answers), None)
+        self._store(turn, state, status=IntakeStatus.OPEN, awaiting_cancel=False)
+        state = self._state(turn)
+        return replace(
+            turn.show.step(turn.dialogue, state, [self._say(turn, "registered.reopened")]), changed=True
+        )
 
     def _ask_cancel(self, turn: _Turn) -> Screen:
         self._store(turn, self._state(turn), awaiting_cancel=True)
-        return turn.show.ask_cancel()
+        return turn.show.ask_cancel(self._say(turn, "cancel.ask"))
 
     def _cancel(self, turn: _Turn) -> Screen:
         # Data minimisation: a stopped intake keeps no answers.
         self._store(turn, State({}, None), status=IntakeStatus.CANCELLED, awaiting_cancel=False)
-        return Screen(lines=(turn.show.t.t("cancel.done"),))
+        return Screen(lines=(self._say(turn, "cancel.done"),), changed=True)
 
     def _keep_going(self, turn: _Turn) -> Screen:
         state = self._state(turn)
@@ -688,7 +890,7 @@ class IntakeService:
     def _where(self, turn: _Turn, lines: Sequence[str]) -> Screen:
         """`lines`, then where the person is: the current step, or the status when nothing is open."""
         if turn.awaiting_cancel:
-            ask = turn.show.ask_cancel()
+            ask = turn.show.ask_cancel(self._say(turn, "cancel.ask"))
             return replace(ask, lines=(*lines, *ask.lines))
         if turn.open is not None:
             return turn.show.step(turn.dialogue, self._state(turn), lines)
@@ -709,18 +911,18 @@ class IntakeService:
         line = turn.show.t.t("error.out_of_order", answer=_quote(text))
         return replace(self._where(turn, [line]), applied=False)
 
-    def _no_intake(self, turn: _Turn, word: str) -> Screen:
-        if word in keywords("keyword.start"):
+    def _no_intake(self, turn: _Turn, said: Intent | None, text: str = "") -> Screen:
+        named, _ = self._names.find(text) if said is None and text else (None, None)
+        if named is not None:  # a programme's name or number, typed after the list: start that one
+            self._focus(turn, named)
             return self._start(turn)
-        if word in keywords("keyword.help"):
+        if said is Intent.START:
+            return self._start(turn)
+        if said is Intent.HELP:
             return self._help(turn)
-        if turn.intake is not None or word in keywords("keyword.status"):
-            return Screen(lines=(self._status_line(turn),))
-        t = turn.show.t
-        return Screen(
-            lines=(t.t("no_intake", programme=self._name(turn)),),
-            buttons=(turn.show.start_button(),),
-        )
+        if turn.intake is not None or said is Intent.STATUS:
+            return Screen(lines=self._status_lines(turn) or (self._status_line(turn),))
+        return self._offer(turn, None, [turn.show.t.t("no_intake")])
 
     def _presenter(self, locale: str) -> Presenter:
         return Presenter(Translator(locale, self._escape), console=self._console)
@@ -747,7 +949,160 @@ class IntakeService:
             return self._where(turn, lines)
         return Screen(lines=tuple(lines))
 
-    def _status_with_hint(self, turn: _Turn) -> Screen:
+    def _raw(self, turn: _Turn) -> Presenter:
+        """A modal shows plain text as it is: its presenter does not escape."""
+        turn.show = Presenter(Translator(turn.participant.locale, no_escape))
+        return turn.show
+
+    def _form_title(self, turn: _Turn) -> str:
+        """A modal's title has room for 24 characters: a programme's short name where it has one."""
+        short = f"{turn.dialogue.keys}.short"
+        return str(
+            turn.show.t.t(short) if turn.show.t.has(short) else self._dialogue_name(turn, turn.dialogue.id)
+        )
+
+    def _closing(self, turn: _Turn, lines: Sequence[str], screen: Screen | None = None) -> Form:
+        """A form page with nothing to submit: a note, a registration's answers, or a farewell."""
+        close = turn.show.t.t("form.close")
+        return Form(
+            self._form_title(turn),
+            None,
+            tuple(lines),
+            summary=screen.summary if screen else None,
+            close=close,
+        )
+
+    def _open_form(self, turn: _Turn) -> Form:
+        show = self._raw(turn)
+        if turn.open is None:
+            if turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED:
+                registered = self._registered(turn)
+                return self._closing(turn, registered.lines, registered)
+            started = self._start(turn)
+            if turn.open is None:  # registration is closed: what the DM would say
+                return self._closing(turn, [*started.lines, started.typing or ""])
+            return self._form_here(turn, [show.t.t(turn.dialogue.intro)])
+        state = self._state(turn)
+        return self._form_here(
+            turn, [], State(state.answers, engine.first_open(turn.dialogue, state.answers))
+        )
+
+    def _form_here(self, turn: _Turn, lines: Sequence[str], state: State | None = None) -> Form:
+        """The page the form is at (storing `state` first, if given), with its target."""
+        if state is not None:
+            self._store(turn, state)
+        state = state or self._state(turn)
+        show, title = turn.show, self._form_title(turn)
+        if state.current is None:
+            form = show.form_summary(title, turn.dialogue, state, lines)
+        else:
+            questions = forms.page(turn.dialogue, state.answers, state.current)
+            form = show.form_page(title, turn.dialogue, state, questions, lines)
+        intake = turn.intake
+        assert intake is not None
+        assert intake.id is not None
+        # A form holds the answers as they were when it was shown: it names the intake's version, so a
+        # change made anywhere meanwhile (the DM, another form) makes it stale.
+        target = Target(intake.id, intake.version, self._step_of(state))
+        return replace(form, target=target if form.submit or form.summary else None)
+
+    def _form_holds(self, turn: _Turn, target: Target) -> bool:
+        intake = turn.open
+        return (
+            intake is not None
+            and intake.id == target.intake
+            and intake.version == target.version
+            and self._step(turn) == target.step
+        )
+
+    def _form_stale(self, turn: _Turn) -> Form:
+        show = self._raw(turn)
+        if turn.open is None:
+            return self._closing(turn, [show.t.t("error.stale"), self._status_line(turn)])
+        return self._form_here(turn, [show.t.t("form.stale")])
+
+    def _on_form_act(self, turn: _Turn, target: Target, act: FormAct) -> FormReply:
+        if not self._form_holds(turn, target):
+            return FormReply(form=self._form_stale(turn))
+        show = self._raw(turn)
+        state = self._state(turn)
+        if act is FormAct.CANCEL:
+            return FormReply(form=self._closing(turn, self._cancel(turn).lines), changed=True)
+        if act is FormAct.RESUME:
+            return FormReply(form=self._form_here(turn, []))
+        if act is FormAct.OVERVIEW:  # the answers so far; the page waits (the form's target still holds)
+            here = self._form_here(turn, [])
+            summary = replace(show.summary(turn.dialogue, state), edit_label="", instructions="")
+            resume = FormButton(FormAct.RESUME, show.t.t("action.resume_form"), "primary")
+            lines = (self._status_line(turn),)
+            return FormReply(
+                form=replace(
+                    here, lines=lines, fields=(), summary=summary, submit="", buttons=(resume,), progress=""
+                )
+            )
+        ids = [q.id for q in engine.applicable(turn.dialogue, state.answers)]
+        at = ids.index(target.step) if target.step in ids else len(ids)
+        if at == 0:
+            return FormReply(form=self._form_here(turn, [show.t.t("back.first")]))
+        start = ids[max(0, at - forms.PAGE_SIZE)]  # the page before, as far as eight questions go
+        return FormReply(form=self._form_here(turn, [], State(state.answers, start)))
+
+    def _on_form_edit(self, turn: _Turn, target: Target, question_id: str) -> Form:
+        if not self._form_holds(turn, target) or target.step != SUMMARY:
+            return self._form_stale(turn)
+        self._raw(turn)
+        state = self._state(turn)
+        if not turn.dialogue.has(question_id):
+            return self._form_stale(turn)
+        if not engine.applies(turn.dialogue.question(question_id), state.answers):
+            return self._form_stale(turn)
+        return self._form_here(turn, [], State(state.answers, question_id))
+
+    def _on_form_submit(
+        self, turn: _Turn, target: Target, values: Mapping[str, str | Sequence[str]]
+    ) -> FormReply:
+        if not self._form_holds(turn, target):
+            return FormReply(form=self._form_stale(turn))
+        show = self._raw(turn)
+        state = self._state(turn)
+        if target.step == SUMMARY:
+            if not engine.is_complete(turn.dialogue, state.answers):
+                return FormReply(form=self._form_here(turn, []))
+            done = self._confirm(turn, state)
+            return FormReply(form=self._closing(turn, done.lines), changed=True)
+        today = local_today(self._clock)
+        current, errors = State(state.answers, target.step), []
+        for question in forms.page(turn.dialogue, state.answers, target.step):
+            if not engine.applies(question, current.answers):
+                continue  # an answer earlier on this page closed it
+            given = values.get(question.id)
+            if isinstance(given, str):
+                given = clean(given).strip()
+            elif given is not None:
+                given = [clean(v) for v in given]
+            if not given:
+                if not question.optional:
+                    errors.append((question.id, str(show.t.t("error.required"))))
+                    continue
+                outcome = engine.skip(turn.dialogue, current, question.id, today)
+            else:
+                outcome = engine.answer(turn.dialogue, current, question.id, given, today)
+            if isinstance(outcome, Refused):
+                errors.append((question.id, str(show.say(outcome.error))))
+            elif isinstance(outcome, Accepted | Ended):
+                current = outcome.state
+            else:  # choices come from a menu, so this is typed text the engine could not place
+                errors.append((question.id, str(show.t.t("form.unsure"))))
+        if errors:
+            return FormReply(errors=tuple(errors))
+        moved = State(current.answers, engine.first_open(turn.dialogue, current.answers))
+        return FormReply(form=self._form_here(turn, [], moved))
+
+    def _status_with_hint(self, turn: _Turn, everything: bool = False) -> Screen:
+        """Where a registration stands, and what the person can do about it. `everything`: no programme
+        was named, so every registration of the person, each naming its programme."""
+        if everything and len(every := self._status_lines(turn)) > 1:
+            return Screen(lines=(*every, turn.show.t.t("status.pick")))
         lines = [self._status_line(turn)]
         if turn.open:
             lines.append(turn.show.t.t("status.continue"))
@@ -756,27 +1111,129 @@ class IntakeService:
         return Screen(lines=tuple(lines))
 
     def _dm_note(self, key: str) -> Callable[[_Turn], Screen]:
-        return lambda turn: Screen(lines=(turn.show.t.t(key),))
+        return lambda turn: Screen(lines=(turn.show.t.t(key, programme=self._name(turn)),))
+
+    def _not_understood(self, turn: _Turn, said: Command, command: str, scope: str | None) -> Screen:
+        """A command we could not place: say so, offer a close programme if there is one, and what works."""
+        t = turn.show.t
+        if said.guess:
+            name = self._dialogue_name(turn, said.guess)
+            typed = f"{command} {self._names.word_for(said.guess)}"
+            lines = [t.t("command.guess", text=_quote(said.unknown or ""), programme=name, command=typed)]
+            if not said.unknown:
+                lines = [t.t("command.guess_only", programme=name, command=typed)]
+            return self._offer(turn, scope, lines)
+        return self._help(turn, unknown=_quote(said.unknown))
+
+    def _within(self, turn: _Turn, scope: str) -> str:
+        """Of a programme's dialogues, the one the person has under way (open before confirmed, the
+        latest first), or else its first."""
+        mine = [
+            i for i in turn.uow.intakes.of(turn.participant.id) if self._dialogue_of(i).programme == scope
+        ]
+        mine.sort(key=lambda i: (i.status is IntakeStatus.OPEN, i.updated_at), reverse=True)
+        return mine[0].dialogue_id if mine else self._names.of(scope)[0]
+
+    def _offer(self, turn: _Turn, scope: str | None, lines: Sequence[str] = ()) -> Screen:
+        t, offered = turn.show.t, self._names.of(scope)
+        mine = {i.dialogue_id: i for i in turn.uow.intakes.of(turn.participant.id)}
+        rows, buttons = [], []
+        for n, dialogue_id in enumerate(offered, start=1):
+            intake = mine.get(dialogue_id)
+            state = (
+                "offer.confirmed"
+                if intake and intake.status is IntakeStatus.CONFIRMED
+                else ("offer.open" if intake else "offer.new")
+            )
+            rows.append(
+                t.t("offer.row", n=n, programme=self._dialogue_name(turn, dialogue_id), state=t.t(state))
+            )
+            buttons += self._start_buttons(turn, dialogue_id, intake is not None, form=False, named=True)
+        command = next((c for c, p in COMMANDS.items() if p == scope), "/ruil")
+        key = "offer.typing_console" if self._console else "offer.typing"  # no buttons to choose there
+        typing = t.t(key, command=command, word=self._names.word_for(offered[0]))
+        return Screen(
+            lines=(*lines, t.t("offer.title"), "\n".join(rows)),
+            buttons=() if self._console else tuple(buttons),
+            typing=typing,
+        )
+
+    def _start_buttons(
+        self, turn: _Turn, dialogue_id: str, begun: bool, *, form: bool = True, named: bool = False
+    ) -> list[Button]:
+        """Start (or go on with) a dialogue in the DM, and, where there are modals, as a form. `named`:
+        the label names the programme (in a list of programmes)."""
+        t, dialogue = turn.show.t, self._dialogues[dialogue_id]
+        if named:
+            label = t.t(
+                "action.resume_named" if begun else "action.start_named",
+                programme=self._dialogue_name(turn, dialogue_id),
+            )
+        elif len(self._names.of(dialogue.programme)) > 1:  # Peer-to-Peer: say which of its dialogues
+            label = t.t(f"{dialogue.keys}.{'resume' if begun else 'start'}")
+        else:
+            label = t.t("action.resume" if begun else "action.start")
+        buttons = [Button(Act.START, label, "primary" if begun else None, dialogue_id)]
+        if form and not self._console:
+            buttons.append(Button(Act.FORM, t.t("action.form"), None, dialogue_id))
+        return buttons
+
+    def _dialogue_name(self, turn: _Turn, dialogue_id: str) -> Safe:
+        """A dialogue's name as a person knows it: the programme's, with the dialogue's own when a
+        programme has more than one (Peer-to-Peer: aanmelding, opdracht)."""
+        dialogue = self._dialogues[dialogue_id]
+        t = turn.show.t
+        name = t.escape(self._catalogue.get(dialogue.programme).name.get(t.locale))
+        if len(self._names.of(dialogue.programme)) > 1:
+            return t.t(f"{dialogue.keys}.title", programme=name)
+        return name
 
     def _name(self, turn: _Turn) -> Safe:
-        return turn.show.t.escape(turn.programme.name.get(turn.show.t.locale))
+        return self._dialogue_name(turn, turn.dialogue.id)
 
-    def _start_key(self, turn: _Turn) -> str:
-        return "action.resume" if turn.open else "action.start"
+    def _say(self, turn: _Turn, key: str, default: str | None = None, **params: object) -> Safe:
+        """A shared text (status, stopping, confirming), in the words of this dialogue or programme
+        where the catalogue has its own (`<dialogue>.<key>`, then `<programme>.<key>`), with the
+        programme's facts from the catalogue to fill in: its name, contact person and deadline."""
+        t, programme = turn.show.t, turn.programme
+        deadline = programme.rules.get("registration_deadline")
+        the = f"{turn.dialogue.keys}.the"  # "de Managersruil": the name as a sentence uses it
+        facts: dict[str, object] = {
+            "programme": t.t(the) if t.has(the) else self._name(turn),
+            "contact": programme.contact.name if programme.contact else t.t("contact.coordinator"),
+            "deadline": t.date(deadline) if isinstance(deadline, date) else "",
+        }
+        own = (f"{turn.dialogue.keys}.{key}", f"{programme.id}.{key}")
+        chosen = next((k for k in own if t.has(k)), default or key)
+        return t.t(chosen, **{**facts, **params})
+
+    def _status_lines(self, turn: _Turn) -> tuple[Safe, ...]:
+        """A status line for each of the person's registrations (open or confirmed)."""
+        lines = []
+        for intake in turn.uow.intakes.of(turn.participant.id):
+            dialogue = self._dialogue_of(intake)
+            other = replace(
+                turn,
+                intake=intake,
+                dialogue=dialogue,
+                programme=self._catalogue.get(dialogue.programme),
+                conversation=turn.uow.conversations.get(intake.id, turn.surface) if intake.id else None,
+            )
+            lines.append(self._status_line(other))
+        return tuple(lines)
 
     def _status_line(self, turn: _Turn) -> Safe:
-        t, name, intake = turn.show.t, self._name(turn), turn.intake
+        t, intake = turn.show.t, turn.intake
         if intake is None or intake.status is IntakeStatus.CANCELLED:
-            return t.t("status.none", programme=name)
+            return self._say(turn, "status.none")
         if intake.status is IntakeStatus.CONFIRMED and intake.confirmed_at:
-            return t.t(
-                "status.confirmed",
-                programme=name,
-                date=t.date(intake.confirmed_at.astimezone(AMSTERDAM).date()),
+            confirmed = t.date(intake.confirmed_at.astimezone(AMSTERDAM).date())
+            return self._say(
+                turn, "status.waitlist" if intake.waitlist else "status.confirmed", date=confirmed
             )
         state = self._state(turn)
         if state.current is None:
             ended = engine.outcome(turn.dialogue, state.answers) is not None
-            return t.t("status.ended" if ended else "status.ready", programme=name)
+            return self._say(turn, "status.ended" if ended else "status.ready")
         answered, total = len(state.answers), len(engine.applicable(turn.dialogue, state.answers))
-        return t.t("status.open", programme=name, answered=answered, total=total)
+        return self._say(turn, "status.open", answered=answered, total=total)

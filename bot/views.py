@@ -18,6 +18,9 @@ class Act(StrEnum):
     CANCEL_ASK = "cancel_ask"
     CANCEL_YES = "cancel_yes"
     CANCEL_NO = "cancel_no"
+    FORM = "form"  # fill the intake in as a form (a Slack modal)
+    WAITLIST = "waitlist"  # registration is closed: join the waitlist
+    REOPEN = "reopen"  # change the answers of a confirmed registration
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Button:
     act: Act
     label: str
     style: str | None = None  # "primary" | "danger"
+    dialogue: str = ""  # for START, FORM and WAITLIST: which dialogue (they act on no intake yet)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class Screen:
     typing: str | None = None  # how to answer the buttons by typing (console, or a DM reply)
     applied: bool = True  # False when a click was stale or refused: its message must not say "done"
     target: Target | None = None  # what its buttons act on: every click carries it back
+    changed: bool = False  # a registration was confirmed, reopened or stopped: the Home tab is out of date
 
     @property
     def text(self) -> str:
@@ -89,13 +94,78 @@ class Screen:
 
 
 @dataclass(frozen=True)
+class HomeProgramme:
+    name: str
+    summary: str
+    buttons: tuple[Button, ...]  # start or continue each of its dialogues, in a DM or as a form
+
+
+@dataclass(frozen=True)
 class Home:
-    """The Home tab: what ruilbot is, the programmes, and where the person's own registration stands."""
+    """The Home tab: what ruilbot is, the person's own registrations, and every programme."""
 
     title: str
     intro: str
     programmes_title: str
-    programmes: tuple[tuple[str, str], ...]  # (name, summary)
+    programmes: tuple[HomeProgramme, ...]
     status_title: str
-    status: str
-    button: Button | None
+    status: tuple[str, ...]  # a line per registration, naming its programme
+
+
+# ---- a modal: the intake as a form of pages ------------------------------------------------------
+# Its texts are raw (not escaped): a modal shows plain_text as it is, and a renderer that puts one into
+# mrkdwn escapes it there, after cutting it to length.
+
+
+@dataclass(frozen=True)
+class Field:
+    question_id: str
+    kind: Kind
+    label: str
+    hint: str
+    optional: bool
+    options: tuple[Option, ...] = ()
+    initial: tuple[str, ...] = ()  # choice values, or the answer as text, to show filled in
+    multiline: bool = False
+
+
+class FormAct(StrEnum):
+    """Buttons on a form page besides its submit: each updates the modal in place."""
+
+    BACK = "back"  # the page before
+    OVERVIEW = "overview"  # the answers so far
+    RESUME = "resume"  # from the overview back to the page
+    CANCEL = "cancel"  # stop the intake (after Slack's own "are you sure?")
+
+
+@dataclass(frozen=True)
+class FormButton:
+    act: FormAct
+    label: str
+    style: str | None = None
+    # Asked before the click counts (title, question, yes, no); Slack shows it, the core words it.
+    confirm: tuple[str, str, str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """One page of an intake as a modal: some questions, or the summary with its confirm."""
+
+    title: str
+    target: Target | None  # goes into the modal's private_metadata; None: nothing to submit
+    lines: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
+    summary: Summary | None = None
+    submit: str = ""  # empty: no submit button (a closing page)
+    close: str = ""
+    progress: str = ""
+    buttons: tuple[FormButton, ...] = ()
+
+
+@dataclass(frozen=True)
+class FormReply:
+    """What a submitted page leads to: errors on fields (question id -> message), or the next page."""
+
+    errors: tuple[tuple[str, str], ...] = ()
+    form: Form | None = None
+    changed: bool = False

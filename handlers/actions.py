@@ -1,5 +1,6 @@
-"""Clicks on buttons and picks from menus in the DM (and the Home tab). Each control carries what it
-was shown for (`bot.interaction`); the service decides whether that still holds."""
+"""Clicks on buttons and picks from menus in the DM, in an ephemeral reply and on the Home tab. Each
+control carries what it was shown for (`bot.interaction`); the service decides whether that still
+holds. 'Vul in als formulier' opens the intake as a modal (handlers/modals.py takes it from there)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.bootstrap import Services
 from bot.interaction import Target, decode
 from bot.views import Act, Screen
-from handlers import render
+from handlers import home, render
 from handlers.context import DirectMessages, is_direct, slack_user
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             except SlackApiError as error:  # cosmetic: the answer is stored, the next question matters more
                 log.warning("could not settle a clicked message: %s", error.response.get("error"))
         dms.post(client, user_id, screen, channel=channel)
+        if screen.changed:
+            home.refresh(services, dms, client, user_id)
 
     def answer(body: dict[str, Any], client: WebClient, values: list[Any], chosen: str) -> None:
         user = slack_user(body["user"]["id"], client)
@@ -94,17 +97,18 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
     def act(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         user = slack_user(body["user"]["id"], client)
-        decoded = decode(action.get("value"))
-        try:
-            chosen = Act(decoded[1]) if decoded else None
-        except ValueError:
-            chosen = None
-        if decoded is None or chosen is None:
+        asked = render.act_of(action.get("value"))
+        dialogue = (asked[2] or None) if asked else None
+        if asked is None:
             screen = services.intake.stale(user)  # a button from another version of the bot
-        elif chosen is Act.START:
-            screen = services.intake.act(user, chosen)
+        elif asked[1] is Act.FORM:
+            form = services.intake.form(user, dialogue)
+            client.views_open(trigger_id=body["trigger_id"], view=render.modal(form))
+            return
+        elif asked[1] in (Act.START, Act.WAITLIST):
+            screen = services.intake.start(user, dialogue, waitlist=asked[1] is Act.WAITLIST)
         else:
-            screen = services.intake.act(user, chosen, decoded[0])
+            screen = services.intake.act(user, asked[1], asked[0])
         finish(body, client, screen, _label(action))
 
     @app.action(re.compile(rf"^{render.BACK_PREFIX}"))

@@ -1,5 +1,6 @@
-"""Slash commands. The gateway has acknowledged `/ruil` before this runs; the answer goes back through
-the command's response_url, and the conversation itself into the DM."""
+"""Slash commands: /ruil for every programme, /peer and /regel for their own. The gateway has
+acknowledged the command before this runs; the answer goes back through the command's response_url,
+the conversation itself into the DM, and a form (modal) opens on the command's trigger."""
 
 from __future__ import annotations
 
@@ -9,20 +10,26 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.bootstrap import Services
+from bot.intents import COMMANDS as WORDS
 from handlers import render
 from handlers.context import DirectMessages, slack_unescape, slack_user
 
-COMMANDS = ("/ruil",)  # every command the manifest declares; a test keeps the two in step
+COMMANDS = tuple(WORDS)  # every command the manifest declares; a test keeps the two in step
 
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:
-    @app.command("/ruil")
-    def ruil(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def command(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()  # a no-op after the gateway's acknowledgement; bolt expects it
         user_id = command["user_id"]
         text = slack_unescape(str(command.get("text") or ""))
-        reply = services.intake.command(slack_user(user_id, client), text)
+        reply = services.intake.command(slack_user(user_id, client), text, str(command["command"]))
+        if reply.form is not None and command.get("trigger_id"):
+            # First: a trigger expires three seconds after the command was typed.
+            client.views_open(trigger_id=command["trigger_id"], view=render.modal(reply.form))
         fallback, blocks = render.message(reply.ephemeral)
         respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)
         if reply.direct:
             dms.post(client, user_id, reply.direct)
+
+    for name in COMMANDS:
+        app.command(name)(command)

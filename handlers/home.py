@@ -1,4 +1,5 @@
-"""The Home tab: what ruilbot is, the programmes, and where your own registration stands."""
+"""The Home tab: what ruilbot is, the person's own registrations, and every programme with a button to
+start or continue it. Published when the tab is opened, and again when a registration changes."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ from handlers import render
 from handlers.context import DirectMessages, slack_user
 
 
+def refresh(services: Services, dms: DirectMessages, client: WebClient, user_id: str) -> None:
+    """Publish the person's Home tab as it is now (after a confirm, a change or a stop)."""
+    view = services.intake.home(slack_user(user_id, client))
+    dms.publish(client, user_id, render.home(view))
+
+
 def register(app: App, services: Services, dms: DirectMessages) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        user_id = event["user"]
-        view = services.intake.home(slack_user(user_id, client))
-        dms.publish(client, user_id, render.home(view))
+        refresh(services, dms, client, event["user"])

@@ -113,7 +113,7 @@ class Lanes:
             if not lane.busy:
                 lane.busy = True
                 self._ready.append(key)
-                self._lock.notify()
+                self._lock.notify()  # only workers wait on this one (timer and drain have their own)
             return True
 
     def hold(self, seconds: float, then: Job) -> None:

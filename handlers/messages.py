@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.bootstrap import Services
+from handlers import home
 from handlers.context import DirectMessages, sent_at, slack_unescape, slack_user
 
 EDITED = "message_changed"
@@ -49,6 +50,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         )
         if screen is not None:  # None: a message we had handled already
             dms.post(client, user_id, screen, channel=channel)
+            if screen.changed:  # 'ja' confirmed, or a stop: the Home tab shows it
+                home.refresh(services, dms, client, user_id)
 
     def edited(body: dict[str, Any], event: dict[str, Any], client: WebClient, channel: str) -> None:
         message, before = event.get("message") or {}, event.get("previous_message") or {}

@@ -1,6 +1,8 @@
-"""Screens and Home views as Slack Block Kit. Text in a Screen is already translated and escaped by
-the core (see `mrkdwn_escape`); this module only decides the layout. Every control carries the
-screen's target (`bot.interaction`), so a click says what it was shown for."""
+"""Screens, forms and Home views as Slack Block Kit. Text in a Screen is already translated and escaped
+by the core (see `mrkdwn_escape`); text in a Form is raw, so a modal shows it as it is and this module
+escapes it where it goes into mrkdwn (after cutting it to length). Every control carries the screen's
+target (`bot.interaction`), so a click says what it was shown for; a modal carries it in its
+private_metadata."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from typing import Any
 
 from bot import limits
 from bot.dialogues.model import Kind
-from bot.interaction import Target, encode
-from bot.views import Act, Button, Home, Prompt, Screen, Summary
+from bot.interaction import Target, decode, encode
+from bot.views import Act, Button, Field, Form, FormButton, Home, Prompt, Screen, Summary
 
 Block = dict[str, Any]
 MAX_BUTTONS = 5  # more choices than this become a menu
@@ -23,6 +25,12 @@ EDIT_PREFIX = "edit:"
 BACK_PREFIX = "back:"
 QUESTION_BLOCK = "q:"
 _HALF_ENTITY = re.compile(r"&[#a-z0-9]{0,6}$")
+FORM_CALLBACK = "intake_form"  # callback_id of every intake modal
+FORM_EDIT_PREFIX = "form_edit:"  # 'Wijzig' on a modal's summary
+FIELD = "value"  # action_id of a modal's input element
+FORM_ACT_PREFIX = "form_act:"  # Terug, Overzicht, Ga verder, Stoppen on a modal page
+# Acts that start something: their button names a dialogue, not an intake.
+_STARTS = (Act.START, Act.FORM, Act.WAITLIST)
 # Buttons that act on no intake yet (start one) carry this target.
 NO_INTAKE = Target(0, 0, "start")
 
@@ -69,11 +77,25 @@ def _menu(kind: str, action_id: str, placeholder: str, options: list[dict[str, A
     return {"type": kind, "action_id": action_id, "placeholder": _plain(placeholder), "options": options}
 
 
-def act_button(button: Button, target: Target | None) -> dict[str, Any]:
-    # A start button acts on a programme, not on an intake; every other act on the screen's target.
-    aimed = NO_INTAKE if button.act is Act.START or target is None else target
-    value = encode(aimed, button.act.value)
-    return _button(button.label, f"{ACT_PREFIX}{button.act.value}", value, button.style)
+def act_button(button: Button, target: Target | None, index: int = 0) -> dict[str, Any]:
+    # A start button acts on a dialogue, not on an intake; every other act on the screen's target.
+    aimed = NO_INTAKE if button.act in _STARTS or target is None else target
+    value = encode(aimed, f"{button.act.value}:{button.dialogue}" if button.dialogue else button.act.value)
+    # Action ids are unique within a block: several start buttons differ by their place.
+    action_id = f"{ACT_PREFIX}{button.act.value}" + (f":{index}" if index else "")
+    return _button(button.label, action_id, value, button.style)
+
+
+def act_of(value: object) -> tuple[Target, Act, str] | None:
+    """What an act button's value asks: its target, the act, and the dialogue it names (or '')."""
+    decoded = decode(value)
+    if decoded is None:
+        return None
+    name, _, dialogue = decoded[1].partition(":")
+    try:
+        return decoded[0], Act(name), dialogue
+    except ValueError:
+        return None
 
 
 def message(screen: Screen) -> tuple[str, list[Block]]:
@@ -85,7 +107,8 @@ def message(screen: Screen) -> tuple[str, list[Block]]:
     if screen.summary:
         blocks += _summary(screen.summary, target)
     if screen.buttons:
-        blocks.append({"type": "actions", "elements": [act_button(b, screen.target) for b in screen.buttons]})
+        elements = [act_button(b, screen.target, i) for i, b in enumerate(screen.buttons)]
+        blocks.append({"type": "actions", "elements": elements})
     if screen.typing:
         blocks.append(_context(screen.typing))
     return fit(screen.text, limits.SECTION_TEXT) or " ", blocks
@@ -128,8 +151,9 @@ def _summary(summary: Summary, target: Target) -> list[Block]:
     blocks: list[Block] = [_section(f"*{summary.title}*")]
     for row in summary.rows:
         block = _section(f"*{row.number}. {row.label}*\n{row.value}")
-        value = encode(target, row.question_id)
-        block["accessory"] = _button(summary.edit_label, f"{EDIT_PREFIX}{row.question_id}", value)
+        if summary.edit_label:  # a confirmed registration is changed as a whole (Wijzig je antwoorden)
+            value = encode(target, row.question_id)
+            block["accessory"] = _button(summary.edit_label, f"{EDIT_PREFIX}{row.question_id}", value)
         blocks.append(block)
     blocks.append(_context(summary.instructions, summary.typing))
     return blocks
@@ -140,13 +164,145 @@ def home(view: Home) -> dict[str, Any]:
         {"type": "header", "text": _plain(view.title)},
         _section(view.intro),
         {"type": "divider"},
-        _section(f"*{view.status_title}*\n{view.status}"),
+        _section(f"*{view.status_title}*\n" + "\n".join(view.status)),
+        {"type": "divider"},
+        _section(f"*{view.programmes_title}*"),
     ]
-    if view.button:
-        blocks.append({"type": "actions", "elements": [act_button(view.button, None)]})
-    blocks += [{"type": "divider"}, _section(f"*{view.programmes_title}*")]
-    blocks += [_section(f"*{name}*\n{summary}") for name, summary in view.programmes]
+    for programme in view.programmes:
+        blocks.append(_section(f"*{programme.name}*\n{programme.summary}"))
+        if programme.buttons:
+            elements = [act_button(b, None, i) for i, b in enumerate(programme.buttons)]
+            blocks.append({"type": "actions", "elements": elements})
     return {"type": "home", "blocks": blocks}
+
+
+# ---- modals --------------------------------------------------------------------------------------
+
+
+def _raw(text: str, limit: int) -> dict[str, Any]:
+    """plain_text from raw text (a Form's): shown as it is, so nothing to escape."""
+    return {"type": "plain_text", "text": fit(text, limit) or " ", "emoji": True}
+
+
+def _escaped(text: str, limit: int) -> str:
+    """Raw text into mrkdwn: cut first, then escaped (and cut again, never inside an entity)."""
+    return fit(mrkdwn_escape(fit(text, limit)), limit)
+
+
+def modal(form: Form) -> dict[str, Any]:
+    """One page of an intake (or its summary) as a modal view."""
+    blocks: list[Block] = []
+    if form.progress:
+        blocks.append(_context(_escaped(form.progress, limits.CONTEXT_TEXT)))
+    blocks += [_section(_escaped(line, limits.SECTION_TEXT)) for line in form.lines if line]
+    blocks += [_input(field) for field in form.fields]
+    if form.summary:
+        blocks.append(_section(f"*{_escaped(form.summary.title, limits.SECTION_TEXT)}*"))
+        for row in form.summary.rows:
+            value = _escaped(row.value, limits.SECTION_TEXT - 300)
+            block = _section(f"*{row.number}. {_escaped(row.label, 200)}*\n{value}")
+            if form.target is not None and form.summary.edit_label:
+                edit = _raw(form.summary.edit_label, limits.OPTION_TEXT)
+                block["accessory"] = {
+                    "type": "button",
+                    "text": edit,
+                    "action_id": f"{FORM_EDIT_PREFIX}{row.question_id}",
+                    "value": row.question_id,
+                }
+            blocks.append(block)
+        if form.summary.instructions:
+            blocks.append(_context(_escaped(form.summary.instructions, limits.CONTEXT_TEXT)))
+    if form.buttons and form.target is not None:
+        blocks.append({"type": "actions", "elements": [_form_button(b) for b in form.buttons]})
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": FORM_CALLBACK,
+        "title": _raw(form.title, limits.MODAL_TITLE),
+        "close": _raw(form.close, limits.MODAL_TITLE),
+        "private_metadata": encode(form.target) if form.target else "",
+        "blocks": blocks[: limits.MODAL_BLOCKS],
+    }
+    if form.submit and form.target is not None:
+        view["submit"] = _raw(form.submit, limits.MODAL_TITLE)
+    return view
+
+
+def _form_button(button: FormButton) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": _raw(button.label, limits.OPTION_TEXT),
+        "action_id": f"{FORM_ACT_PREFIX}{button.act.value}",
+        "value": button.act.value,
+    }
+    if button.style:
+        element["style"] = button.style
+    if button.confirm:  # Slack asks "are you sure?" itself, before the click reaches us
+        title, question, yes, no = button.confirm
+        element["confirm"] = {
+            "title": _raw(title, 100),
+            "text": _raw(question, 300),
+            "confirm": _raw(yes, 30),
+            "deny": _raw(no, 30),
+            "style": "danger",
+        }
+    return element
+
+
+def _input(field: Field) -> Block:
+    options = [{"text": _raw(o.label, limits.OPTION_TEXT), "value": o.value} for o in field.options]
+    chosen = [o for o in options if o["value"] in field.initial]
+    element: dict[str, Any]
+    if field.kind is Kind.MULTI_CHOICE:
+        element = {"type": "multi_static_select", "options": options}
+        if chosen:
+            element["initial_options"] = chosen
+    elif options and len(options) <= MAX_BUTTONS:
+        element = {"type": "radio_buttons", "options": options}
+        if chosen:
+            element["initial_option"] = chosen[0]
+    elif options:
+        element = {"type": "static_select", "options": options[: limits.SELECT_OPTIONS]}
+        if chosen:
+            element["initial_option"] = chosen[0]
+    else:
+        element = {"type": "plain_text_input", "multiline": field.multiline}
+        if field.initial:
+            element["initial_value"] = field.initial[0][: limits.INPUT_VALUE]
+    element["action_id"] = FIELD
+    return {
+        "type": "input",
+        "block_id": f"{QUESTION_BLOCK}{field.question_id}",
+        "optional": field.optional,
+        "label": _raw(field.label, limits.INPUT_LABEL),
+        "hint": _raw(field.hint, limits.INPUT_LABEL),
+        "element": element,
+    }
+
+
+def form_values(view: dict[str, Any]) -> dict[str, str | list[str]]:
+    """What a submitted modal holds, by question id: typed text as it is, choices as their values."""
+    found: dict[str, str | list[str]] = {}
+    values = (view.get("state") or {}).get("values") or {}
+    for block_id, elements in values.items():
+        element = elements.get(FIELD) if isinstance(elements, dict) else None
+        if not (
+            isinstance(block_id, str) and block_id.startswith(QUESTION_BLOCK) and isinstance(element, dict)
+        ):
+            continue
+        question = block_id[len(QUESTION_BLOCK) :]
+        if element.get("type") == "plain_text_input":
+            found[question] = str(element.get("value") or "")
+        elif element.get("type") == "multi_static_select":
+            found[question] = [str(o.get("value")) for o in element.get("selected_options") or []]
+        else:
+            picked = element.get("selected_option")
+            found[question] = [str(picked.get("value"))] if isinstance(picked, dict) else []
+    return found
+
+
+def form_errors(errors: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Errors by block id, for `response_action: errors`: each shown under its own field."""
+    return {f"{QUESTION_BLOCK}{question}": fit(message, limits.INPUT_LABEL) for question, message in errors}
 
 
 def settled(blocks: list[Block], chosen: str) -> list[Block]:

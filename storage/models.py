@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -75,11 +76,11 @@ class ParticipantRow(Base):
 class IntakeRow(Base):
     __tablename__ = "intakes"
     __table_args__ = (
-        # One open intake per person and programme: a second /ruil resumes, it never forks.
+        # One open intake per person and dialogue: a second /ruil resumes, it never forks.
         Index(
             "uq_intakes_open",
             "participant_id",
-            "programme_id",
+            "dialogue_id",
             unique=True,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
@@ -89,7 +90,9 @@ class IntakeRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     programme_id: Mapped[str] = mapped_column(String(64))
+    dialogue_id: Mapped[str] = mapped_column(String(64))  # a programme may have more than one
     dialogue_version: Mapped[int]
+    waitlist: Mapped[bool] = mapped_column(Boolean, server_default=false())  # registered after the deadline
     status: Mapped[str] = mapped_column(String(16))
     answers: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]

@@ -27,7 +27,9 @@ I = cast(Table, IntakeRow.__table__)  # noqa: E741 - the table's initial, as in 
 C = cast(Table, ConversationRow.__table__)
 E = cast(Table, InboundEventRow.__table__)
 
-OPEN, CONFIRMED = IntakeStatus.OPEN.value, IntakeStatus.CONFIRMED.value
+OPEN, CONFIRMED, CANCELLED = (
+    s.value for s in (IntakeStatus.OPEN, IntakeStatus.CONFIRMED, IntakeStatus.CANCELLED)
+)
 
 # ---- records from rows ------------------------------------------------------------------------
 
@@ -56,6 +58,8 @@ def _intake(row: Mapping[Any, Any]) -> Intake:
         id=row[I.c.id],
         participant_id=row[I.c.participant_id],
         programme_id=row[I.c.programme_id],
+        dialogue_id=row[I.c.dialogue_id],
+        waitlist=row[I.c.waitlist],
         dialogue_version=row[I.c.dialogue_version],
         status=IntakeStatus(row[I.c.status]),
         answers=dict(row[I.c.answers]),
@@ -109,7 +113,7 @@ def _situation(programme: bool, status: str) -> Any:
     """The person, their intake (open, or the latest confirmed) and its conversation on a surface."""
     mine = and_(I.c.participant_id == P.c.id, I.c.status == literal(status))
     if programme:
-        mine = and_(mine, I.c.programme_id == bindparam("programme_id"))
+        mine = and_(mine, I.c.dialogue_id == bindparam("dialogue_id"))
     order = I.c.updated_at.desc() if status == OPEN else I.c.confirmed_at.desc()
     return (
         select(P, I, C)
@@ -138,6 +142,11 @@ SET_LOCALE = (
     .values(locale=_bind(P.c.locale), updated_at=_bind(P.c.updated_at))
 )
 GET_INTAKE = select(I).where(I.c.id == bindparam("intake_id"))
+OF_PERSON = (
+    select(I)
+    .where(I.c.participant_id == bindparam("participant_id"), I.c.status != literal(CANCELLED))
+    .order_by(I.c.id)
+)
 SAVE_INTAKE = (
     update(I)
     .where(I.c.id == bindparam("w_id"), I.c.version == bindparam("w_version"))
@@ -225,17 +234,17 @@ class SqlParticipants(_Repository):
         )
 
     def situation(
-        self, platform: str, external_id: str, surface: str, programme_id: str | None
+        self, platform: str, external_id: str, surface: str, dialogue_id: str | None
     ) -> tuple[Participant | None, Intake | None, Conversation | None]:
-        """The person, the intake a message is about (of `programme_id`, else the one touched last):
+        """The person, the intake a message is about (of `dialogue_id`, else the one touched last):
         open, or else the latest confirmed; and where `surface` stands in it. One query, mostly."""
         params = {
             "platform": platform,
             "external_id": external_id,
             "surface": surface,
-            "programme_id": programme_id,
+            "dialogue_id": dialogue_id,
         }
-        programme = programme_id is not None
+        programme = dialogue_id is not None
         row = self._db.execute(SITUATION[(programme, OPEN)], params).first()
         if row is None:
             return None, None, None
@@ -253,9 +262,9 @@ def _split(row: Row[Any]) -> tuple[Participant, Intake | None, Conversation | No
 
 
 class SqlIntakes(_Repository):
-    def current(self, participant_id: int, programme_id: str) -> Intake | None:
+    def current(self, participant_id: int, dialogue_id: str) -> Intake | None:
         mine = select(IntakeRow).where(
-            IntakeRow.participant_id == participant_id, IntakeRow.programme_id == programme_id
+            IntakeRow.participant_id == participant_id, IntakeRow.dialogue_id == dialogue_id
         )
         row = self._session.scalar(mine.where(IntakeRow.status == OPEN))
         if row is None:
@@ -283,10 +292,22 @@ class SqlIntakes(_Repository):
         row = self._db.execute(GET_INTAKE, {"intake_id": intake_id}).first()
         return _intake(row._mapping) if row else None
 
+    def of(self, participant_id: int) -> list[Intake]:
+        """Per dialogue, the open intake or else the latest confirmed one; oldest first."""
+        rows = self._db.execute(OF_PERSON, {"participant_id": participant_id})
+        latest: dict[str, Intake] = {}
+        for intake in (_intake(row._mapping) for row in rows):
+            kept = latest.get(intake.dialogue_id)
+            if kept is None or kept.status is not IntakeStatus.OPEN:
+                latest[intake.dialogue_id] = intake
+        return sorted(latest.values(), key=lambda i: i.id or 0)
+
     def add(self, intake: Intake) -> Intake:
         row = IntakeRow(
             participant_id=intake.participant_id,
             programme_id=intake.programme_id,
+            dialogue_id=intake.dialogue_id or intake.programme_id,
+            waitlist=intake.waitlist,
             dialogue_version=intake.dialogue_version,
             created_at=intake.created_at,
             version=1,
@@ -297,7 +318,8 @@ class SqlIntakes(_Repository):
                 self._session.add(row)
         except IntegrityError as error:
             raise Conflict(f"an open {intake.programme_id} intake was started meanwhile") from error
-        return Intake(**{**intake.__dict__, "id": row.id, "version": 1})
+        dialogue_id = intake.dialogue_id or intake.programme_id
+        return Intake(**{**intake.__dict__, "id": row.id, "dialogue_id": dialogue_id, "version": 1})
 
     def save(self, intake: Intake) -> Intake:
         # Compare-and-set on the version: a concurrent change makes this match no row.

@@ -54,6 +54,9 @@ class Translator:
         safe = {k: self.escape(v) if isinstance(v, str) else v for k, v in params.items()}
         return Safe(template.format(**safe))
 
+    def has(self, key: str) -> bool:
+        return key in CATALOGUES[self.locale] or key in CATALOGUES[DEFAULT_LOCALE]
+
     def date(self, value: date) -> Safe:
         return self.t("date.format", day=value.day, month=self.t(f"month.{value.month}"), year=value.year)
 

@@ -37,6 +37,7 @@ from tests.slack_signing import (
     dm_message_event,
     post_signed,
     slash_command,
+    view_submission,
 )
 from tests.slack_standin import DEFAULT_TOKEN, RESPONSE_URL_METHOD, SlackStandIn, dm_channel_id
 
@@ -222,15 +223,15 @@ class Bot:
     def new_key(self) -> str:
         return f"{self._run}-{next(self._ids)}"
 
-    def command_body(self, user: str, text: str = "") -> tuple[bytes, str, str]:
-        """A signed-to-be `/ruil <text>`, with its own response_url key."""
+    def command_body(self, user: str, text: str = "", command: str = "/ruil") -> tuple[bytes, str, str]:
+        """A signed-to-be `/ruil <text>` (or another command), with its own response_url key."""
         key = self.new_key()
-        body, content_type = slash_command("/ruil", text, user, response_url=self.slack.response_url(key))
+        body, content_type = slash_command(command, text, user, response_url=self.slack.response_url(key))
         return body, content_type, key
 
-    def command(self, user: str, text: str = "") -> tuple[SignedResponse, str]:
+    def command(self, user: str, text: str = "", command: str = "/ruil") -> tuple[SignedResponse, str]:
         """`/ruil <text>`: the HTTP answer, and the key of the response_url it carried."""
-        body, content_type, key = self.command_body(user, text)
+        body, content_type, key = self.command_body(user, text, command)
         return self.post(body, content_type), key
 
     def dm_body(self, user: str, text: str, **options: Any) -> tuple[bytes, str]:
@@ -329,6 +330,39 @@ class Bot:
         call = self.slack.wait_for(published, timeout=WAIT)[count - 1]
         return dict(call.response["view"])
 
+    def opened_views(self) -> list[dict[str, Any]]:
+        """Every modal the bot opened (views.open), as Slack echoes it back, oldest first."""
+        return [dict(c.response["view"]) for c in self.slack.calls("views.open") if c.ok and c.response]
+
+    def open_form(self, user: str, text: str, command: str = "/ruil") -> dict[str, Any]:
+        """`/ruil <text>` that opens a modal (`/ruil managersruil formulier`): the modal as opened."""
+        before = len(self.opened_views())
+        response, key = self.command(user, text, command)
+        assert response.status == 200, response
+        self.ephemeral(key)
+        self.slack.wait_for(lambda: len(self.opened_views()) > before, timeout=WAIT)
+        return self.opened_views()[before]
+
+    def submit_form(
+        self, user: str, view: dict[str, Any], values: dict[str, str | list[str]] | None = None
+    ) -> dict[str, Any]:
+        """Submit a modal page with `values` filled in (the rest as shown); the bot's inline answer:
+        {"response_action": "errors", "errors": {...}} or {"response_action": "update", "view": {...}}."""
+        body, content_type = view_submission(
+            user, {**view, "state": {"values": form_state(view, values or {})}}
+        )
+        response = self.post(body, content_type)
+        assert response.status == 200, response
+        return dict(response.json() or {})
+
+    def click_in_form(self, user: str, view: dict[str, Any], button: dict[str, Any]) -> dict[str, Any]:
+        """A click on a button in a modal (Wijzig on its summary): the view it was updated to."""
+        before = len(self.slack.calls("views.update"))
+        assert self.click_in_view(user, button, view).status == 200
+        call = self.slack.wait_for_calls("views.update", before + 1, timeout=WAIT)[before]
+        assert call.response is not None, call
+        return dict(call.response["view"])
+
     # -- a turn of conversation: do something, wait for the answer -------------------------------
 
     def say(self, user: str, text: str) -> Posted:
@@ -345,15 +379,19 @@ class Bot:
         assert response.status == 200, response
         return self.wait_posted(user, before + 1)
 
-    def ruil(self, user: str, text: str = "") -> tuple[str, Posted | None]:
-        """`/ruil <text>`: the ephemeral answer as shown, and the DM it opened (`/ruil` alone does)."""
+    def ruil(self, user: str, text: str = "", command: str = "/ruil") -> tuple[str, Posted | None]:
+        """`/ruil <text>`: the ephemeral answer as shown, and the DM it opened. Without text this is
+        `/ruil managersruil`, which most tests start with (`/ruil` alone offers the programmes)."""
         before = len(self.posted(user))
-        response, key = self.command(user, text)
+        opens = not text.strip()
+        response, key = self.command(
+            user, text if text.strip() or command != "/ruil" else "managersruil", command
+        )
         assert response.status == 200, response
         reply = self.ephemeral(key)
         assert reply["response_type"] == "ephemeral", reply
         shown = visible_text(reply.get("blocks") or []) or str(reply.get("text") or "")
-        if text.strip():
+        if not opens:
             return shown, None
         return shown, self.wait_posted(user, before + 1)
 
@@ -371,6 +409,42 @@ class Bot:
         supervisor = self.posted(user)[-1]
         self.press(user, supervisor, SUPERVISOR_SUPPORTS)
         return self.answer(user, LAST_ANSWERS)
+
+
+def form_state(view: dict[str, Any], values: dict[str, str | list[str]]) -> dict[str, Any]:
+    """The `state.values` Slack sends with a modal: each field as shown (its initial value), or as
+    filled in from `values` (question id -> text, or the labels of the options picked)."""
+    state: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element, question = block["element"], block["block_id"].split(":", 1)[1]
+        given = values.get(question)
+        kind = element["type"]
+        if kind == "plain_text_input":
+            entry = {"type": kind, "value": given if isinstance(given, str) else element.get("initial_value")}
+        else:
+            wanted = [given] if isinstance(given, str) else given
+            if wanted is None:
+                picked = element.get("initial_options") or (
+                    [element["initial_option"]] if element.get("initial_option") else []
+                )
+            else:
+                picked = [
+                    o for o in element["options"] if o["text"]["text"] in wanted or o["value"] in wanted
+                ]
+                assert len(picked) == len(wanted), f"{question}: no option for {wanted}"
+            if kind == "multi_static_select":
+                entry = {"type": kind, "selected_options": picked}
+            else:
+                entry = {"type": kind, "selected_option": picked[0] if picked else None}
+        state[block["block_id"]] = {element["action_id"]: entry}
+    return state
+
+
+def inputs(view: dict[str, Any]) -> list[str]:
+    """The question ids of a modal page's fields, in order."""
+    return [b["block_id"].split(":", 1)[1] for b in view["blocks"] if b.get("type") == "input"]
 
 
 def _action(button: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,12 @@ def test_the_home_tab_shows_the_programmes_and_starts_the_intake(bot: Bot, user:
     assert "*Programma's*" in shown
     for name in (PROGRAMME, "Leidinggevenden in Beweging", "Peer-to-Peer", "Van regels naar ruimte"):
         assert f"*{name}*" in shown
-    assert f"*Jouw aanmelding*\nJe hebt nog geen aanmelding voor de {PROGRAMME}." in shown
+    assert "*Jouw aanmeldingen*\nJe hebt nog geen aanmeldingen. Kies hieronder een programma." in shown
+    labels = [b["text"]["text"] for b in buttons_in(home["blocks"])]
+    # Each programme can be started in the DM or as a form; Peer-to-Peer has two ways in.
+    assert labels.count("Begin de intake") == 4
+    assert labels.count("Vul in als formulier") == 6
+    assert {"Meld je aan als deelnemer", "Breng een opdracht in"} <= set(labels)
 
     start = next(b for b in buttons_in(home["blocks"]) if b["text"]["text"] == "Begin de intake")
     assert bot.click_in_view(user, start, home).status == 200
@@ -35,7 +40,8 @@ def test_the_home_tab_shows_the_programmes_and_starts_the_intake(bot: Bot, user:
     home = bot.home_view(user, 2)
     shown = visible_text(home["blocks"])
     assert f"Je aanmelding voor de {PROGRAMME} loopt: 1 van de 12 vragen zijn beantwoord." in shown
-    assert [b["text"]["text"] for b in buttons_in(home["blocks"])] == ["Ga verder met de intake"]
+    labels = [b["text"]["text"] for b in buttons_in(home["blocks"])]
+    assert labels[:2] == ["Ga verder met de intake", "Vul in als formulier"]
 
 
 def test_help_explains_the_programme_and_the_commands(bot: Bot, user: str) -> None:

@@ -41,7 +41,7 @@ def test_a_complete_intake_in_the_dm(bot: Bot, user: str) -> None:
     # Slack gives up after 3 seconds: the command is acknowledged before any Web API call comes back.
     bot.slack.hold("conversations.open")
     try:
-        response, key = bot.command(user)
+        response, key = bot.command(user, "managersruil")
         assert response.status == 200
         assert bot.posted(user) == []  # acknowledged while the DM could not even be opened yet
     finally:

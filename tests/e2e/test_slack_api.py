@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 def test_a_rate_limited_post_is_sent_again_after_the_wait_slack_asks_for(bot: Bot, user: str) -> None:
     bot.slack.fail_next("chat.postMessage", 429, retry_after=30)
-    bot.command(user)
+    bot.command(user, "managersruil")
     limited = bot.slack.wait_for(lambda: [c for c in bot.slack.calls("chat.postMessage") if c.status == 429])[
         0
     ]

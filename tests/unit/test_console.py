@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import cli
+from tests.samples import SAMPLES
 
 
 def run_console(monkeypatch: pytest.MonkeyPatch, url: str, lines: list[str], *extra: str) -> str:
@@ -26,6 +27,7 @@ def run_console(monkeypatch: pytest.MonkeyPatch, url: str, lines: list[str], *ex
 
 def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
     answers = [
+        "1",  # the Managersruil, first on the list of programmes
         "6",
         "DG Fiscaliteit",
         "MT-lid",
@@ -41,6 +43,7 @@ def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sql
         "ja",
     ]
     out = run_console(monkeypatch, fresh_sqlite_url, answers)
+    assert "1) Managersruil" in out
     assert "Vraag 1 van 12" in out
     assert "  6) Financiën (FIN)" in out
     assert "Genoteerd: Financiën (FIN)" in out
@@ -51,7 +54,7 @@ def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sql
 
 
 def test_the_console_resumes_after_a_restart(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
-    run_console(monkeypatch, fresh_sqlite_url, ["bzk", "DGOO"])
+    run_console(monkeypatch, fresh_sqlite_url, ["managersruil", "bzk", "DGOO"])
     out = run_console(monkeypatch, fresh_sqlite_url, [])
     assert "Welkom terug" in out
     assert "Vraag 3 van 12" in out
@@ -59,7 +62,7 @@ def test_the_console_resumes_after_a_restart(monkeypatch: pytest.MonkeyPatch, fr
 
 def test_the_console_speaks_english(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
     out = run_console(monkeypatch, fresh_sqlite_url, ["/ruil help"], "--lang", "en")
-    assert "Which ministry do you work for?" in out
+    assert "Which programme would you like to take part in?" in out
     assert "'summary' shows your answers" in out  # the console's own help, not Slack's commands
 
 
@@ -74,7 +77,9 @@ def test_the_console_shows_a_nudge_after_moving_its_clock(fresh_sqlite_url: str)
     # Wednesday 25 November 2026, 11:00 in Amsterdam: three days on is a Saturday.
     clock = OffsetClock(FixedClock(datetime(2026, 11, 25, 11, 0, tzinfo=AMSTERDAM)))
     services = bootstrap(fresh_sqlite_url, clock=clock, console=True, migrate=True)
-    feed = iter(["bzk", "DGOO", "/klok +3d", "/klok +1d", "/klok +23u", "/klok", "/klok morgen"])
+    feed = iter(
+        ["/ruil managersruil", "bzk", "DGOO", "/klok +3d", "/klok +1d", "/klok +23u", "/klok", "/klok morgen"]
+    )
     shown: list[str] = []
 
     def read(prompt: str) -> str:
@@ -100,3 +105,28 @@ def test_the_console_shows_a_nudge_after_moving_its_clock(fresh_sqlite_url: str)
     assert "Typ /klok +3d" in out  # '/klok morgen' is not understood: say what is
     assert "Tip: met /klok +3d" in out
     assert out.count("Je was een tijdje geleden begonnen") == 1
+
+
+# Each intake in the console: started by its own command words, typed to the summary, confirmed.
+CONSOLE_STARTS = {
+    "managersruil": ("/ruil managersruil", "aanmelding is binnen"),
+    "leidinggevenden-in-beweging": ("/ruil leidinggevenden", "speeddate"),
+    "leerwerkplaats": ("/ruil 3", "stelt de groep samen"),  # a number from the list works too
+    "peer-to-peer/aanmelding": ("/peer aanmelden", "gemeentesecretaris om je aanmelding"),
+    "peer-to-peer/opdracht": ("/peer opdracht", "je opdracht is binnen"),
+    "regels-naar-ruimte": ("/regel", "je melding is binnen"),
+}
+
+
+@pytest.mark.parametrize("dialogue_id", list(CONSOLE_STARTS))
+def test_every_intake_in_the_console(
+    monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str, dialogue_id: str
+) -> None:
+    command, done = CONSOLE_STARTS[dialogue_id]
+    out = run_console(monkeypatch, fresh_sqlite_url, [command, *SAMPLES[dialogue_id], "ja"])
+    assert "Aan welk programma wil je meedoen?" in out  # a newcomer first sees the list
+    assert "Vraag 1 van" in out
+    assert "Je antwoorden op een rij" in out
+    assert done in out
+    assert "Vul in als formulier" not in out  # no forms in a terminal
+    assert out.rstrip().endswith("Tot ziens!")

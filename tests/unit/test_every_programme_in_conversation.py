@@ -76,7 +76,8 @@ def test_a_new_programme_from_first_question_to_confirmation(services: Services,
         assert row in said(summary)
     assert [b.act for b in summary.buttons] == [Act.CONFIRM, Act.CANCEL_ASK]
     assert done in said(services.intake.text(ANNA, "ja"))
-    assert "sinds 27 november 2026 aangemeld" in said(services.intake.status(ANNA))
+    # Each programme's own closing words: a report promises no match, a cohort names its contact.
+    assert "27 november 2026" in said(services.intake.status(ANNA))
 
 
 def test_a_rule_report_that_misses_criteria_ends_early_keeps_the_draft_and_can_be_mended(

@@ -57,7 +57,7 @@ EVENTS_PATH = "/slack/events"  # where handlers.app.http_server (`ruilbot serve`
 # Every bot scope the manifest may ask for, and why the code needs it. A new scope needs a reason here.
 SCOPES = {
     "chat:write": "chat.postMessage in the DM with a person, chat.update of the bot's own messages",
-    "commands": "the /ruil slash command",
+    "commands": "the slash commands /ruil, /peer and /regel",
     "im:history": "message.im events: what people type in their DM with the bot",
     "im:write": "conversations.open: open the DM with someone who used /ruil",
     "users:read": "users.info with include_locale: a new person's language",
@@ -70,6 +70,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "conversations.open": "im:write",
     "users.info": "users:read",
     "views.publish": None,
+    "views.open": None,
+    "views.update": None,
 }
 # For each subscribed event: a request Slack would send, and the Web API call that shows it was handled.
 EVENT_SAMPLES: dict[str, tuple[Callable[[str, str], tuple[bytes, str]], str]] = {
@@ -420,8 +422,9 @@ def test_every_scope_is_allowed_and_explained() -> None:
 def test_scopes_are_exactly_what_the_bot_uses(
     bot: Bot, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # One person's way through the bot: /ruil, an answer typed in the DM, the Home tab, a button click.
-    assert bot.dispatch(*slash_command("/ruil", "", "U123", response_url=slack.response_url()))[0] == 200
+    # One person's way: /ruil managersruil, an answer typed in the DM, the Home tab, a button click.
+    url = slack.response_url()
+    assert bot.dispatch(*slash_command("/ruil", "managersruil", "U123", response_url=url))[0] == 200
     assert bot.dispatch(*dm_message_event("U123", "Financiën", event_id="EvScope1"))[0] == 200
     assert bot.dispatch(*app_home_opened_event("U123", event_id="EvScope2"))[0] == 200
     assert bot.dispatch(*start_button("U123"))[0] == 200

@@ -44,7 +44,7 @@ def test_switching_language_while_stop_is_asked_asks_it_again_and_nothing_is_los
 
     switched = dm.say("taal en")
 
-    assert "Are you sure you want to stop?" in "\n".join(switched.lines)
+    assert "Are you sure you want to stop your registration" in "\n".join(switched.lines)
     assert switched.prompt is None  # no question to answer while 'stop?' is open
     kept = dm.say("no")
     assert kept.prompt is not None
