@@ -35,7 +35,6 @@ from bot.bootstrap import bootstrap
 from bot.clock import SystemClock
 from bot.outbox import Notice, Notices, OutboxStatus
 from bot.quiet_hours import Window
-from handlers.render import mrkdwn_escape
 from scheduler.sender import SenderPolicy, SlackSender, sender_client
 from storage.database import make_engine
 from storage.models import OutboxRow
@@ -120,7 +119,7 @@ def main() -> None:
         sender = SlackSender(
             services.uow,
             client,
-            Notices(services.catalogue, mrkdwn_escape),
+            Notices(services.catalogue),
             lambda _: ALWAYS,
             worker="bench",
             policy=policy,

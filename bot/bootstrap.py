@@ -12,7 +12,6 @@ from bot.clock import Clock, SystemClock
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import check_all
 from bot.dialogues.model import Dialogue
-from bot.i18n import no_escape
 from bot.nudges import NudgeProducer
 from bot.outbox import Notices
 from bot.ports import UnitOfWork
@@ -44,7 +43,6 @@ def bootstrap(
     database_url: str,
     *,
     clock: Clock | None = None,
-    escape: Callable[[str], str] = no_escape,
     console: bool = False,
     migrate: bool = False,
     lock_wait: float = 30.0,
@@ -56,7 +54,7 @@ def bootstrap(
     if migrate:
         upgrade(engine)
     ensure_current(engine)
-    services = wire(make_sessions(engine), clock=clock or SystemClock(), escape=escape, console=console)
+    services = wire(make_sessions(engine), clock=clock or SystemClock(), console=console)
     return replace(services, close=engine.dispose)
 
 
@@ -64,7 +62,6 @@ def wire(
     sessions: sessionmaker[Session],
     *,
     clock: Clock,
-    escape: Callable[[str], str] = no_escape,
     console: bool = False,
     intakes: Mapping[str, Dialogue] = INTAKES,
 ) -> Services:
@@ -78,9 +75,7 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    intake = IntakeService(
-        uow, clock, catalogue, intakes, dialogues=DIALOGUES, escape=escape, console=console
-    )
+    intake = IntakeService(uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console)
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
     windows = {p.id: window_from_rules(p.rules) for p in catalogue}
 
@@ -93,6 +88,6 @@ def wire(
         intake=intake,
         uow=uow,
         tick=Tick(uow, [NudgeProducer(intakes, window)]),
-        notices=Notices(catalogue, escape, console),
+        notices=Notices(catalogue, console=console),
         windows=windows,
     )

@@ -124,12 +124,11 @@ def _worker(settings: Settings) -> int:
 
     from bot import logs
     from bot.bootstrap import bootstrap
-    from handlers.render import mrkdwn_escape
     from storage.schema import SchemaOutdated
 
     logs.configure(settings.log_level, [settings.bot_token.value] if settings.bot_token else [])
     try:
-        services = bootstrap(settings.database_url, escape=mrkdwn_escape)
+        services = bootstrap(settings.database_url)
     except SchemaOutdated as error:
         print(f"ruilbot: {error}", file=sys.stderr)
         return 2
@@ -196,13 +195,12 @@ def _serve_one(settings: Settings, mode: str, sock: Any = None) -> int:
     from bot import logs
     from bot.bootstrap import bootstrap
     from handlers.app import build_app, serve_http, serve_socket
-    from handlers.render import mrkdwn_escape
     from storage.schema import SchemaOutdated
 
     secrets = [s.value for s in (settings.bot_token, settings.signing_secret, settings.app_token) if s]
     logs.configure(settings.log_level, secrets)
     try:
-        services = bootstrap(settings.database_url, escape=mrkdwn_escape)
+        services = bootstrap(settings.database_url)
     except SchemaOutdated as error:
         print(f"ruilbot: {error}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
-"""Screens, forms and Home views as Slack Block Kit. Text in a Screen is already translated and escaped
-by the core (see `mrkdwn_escape`); text in a Form is raw, so a modal shows it as it is and this module
-escapes it where it goes into mrkdwn (after cutting it to length). Every control carries the screen's
-target (`bot.interaction`), so a click says what it was shown for; a modal carries it in its
+"""Screens, forms and Home views as Slack Block Kit. The core hands over raw text (translated, never
+escaped): this module escapes it where it goes into mrkdwn (after cutting it to length, never inside
+an entity) and gives it as it is to plain_text, where Slack shows it literally. Every control carries
+the screen's target (`bot.interaction`), so a click says what it was shown for; a modal carries it in its
 private_metadata."""
 
 from __future__ import annotations
@@ -52,17 +52,23 @@ def fit(text: str, limit: int) -> str:
 
 
 def _plain(text: str) -> dict[str, Any]:
-    # plain_text is shown as it is: Slack's escapes would be visible, so take them out again.
-    raw = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-    return {"type": "plain_text", "text": fit(raw, limits.OPTION_TEXT), "emoji": True}
+    # plain_text is shown as it is: the raw text, only cut to length.
+    return {"type": "plain_text", "text": fit(text, limits.OPTION_TEXT), "emoji": True}
 
 
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text, limits.SECTION_TEXT)}}
+def _md(text: str, limit: int = limits.SECTION_TEXT) -> str:
+    """Raw text (a person's words, a catalogue sentence) made safe for mrkdwn."""
+    return _escaped(text, limit)
+
+
+def _section(markup: str) -> Block:
+    """A section of mrkdwn that this module composed from `_md()` pieces and its own * and _."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(markup, limits.SECTION_TEXT)}}
 
 
 def _context(*texts: str) -> Block:
-    elements = [{"type": "mrkdwn", "text": fit(t, limits.CONTEXT_TEXT)} for t in texts if t]
+    """Context lines from raw text."""
+    elements = [{"type": "mrkdwn", "text": _md(t, limits.CONTEXT_TEXT)} for t in texts if t]
     return {"type": "context", "elements": elements}
 
 
@@ -101,7 +107,7 @@ def act_of(value: object) -> tuple[Target, Act, str] | None:
 def message(screen: Screen) -> tuple[str, list[Block]]:
     """The (fallback text, blocks) of one bot message."""
     target = screen.target or NO_INTAKE
-    blocks: list[Block] = [_section(line) for line in screen.lines]
+    blocks: list[Block] = [_section(_md(line)) for line in screen.lines]
     if screen.prompt:
         blocks += _prompt(screen.prompt, target)
     if screen.summary:
@@ -115,7 +121,7 @@ def message(screen: Screen) -> tuple[str, list[Block]]:
 
 
 def _prompt(prompt: Prompt, target: Target) -> list[Block]:
-    question = f"*{prompt.text}*" + (f"\n_{prompt.current}_" if prompt.current else "")
+    question = f"*{_md(prompt.text, 2000)}*" + (f"\n_{_md(prompt.current, 900)}_" if prompt.current else "")
     blocks: list[Block] = [_context(prompt.progress), _section(question)]
     elements: list[dict[str, Any]] = []
     options = [{"text": _plain(o.label), "value": encode(target, o.value)} for o in prompt.options]
@@ -148,9 +154,11 @@ def _prompt(prompt: Prompt, target: Target) -> list[Block]:
 
 
 def _summary(summary: Summary, target: Target) -> list[Block]:
-    blocks: list[Block] = [_section(f"*{summary.title}*")]
+    blocks: list[Block] = [_section(f"*{_md(summary.title, 200)}*")]
     for row in summary.rows:
-        block = _section(f"*{row.number}. {row.label}*\n{row.value}")
+        block = _section(
+            f"*{row.number}. {_md(row.label, 200)}*\n{_md(row.value, limits.SECTION_TEXT - 300)}"
+        )
         if summary.edit_label:  # a confirmed registration is changed as a whole (Wijzig je antwoorden)
             value = encode(target, row.question_id)
             block["accessory"] = _button(summary.edit_label, f"{EDIT_PREFIX}{row.question_id}", value)
@@ -162,14 +170,16 @@ def _summary(summary: Summary, target: Target) -> list[Block]:
 def home(view: Home) -> dict[str, Any]:
     blocks: list[Block] = [
         {"type": "header", "text": _plain(view.title)},
-        _section(view.intro),
+        _section(_md(view.intro)),
         {"type": "divider"},
-        _section(f"*{view.status_title}*\n" + "\n".join(view.status)),
+        _section(
+            f"*{_md(view.status_title, 200)}*\n" + _md("\n".join(view.status), limits.SECTION_TEXT - 300)
+        ),
         {"type": "divider"},
-        _section(f"*{view.programmes_title}*"),
+        _section(f"*{_md(view.programmes_title, 200)}*"),
     ]
     for programme in view.programmes:
-        blocks.append(_section(f"*{programme.name}*\n{programme.summary}"))
+        blocks.append(_section(f"*{_md(programme.name, 200)}*\n{_md(programme.summary, 2500)}"))
         if programme.buttons:
             elements = [act_button(b, None, i) for i, b in enumerate(programme.buttons)]
             blocks.append({"type": "actions", "elements": elements})
@@ -193,7 +203,7 @@ def modal(form: Form) -> dict[str, Any]:
     """One page of an intake (or its summary) as a modal view."""
     blocks: list[Block] = []
     if form.progress:
-        blocks.append(_context(_escaped(form.progress, limits.CONTEXT_TEXT)))
+        blocks.append(_context(form.progress))
     blocks += [_section(_escaped(line, limits.SECTION_TEXT)) for line in form.lines if line]
     blocks += [_input(field) for field in form.fields]
     if form.summary:
@@ -211,7 +221,7 @@ def modal(form: Form) -> dict[str, Any]:
                 }
             blocks.append(block)
         if form.summary.instructions:
-            blocks.append(_context(_escaped(form.summary.instructions, limits.CONTEXT_TEXT)))
+            blocks.append(_context(form.summary.instructions))
     if form.buttons and form.target is not None:
         blocks.append({"type": "actions", "elements": [_form_button(b) for b in form.buttons]})
     view: dict[str, Any] = {
@@ -314,5 +324,5 @@ def settled(blocks: list[Block], chosen: str) -> list[Block]:
             continue
         block = {k: v for k, v in block.items() if k != "accessory"}
         kept.append(block)
-    kept.append(_context(f"✔ {mrkdwn_escape(fit(chosen, limits.OPTION_TEXT))}"))
+    kept.append(_context(f"✔ {fit(chosen, limits.OPTION_TEXT)}"))
     return kept

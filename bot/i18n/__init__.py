@@ -1,7 +1,9 @@
 """Message catalogues (Dutch first, English second) and the translator that fills them in.
 
-Every sentence a user sees lives here. Parameters are escaped by the surface's escaper (Slack mrkdwn
-escapes ``&``, ``<`` and ``>``), except text the translator produced itself, which is marked ``Safe``.
+Every sentence a user sees lives here. The core hands raw text to every surface; each renderer escapes
+for its own medium (Slack's mrkdwn in handlers/render.py, nothing in the console or in plain_text).
+A translator can still be given an escaper for a surface that wants escaped parameters; text it
+produced itself is then marked ``Safe``.
 """
 
 from __future__ import annotations

@@ -28,7 +28,6 @@ from bot.clock import FixedClock
 from handlers.app import build_app, http_server
 from handlers.gateway import Gateway
 from handlers.lanes import FakeTimer
-from handlers.render import mrkdwn_escape
 from tests.slack_signing import (
     FORM_CONTENT_TYPE,
     SignedResponse,
@@ -163,9 +162,7 @@ class Bot:
     # -- the process -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.services = bootstrap(
-            self.database_url, clock=self.clock, escape=mrkdwn_escape, lock_wait=self.lock_wait
-        )
+        self.services = bootstrap(self.database_url, clock=self.clock, lock_wait=self.lock_wait)
         self.gateway = build_app(
             self.services,
             token=DEFAULT_TOKEN,

@@ -19,7 +19,6 @@ from bot.clock import AMSTERDAM, FixedClock
 from bot.outbox import Notices, OutboxMessage, OutboxStatus
 from bot.ports import UnitOfWork
 from bot.services import UserRef
-from handlers.render import mrkdwn_escape
 from scheduler.sender import Report, SenderPolicy, SlackSender, sender_client
 from tests.e2e.driver import new_user, visible_text
 from tests.slack_standin import DEFAULT_TOKEN, SlackStandIn
@@ -46,7 +45,7 @@ def sender_for(
     return SlackSender(
         uow or services.uow,
         sender_client(DEFAULT_TOKEN, slack.api_url, timeout=TIMEOUT),
-        Notices(services.catalogue, mrkdwn_escape),
+        Notices(services.catalogue),
         services.window,
         worker=worker,
         policy=SenderPolicy(**{"timeout": TIMEOUT, "per_second": 1000.0, "burst": 1000, **policy}),
@@ -416,7 +415,7 @@ def test_a_dropped_connection_is_retried_with_backoff(
     cut_off = SlackSender(
         services.uow,
         sender_client(DEFAULT_TOKEN, unreachable, timeout=TIMEOUT),
-        Notices(services.catalogue, mrkdwn_escape),
+        Notices(services.catalogue),
         services.window,
         worker="cut-off",
         policy=SenderPolicy(timeout=TIMEOUT, per_second=1000.0, burst=1000),

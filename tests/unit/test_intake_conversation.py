@@ -3,6 +3,7 @@ see it: the texts a person reads after what they type."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from bot.dialogues.managersruil import INTAKE
 from bot.dialogues.model import choices_of
 from bot.services import UserRef
 from bot.views import Act, Screen
+from handlers import render
 from tests.samples import ANSWERS
 
 ANNA = UserRef("console", "anna")
@@ -263,13 +265,20 @@ def test_slash_command_stop_asks_in_the_dm(services: Services) -> None:
     assert "privéberichten" in said(reply.ephemeral)
 
 
-def test_user_text_is_escaped_by_the_surface(sessions: sessionmaker[Session], clock: FixedClock) -> None:
-    services = wire(sessions, clock=clock, escape=lambda s: s.replace("<", "&lt;").replace(">", "&gt;"))
+def test_user_text_is_raw_in_the_core_and_escaped_by_the_slack_renderer(services: Services) -> None:
     services.intake.start(ANNA)
     services.intake.text(ANNA, "BZK")
-    text = said(services.intake.text(ANNA, "<!channel>"))
-    assert "<!channel>" not in text
-    assert services.intake.text(ANNA, "terug").prompt.current == "Je huidige antwoord: &lt;!channel&gt;"  # type: ignore[union-attr]
+    services.intake.text(ANNA, "<!channel> & co")
+    back = services.intake.text(ANNA, "terug")
+    assert back is not None
+    assert back.prompt is not None
+    assert back.prompt.current == "Je huidige antwoord: <!channel> & co"  # the console shows it as typed
+
+    _, blocks = render.message(back)
+
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert "<!channel>" not in shown
+    assert "_Je huidige antwoord: &lt;!channel&gt; &amp; co_" in shown
 
 
 def test_the_candidates_are_listed_in_the_order_bedoel_je_names_them(services: Services) -> None:

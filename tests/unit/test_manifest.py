@@ -39,7 +39,7 @@ from bot.interaction import encode
 from handlers.app import build_app, http_server
 from handlers.commands import COMMANDS
 from handlers.gateway import Gateway
-from handlers.render import NO_INTAKE, mrkdwn_escape
+from handlers.render import NO_INTAKE
 from tests.slack_signing import (
     JSON_CONTENT_TYPE,
     app_home_opened_event,
@@ -198,7 +198,7 @@ def bot(slack: SlackStandIn, sessions: sessionmaker[Session], clock: FixedClock)
     with pytest.MonkeyPatch.context() as patch:
         for name in COMMAND_REGISTRARS + EVENT_REGISTRARS + INTERACTIVE_REGISTRARS:
             patch.setattr(App, name, _recording(name, getattr(App, name), registered))
-        services = wire(sessions, clock=clock, escape=mrkdwn_escape)  # as `ruilbot serve` does
+        services = wire(sessions, clock=clock)  # as `ruilbot serve` does
         gateway = build_app(services, token=slack.token, api_url=slack.api_url, signing_secret=SECRET)
     gateway.app.listener_runner.listener_executor = InlineExecutor()
     return Bot(gateway, dict(registered))
