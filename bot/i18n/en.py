@@ -169,4 +169,18 @@ MESSAGES: Final[dict[str, str]] = {
     "managersruil.error.unknown_ministry": "'{answer}' is not in the list. Pick the ministry your organisation falls under, or pick 'Other'.",
     "choice.any": "No preference",
     "error.out_of_order": "You sent two messages in quick succession. '{answer}' arrived after your next one, so I didn't use it. This is where we are:",
+    # Matching: why a pair fits, as short phrases joined into one line
+    "match.why.other_ministry": "another ministry",
+    "match.why.other_organisation": "another organisation",
+    "match.why.same_region": "same region",
+    "match.why.wished_ministry": "wished ministry {value}",
+    "match.why.wished_field": "wished field {value}",
+    "match.why.overlap": "periods overlap {months} months",
+    "match.why.start": "starts {months} months apart",
+    "match.why.start.same": "can start in the same month",
+    "match.why.start.one": "starts a month apart",
+    "match.why.same_scale": "same scale ({value})",
+    "match.why.learning_fits": "learning goal fits the post",
+    "match.why.similar_function": "similar post",
+    "match.why.none": "possible, without extra points",
 }
