@@ -3,10 +3,12 @@ SQLAlchemy; tests may pass their own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.engine import Value
 from bot.records import Intake, Participant
 
 
@@ -45,6 +47,13 @@ class InboundEvents(Protocol):
         ...
 
 
+class Registrations(Protocol):
+    def confirmed(self, programme_id: str) -> list[tuple[str, Mapping[str, Value]]]:
+        """(external id, answers) of every confirmed intake of a programme, oldest first: what
+        matching reads."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def participants(self) -> Participants: ...
@@ -52,6 +61,8 @@ class UnitOfWork(Protocol):
     def intakes(self) -> Intakes: ...
     @property
     def inbound(self) -> InboundEvents: ...
+    @property
+    def registrations(self) -> Registrations: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -3,6 +3,7 @@ work owns the transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -10,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.engine import Value
 from bot.ports import Conflict
 from bot.records import Intake, IntakeStatus, Participant
 from storage.models import InboundEventRow, IntakeRow, ParticipantRow
@@ -160,3 +162,17 @@ class SqlInboundEvents:
 
     def forget_before(self, moment: datetime) -> None:
         self._session.execute(delete(InboundEventRow).where(InboundEventRow.received_at < moment))
+
+
+class SqlRegistrations:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def confirmed(self, programme_id: str) -> list[tuple[str, Mapping[str, Value]]]:
+        rows = self._session.execute(
+            select(ParticipantRow.external_id, IntakeRow.answers)
+            .join(ParticipantRow, ParticipantRow.id == IntakeRow.participant_id)
+            .where(IntakeRow.programme_id == programme_id, IntakeRow.status == IntakeStatus.CONFIRMED.value)
+            .order_by(IntakeRow.confirmed_at, IntakeRow.id)
+        )
+        return [(external_id, dict(answers)) for external_id, answers in rows]

@@ -7,7 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.repositories import SqlInboundEvents, SqlIntakes, SqlParticipants
+from storage.repositories import SqlInboundEvents, SqlIntakes, SqlParticipants, SqlRegistrations
 
 
 class SqlUnitOfWork:
@@ -20,6 +20,7 @@ class SqlUnitOfWork:
         self.participants = SqlParticipants(self.session)
         self.intakes = SqlIntakes(self.session)
         self.inbound = SqlInboundEvents(self.session)
+        self.registrations = SqlRegistrations(self.session)
         return self
 
     def __exit__(

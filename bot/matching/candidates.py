@@ -8,7 +8,7 @@ so a programme without an intake yet (Leidinggevenden in Beweging) is matched fr
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -109,3 +109,8 @@ class Exclusions:
 
 
 NOBODY = Exclusions()  # a run that leaves nobody out
+
+# How a programme's confirmed intake becomes a candidate; a programme without an intake has none yet.
+ADAPTERS: Mapping[str, Callable[[str, Mapping[str, Value]], Candidate | None]] = {
+    "managersruil": managersruil_candidate,
+}
