@@ -92,8 +92,26 @@ class _Table:
                 if organisation in organisations:
                     self.not_with[i, organisations[organisation]] = True
 
-    def text(self, name: str, index: Ints) -> list[str]:
-        return [self.candidates[int(i)].texts.get(name, "") for i in index]
+        self._inside: dict[HardRule, Bools] = {}
+        self._texts: dict[str, tuple[list[str], Ints]] = {}
+
+    def inside(self, rule: HardRule) -> Bools:
+        """Per candidate: is the attribute among the rule's values? (Computed once per run.)"""
+        if rule not in self._inside:
+            names = {str(v) for v in rule.values}
+            self._inside[rule] = np.array(
+                [str(c.value(rule.attribute)) in names for c in self.candidates], dtype=np.bool_
+            )
+        return self._inside[rule]
+
+    def texts(self, name: str) -> tuple[list[str], Ints]:
+        """The distinct texts under `name`, and per candidate the index of theirs."""
+        if name not in self._texts:
+            raw = [c.texts.get(name, "") for c in self.candidates]
+            distinct = sorted(set(raw))
+            index = {v: i for i, v in enumerate(distinct)}
+            self._texts[name] = distinct, np.array([index[v] for v in raw], dtype=np.int64)
+        return self._texts[name]
 
 
 def _number(value: object) -> float:
@@ -112,12 +130,8 @@ def _allows(rule: HardRule, t: _Table, a: Ints, b: Ints) -> Bools:
         case "wished":
             return ~t.has_wish[rule.attribute][a] | t.wished[rule.attribute][a, t.codes[rule.attribute][b]]
         case "among":
-            inside = np.isin(
-                t.numbers[rule.attribute], [v for v in rule.values if isinstance(v, int | float)]
-            )
-            names = {str(v) for v in rule.values}
-            inside |= np.array([str(c.value(rule.attribute)) in names for c in t.candidates], dtype=np.bool_)
-            return inside[a] & inside[b]
+            inside = t.inside(rule)
+            return np.asarray(inside[a] & inside[b])
         case "near":
             gap = np.abs(t.numbers[rule.attribute][a] - t.numbers[rule.attribute][b])
             return np.asarray(gap <= rule.gap + _EPS)
@@ -134,13 +148,17 @@ def _shared_months(t: _Table, a: Ints, b: Ints) -> Floats:
     return np.asarray(np.where(np.isnan(shared), -np.inf, shared))
 
 
-def _possible(rules: MatchingRules, t: _Table, a: Ints, b: Ints) -> Bools:
-    ok = a != b
-    org = t.codes["organisation"]
-    ok = ok & ~t.not_with[a, org[b]] & ~t.not_with[b, org[a]]  # "not with" keeps both sides apart
+def _possible(rules: MatchingRules, t: _Table, a: Ints, b: Ints) -> tuple[Ints, Ints]:
+    """The pairs among (a, b) that every hard rule allows. Each rule looks only at what the rules
+    before it kept, so the selective rules early in the list make the rest cheap."""
     for rule in rules.hard:
-        ok = ok & _allows(rule, t, a, b)
-    return np.asarray(ok)
+        keep = _allows(rule, t, a, b)
+        a, b = a[keep], b[keep]
+    keep = a != b
+    if t.not_with.any():  # "not with" keeps both sides apart
+        org = t.codes["organisation"]
+        keep &= ~t.not_with[a, org[b]] & ~t.not_with[b, org[a]]
+    return a[keep], b[keep]
 
 
 # -- soft rules -----------------------------------------------------------------------------------
@@ -163,8 +181,15 @@ def _measure(rule: SoftRule, t: _Table, a: Ints, b: Ints) -> Floats:
         case "similar":
             if len(a) == 0:
                 return np.zeros(0)
-            ratios = process.cpdist(t.text(rule.mine, a), t.text(rule.theirs, b), scorer=fuzz.token_set_ratio)
-            return np.asarray(ratios, dtype=np.float64)
+            # Titles repeat ("afdelingshoofd"): compare each distinct pair of texts once.
+            mine, mine_at = t.texts(rule.mine)
+            theirs, theirs_at = t.texts(rule.theirs)
+            keys, back = np.unique(mine_at[a] * len(theirs) + theirs_at[b], return_inverse=True)
+            left = [mine[k] for k in (keys // len(theirs)).tolist()]
+            right = [theirs[k] for k in (keys % len(theirs)).tolist()]
+            ratios = process.cpdist(left, right, scorer=fuzz.token_set_ratio, workers=-1)
+            spread: Floats = np.asarray(ratios, dtype=np.float64)[back.reshape(-1)]
+            return spread
     raise ValueError(f"unknown soft rule {rule.kind!r}")
 
 
@@ -232,16 +257,12 @@ class Scorer:
         rows = max(1, _BLOCK_CELLS // max(n, 1))
         sources: list[Ints] = []
         targets: list[Ints] = []
-        everyone = np.arange(n, dtype=np.int64)[None, :]
+        everyone = np.arange(n, dtype=np.int64)
         for first in range(0, n, rows):
-            block = np.arange(first, min(n, first + rows), dtype=np.int64)[:, None]
-            a, b = np.nonzero(
-                self._allowed(
-                    np.broadcast_to(block, (len(block), n)), np.broadcast_to(everyone, (len(block), n))
-                )
-            )
-            sources.append(a.astype(np.int64) + first)
-            targets.append(b.astype(np.int64))
+            block = np.arange(first, min(n, first + rows), dtype=np.int64)
+            a, b = self._allowed(np.repeat(block, n), np.tile(everyone, len(block)))
+            sources.append(a)
+            targets.append(b)
         src = np.concatenate(sources) if sources else np.zeros(0, dtype=np.int64)
         dst = np.concatenate(targets) if targets else np.zeros(0, dtype=np.int64)
         score = np.full(len(src), 0, dtype=np.int64)
@@ -249,17 +270,18 @@ class Scorer:
             score += _points(rule, self.table, src, dst, _measure(rule, self.table, src, dst))
         return Graph(self.ids, src, dst, score + self.rules.base)
 
-    def _allowed(self, a: Ints, b: Ints) -> Bools:
-        ok = _possible(self.rules, self.table, a, b)
+    def _allowed(self, a: Ints, b: Ints) -> tuple[Ints, Ints]:
+        a, b = _possible(self.rules, self.table, a, b)
         if len(self._declined):
-            ok = ok & ~np.isin(a * len(self.ids) + b, self._declined)
-        return ok
+            keep = ~np.isin(a * len(self.ids) + b, self._declined)
+            a, b = a[keep], b[keep]
+        return a, b
 
     def explain(self, source: str, target: str) -> Explanation:
         """Whether `source` could take `target`'s post, the score and the reasons, by the same rules."""
         a = np.array([self._index[source]], dtype=np.int64)
         b = np.array([self._index[target]], dtype=np.int64)
-        if not bool(self._allowed(a, b)[0]):
+        if not len(self._allowed(a, b)[0]):
             return Explanation(False, 0, ())
         reasons = [Message(r.says) for r in self.rules.hard if r.says]
         score = self.rules.base
