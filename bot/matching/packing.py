@@ -29,7 +29,8 @@ Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 
 _EPS = 1e-6
-FULL_LIMIT = 400_000  # cycles: up to here the MIP gets them all; beyond, column generation
+MIP_COLUMNS = 60_000  # the largest restricted MIP we hand to HiGHS after column generation
+FULL_LIMIT = 30_000  # cycles: up to here the MIP gets them all; beyond, column generation
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,12 @@ class _Adjacency:
     """Edges sorted by (source, target), with lookups by key source * n + target."""
 
     def __init__(self, n: int, src: Ints, dst: Ints, score: Ints) -> None:
-        order = np.lexsort((dst, src))
         self.n = n
-        self.src, self.dst, self.score = src[order], dst[order], score[order]
-        self.keys = self.src * n + self.dst
+        keys = src * n + dst
+        if len(keys) and not bool(np.all(keys[1:] > keys[:-1])):  # the scorer already gives them sorted
+            order = np.argsort(keys, kind="stable")
+            src, dst, score, keys = src[order], dst[order], score[order], keys[order]
+        self.src, self.dst, self.score, self.keys = src, dst, score, keys
         self.start = np.searchsorted(self.src, np.arange(n + 1)).astype(np.int64)
 
     def find(self, a: Ints, b: Ints) -> tuple[NDArray[np.bool_], Ints]:
@@ -146,13 +149,27 @@ class _Master:
         self.scores.append(scores)
         self.count += k
 
-    def solve_lp(self) -> tuple[float, Floats]:
+    def solve_lp(self, seconds: float, vertex: bool = False) -> tuple[float, Floats]:
+        """The LP relaxation's value and duals (people's prices, >= 0). An interior point method without
+        crossover: on these degenerate LPs it is far faster than simplex, and any prices >= 0 give a
+        valid Lagrangian bound, so slightly inexact duals cost tightness, never correctness."""
+        self.h.setOptionValue("solver", "ipm")
+        self.h.setOptionValue("run_crossover", "on" if vertex else "off")  # a dive needs a vertex
+        self.h.setOptionValue("time_limit", max(seconds, 0.5))
         self.h.run()
-        duals = np.abs(np.asarray(self.h.getSolution().row_dual, dtype=np.float64))
+        duals = np.clip(np.asarray(self.h.getSolution().row_dual, dtype=np.float64), 0, None)
         return float(self.h.getInfo().objective_function_value), duals
+
+    def bounds(self, columns: list[int], lower: float, upper: float) -> None:
+        if columns:
+            k = len(columns)
+            self.h.changeColsBounds(
+                k, np.array(columns, dtype=np.int32), np.full(k, lower), np.full(k, upper)
+            )
 
     def solve_mip(self, seconds: float) -> tuple[Floats, float, bool]:
         """(column values, dual bound, optimal) within `seconds`."""
+        self.h.setOptionValue("solver", "choose")
         self.h.setOptionValue("time_limit", max(seconds, 1.0))
         self.h.setOptionValue("mip_rel_gap", 0.0)
         self.h.setOptionValue("mip_abs_gap", 0.5)  # whole points: within 0.5 of the bound is optimal
@@ -182,8 +199,9 @@ class _Master:
 def pack(
     graph: Graph, *, time_limit: float = 50.0, full_limit: int = FULL_LIMIT, start_k: int = 6
 ) -> Packing:
-    """The best set of 2- and 3-way swaps in `graph`, with a proven bound. Exact when the graph's cycles
-    fit `full_limit`; else column generation within `time_limit` seconds (see the module text)."""
+    """The best set of 2- and 3-way swaps in `graph`, with a proven bound. Every cycle is a column when
+    they number at most `full_limit`; else column generation (see the module text). Stops after about
+    `time_limit` seconds with the best total found and the bound proven so far."""
     began = time.monotonic()
     n = graph.size
     adj = _Adjacency(n, graph.src, graph.dst, graph.score)
@@ -198,6 +216,10 @@ def pack(
     return _generate_columns(adj, pairs, began, time_limit, start_k)
 
 
+def _total(master: _Master, values: Floats) -> int:
+    return sum(c.score for c in master.chosen(values))
+
+
 def _result(cycles: list[Cycle], bound: float, method: str) -> Packing:
     total = sum(c.score for c in cycles)
     proven = max(int(bound), total)
@@ -208,71 +230,211 @@ def _result(cycles: list[Cycle], bound: float, method: str) -> Packing:
 def _best_edges(adj: _Adjacency, k: int) -> Ints:
     """Each person's k best-scoring pairs out and k best in: where good cycles are likely to be."""
     picked: list[Ints] = []
+    top = int(adj.score.max()) + 1 if len(adj.score) else 1
     for by in (adj.src, adj.dst):
-        order = np.lexsort((-adj.score, by))
+        order = np.argsort(by * top + (top - 1 - adj.score))  # by person, best first
         first = np.searchsorted(by[order], np.arange(adj.n))
         rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
         picked.append(order[rank < k])
     return np.unique(np.concatenate(picked))
 
 
+class _Columns:
+    """The master problem plus the set of 3-cycles already in it."""
+
+    def __init__(self, n: int) -> None:
+        self.master = _Master(n)
+        self.seen: set[tuple[int, ...]] = set()
+
+    def add(self, adj: _Adjacency, members: Ints) -> int:
+        fresh = [i for i, m in enumerate(members.tolist()) if tuple(m) not in self.seen]
+        if fresh:
+            self.master.add(members[fresh], _cycle_scores(adj, members[fresh]))
+            self.seen.update(map(tuple, members[fresh].tolist()))
+        return len(fresh)
+
+
 def _generate_columns(
     adj: _Adjacency, pairs: tuple[Ints, Floats], began: float, time_limit: float, start_k: int
 ) -> Packing:
     n = adj.n
-    master = _Master(n)
-    master.add(*pairs)  # 2-way swaps are few enough to take them all
+    columns = _Columns(n)
+    # Start from the cycles among everyone's best few pairs; the rest must earn their place.
     sparse = _best_edges(adj, start_k)
-    seed = three_cycles(_Adjacency(n, adj.src[sparse], adj.dst[sparse], adj.score[sparse]))
-    seen: set[tuple[int, ...]] = set()
+    near = _Adjacency(n, adj.src[sparse], adj.dst[sparse], adj.score[sparse])
+    columns.add(adj, two_cycles(near)[0])
+    seed = three_cycles(near)
     if seed is not None:
-        master.add(*seed)
-        seen.update(map(tuple, seed[0].tolist()))
-    bound = np.inf
-    lp_budget = 0.6 * time_limit  # the rest is for the MIP
+        columns.add(adj, seed[0])
+    # Everyone swapped contributes one pair, their own: the best of those is a bound to start from.
+    best_out = np.zeros(n)
+    np.maximum.at(best_out, adj.src, adj.score.astype(np.float64))
+    bound, converged = float(best_out.sum()), False
+    lp_value, duals = 0.0, np.zeros(n)
+
+    def elapsed() -> float:
+        return time.monotonic() - began
+
     while True:
-        lp_value, duals = master.solve_lp()
-        found, found_scores, lagrangian = _price(adj, pairs, duals)
-        bound = min(bound, lagrangian)
-        fresh = [i for i, m in enumerate(found.tolist()) if tuple(m) not in seen]
-        if not fresh or bound - lp_value < 0.5 or time.monotonic() - began > lp_budget:
+        lp_value, duals = columns.master.solve_lp(time_limit - elapsed())
+        priced = _price(adj, pairs, duals, enough=max(2 * n, 2000))
+        if priced.complete:
+            bound = min(bound, priced.bound)
+        most = max(n, 1000)
+        added = columns.add(adj, priced.members2[np.argsort(-priced.reduced2)][:most])
+        added += columns.add(adj, priced.members3[np.argsort(-priced.reduced3)][:most])
+        if priced.complete and (added == 0 or bound - lp_value < _EPS):
+            converged = True  # no cycle anywhere prices out: the LP over ALL cycles is solved
             break
-        best = sorted(fresh, key=lambda i: -found_scores[i])[: max(n, 1000)]
-        master.add(found[best], _cycle_scores(adj, found[best]))
-        seen.update(map(tuple, found[best].tolist()))
-    values, _, _ = master.solve_mip(time_limit - (time.monotonic() - began))
-    return _result(master.chosen(values), np.floor(bound + _EPS), "column generation")
+        if elapsed() > 0.55 * time_limit:
+            break
+    delta = 0.0
+    if converged:
+        delta = _near_optimal(
+            adj, pairs, duals, columns, cap=max(4 * n, 5000), until=began + 0.65 * time_limit
+        )
+    elif elapsed() < 0.6 * time_limit:
+        # One search without a cap at the last prices: its Lagrangian bound holds for the whole graph.
+        bound = min(bound, _price(adj, pairs, duals).bound)
+    values = _dive(adj, pairs, columns, until=began + 0.75 * time_limit)
+    restricted = np.inf
+    if columns.master.count <= MIP_COLUMNS:  # beyond, HiGHS's MIP overruns its time limit in presolve
+        found, restricted, _ = columns.master.solve_mip(time_limit - elapsed())
+        if _total(columns.master, found) > _total(columns.master, values):
+            values = found
+    if converged:
+        # A better total than the MIP's would need a cycle outside the columns, and every such cycle
+        # has reduced cost below -delta: no total with it exceeds lp_value - delta.
+        bound = min(bound, max(restricted, lp_value - delta))
+    return _result(columns.master.chosen(values), np.floor(bound + _EPS), "column generation")
+
+
+def _dive(adj: _Adjacency, pairs: tuple[Ints, Floats], columns: _Columns, until: float) -> Floats:
+    """A good packing fast, to start the MIP from. Solve the LP; keep the cycles it takes more than
+    half of, and some more by LP value (disjoint, greedily); close every other cycle through a kept
+    person; price new cycles among the people still free; repeat. Returns 0/1 column values."""
+    master = columns.master
+    kept: set[int] = set()
+    closed: set[int] = set()
+    covered: set[int] = set()
+    while time.monotonic() < until:
+        _, duals = master.solve_lp(until - time.monotonic(), vertex=True)
+        x = np.asarray(master.h.getSolution().col_value, dtype=np.float64)
+        members = [tuple(m) for group in master.members for m in group.tolist()]
+        open_ = [c for c in np.nonzero(x > 1e-3)[0].tolist() if c not in kept and c not in closed]
+        if not open_:
+            duals[list(covered)] = 1e9  # nobody kept can be in a new cycle
+            priced = _price(adj, pairs, duals, enough=max(2 * adj.n, 2000))
+            if not columns.add(adj, priced.members2) + columns.add(adj, priced.members3):
+                break
+            continue
+        open_.sort(key=lambda c: -x[c])
+        extra = max(1, len(open_) // 10)
+        pick: list[int] = []
+        for column in open_:
+            if x[column] <= 0.5 + 1e-3 and extra == 0:
+                break
+            if covered.isdisjoint(members[column]):
+                pick.append(column)
+                covered.update(members[column])
+                extra -= x[column] <= 0.5 + 1e-3
+        shut = [
+            c
+            for c, people in enumerate(members)
+            if c not in kept and c not in pick and not covered.isdisjoint(people)
+        ]
+        kept.update(pick)
+        closed.update(shut)
+        master.bounds(pick, 1.0, 1.0)
+        master.bounds(shut, 0.0, 0.0)
+    master.bounds(list(range(master.count)), 0.0, 1.0)
+    values = np.zeros(master.count)
+    values[list(kept)] = 1.0
+    return values
+
+
+def _near_optimal(
+    adj: _Adjacency, pairs: tuple[Ints, Floats], duals: Floats, columns: _Columns, cap: int, until: float
+) -> float:
+    """Add every cycle whose reduced cost is at least -delta, for the largest delta (doubling from 1)
+    that keeps them within `cap` and the time; returns that delta (0 if none fitted)."""
+    done = 0.0
+    delta = 1.0
+    while time.monotonic() < until and delta <= 1024:
+        priced = _price(adj, pairs, duals, floor=-delta)
+        members = [priced.members2, priced.members3]
+        reduced = np.concatenate([priced.reduced2, priced.reduced3])
+        if len(reduced) > cap:
+            order = np.argsort(-reduced)
+            cut = -float(reduced[order[cap]])  # the best cycle left out: everything outside is below -cut
+            for width, group in enumerate(members):
+                mine = reduced[: len(members[0])] if width == 0 else reduced[len(members[0]) :]
+                columns.add(adj, group[mine > -cut])
+            return max(done, cut)
+        for group in members:
+            columns.add(adj, group)
+        done = delta
+        delta *= 2
+    return done
 
 
 def _cycle_scores(adj: _Adjacency, members: Ints) -> Floats:
     total = np.zeros(len(members))
-    for i in range(3):
-        _, at = adj.find(members[:, i], members[:, (i + 1) % 3])
+    width = members.shape[1]
+    for i in range(width):
+        _, at = adj.find(members[:, i], members[:, (i + 1) % width])
         total += adj.score[at]
     return total
 
 
-def _price(adj: _Adjacency, pairs: tuple[Ints, Floats], duals: Floats) -> tuple[Ints, Floats, float]:
-    """3-cycles of positive reduced cost under `duals`, their reduced costs, and the Lagrangian bound
-    sum(duals) + sum of every positive reduced cost (2- and 3-cycles, over the whole graph)."""
+@dataclass(frozen=True)
+class _Priced:
+    members2: Ints  # 2-cycles whose reduced cost is above the floor
+    reduced2: Floats
+    members3: Ints  # 3-cycles likewise (smallest index first)
+    reduced3: Floats
+    complete: bool  # False when the search stopped early, having found enough
+    bound: float  # the Lagrangian bound; only valid when complete and the floor is not negative
+
+
+def _price(
+    adj: _Adjacency,
+    pairs: tuple[Ints, Floats],
+    duals: Floats,
+    floor: float = _EPS,
+    enough: int | None = None,
+) -> _Priced:
+    """Cycles whose reduced cost under `duals` exceeds `floor`, searched over the whole graph; with
+    floor 0, also the Lagrangian bound sum(duals) + every positive reduced cost."""
     members2, scores2 = pairs
     reduced2 = scores2 - duals[members2].sum(axis=1) if len(scores2) else np.zeros(0)
+    above2 = reduced2 > floor
     # Give each edge its source's dual: a cycle's reduced cost is then the sum over its edges.
     reduced = adj.score - duals[adj.src]
     best_in = np.full(adj.n, -np.inf)
+    best_out = np.full(adj.n, -np.inf)
     np.maximum.at(best_in, adj.dst, reduced)
-    anchors = np.nonzero(reduced > _EPS)[0]  # a positive cycle has at least one positive edge
+    np.maximum.at(best_out, adj.src, reduced)
+    # An anchor is an edge a -> b that may lie on a cycle above the floor: then its best case
+    # (the best edge out of b, the best edge into a) is above the floor, and some edge of the cycle
+    # is above floor / 3, so each such cycle has an anchor.
+    hope = reduced + best_out[adj.dst] + best_in[adj.src]
+    anchors = np.nonzero((reduced > floor / 3) & (hope > floor))[0]
+    anchors = anchors[np.argsort(-hope[anchors], kind="stable")]
     found_keys: list[Ints] = []
     found_rc: list[Floats] = []
-    for chunk in np.array_split(anchors, max(1, len(anchors) // 20_000)):
+    count, complete = 0, True
+    for chunk in np.array_split(anchors, max(1, len(anchors) // 5_000)):
+        if enough is not None and count >= enough:
+            complete = False
+            break
         e, f = adj.expand(chunk)
-        hopeful = reduced[e] + reduced[f] + best_in[adj.src[e]] > _EPS
+        hopeful = (reduced[e] + reduced[f] + best_in[adj.src[e]] > floor) & (adj.dst[f] != adj.src[e])
         e, f = e[hopeful], f[hopeful]
-        e, f = e[adj.dst[f] != adj.src[e]], f[adj.dst[f] != adj.src[e]]
         exists, g = adj.find(adj.dst[f], adj.src[e])
         e, f, g = e[exists], f[exists], g[exists]
         rc = reduced[e] + reduced[f] + reduced[g]
-        good = rc > _EPS
+        good = rc > floor
         x, y, z = adj.src[e][good], adj.dst[e][good], adj.dst[f][good]
         # Rotate so the smallest index leads: the same cycle found from another anchor is one key.
         first = np.argmin(np.stack([x, y, z]), axis=0)
@@ -280,10 +442,11 @@ def _price(adj: _Adjacency, pairs: tuple[Ints, Floats], duals: Floats) -> tuple[
         canon = rotations[first, :, np.arange(len(x))]
         found_keys.append((canon[:, 0] * adj.n + canon[:, 1]) * adj.n + canon[:, 2])
         found_rc.append(rc[good])
+        count += int(good.sum())
     keys = np.concatenate(found_keys) if found_keys else np.zeros(0, dtype=np.int64)
     rcs = np.concatenate(found_rc) if found_rc else np.zeros(0)
     keys, first_at = np.unique(keys, return_index=True)
     rcs = rcs[first_at]
-    members = np.stack([keys // (adj.n * adj.n), (keys // adj.n) % adj.n, keys % adj.n], axis=1)
-    bound = float(duals.sum() + np.clip(reduced2, 0, None).sum() + rcs.sum())
-    return members.astype(np.int64), rcs, bound
+    members3 = np.stack([keys // (adj.n * adj.n), (keys // adj.n) % adj.n, keys % adj.n], axis=1)
+    bound = float(duals.sum() + np.clip(reduced2, 0, None).sum() + np.clip(rcs, 0, None).sum())
+    return _Priced(members2[above2], reduced2[above2], members3.astype(np.int64), rcs, complete, bound)
