@@ -167,8 +167,8 @@ class _Master:
                 k, np.array(columns, dtype=np.int32), np.full(k, lower), np.full(k, upper)
             )
 
-    def solve_mip(self, seconds: float) -> tuple[Floats, float, bool]:
-        """(column values, dual bound, optimal) within `seconds`."""
+    def solve_mip(self, seconds: float, start: Floats | None = None) -> tuple[Floats, float, bool]:
+        """(column values, dual bound, optimal) within `seconds`, from a known packing if given."""
         self.h.setOptionValue("solver", "choose")
         self.h.setOptionValue("time_limit", max(seconds, 1.0))
         self.h.setOptionValue("mip_rel_gap", 0.0)
@@ -179,6 +179,8 @@ class _Master:
                 np.arange(self.count, dtype=np.int32),
                 np.full(self.count, highspy.HighsVarType.kInteger),
             )
+        if start is not None and len(start) == self.count:
+            self.h.setSolution(self.count, np.arange(self.count, dtype=np.int32), start)
         self.h.run()
         status = self.h.getModelStatus()
         info = self.h.getInfo()
@@ -291,15 +293,16 @@ def _generate_columns(
     delta = 0.0
     if converged:
         delta = _near_optimal(
-            adj, pairs, duals, columns, cap=max(4 * n, 5000), until=began + 0.65 * time_limit
+            adj, pairs, duals, columns, cap=max(4 * n, 5000), until=began + 0.4 * time_limit
         )
     elif elapsed() < 0.6 * time_limit:
         # One search without a cap at the last prices: its Lagrangian bound holds for the whole graph.
         bound = min(bound, _price(adj, pairs, duals).bound)
-    values = _dive(adj, pairs, columns, until=began + 0.75 * time_limit)
     restricted = np.inf
-    if columns.master.count <= MIP_COLUMNS:  # beyond, HiGHS's MIP overruns its time limit in presolve
-        found, restricted, _ = columns.master.solve_mip(time_limit - elapsed())
+    values = _dive(adj, pairs, columns, until=began + 0.5 * time_limit)
+    values = _improve(columns, values, until=began + 0.8 * time_limit, ceiling=np.floor(bound + _EPS))
+    if columns.master.count <= MIP_COLUMNS:  # beyond, HiGHS's MIP overruns its time in presolve
+        found, restricted, _ = columns.master.solve_mip(time_limit - elapsed(), start=values)
         if _total(columns.master, found) > _total(columns.master, values):
             values = found
     if converged:
@@ -351,6 +354,89 @@ def _dive(adj: _Adjacency, pairs: tuple[Ints, Floats], columns: _Columns, until:
     values = np.zeros(master.count)
     values[list(kept)] = 1.0
     return values
+
+
+def _improve(columns: _Columns, values: Floats, until: float, ceiling: float, seed: int = 7) -> Floats:
+    """Large neighbourhood search over the column pool: free the swaps around someone left out,
+    re-solve that small packing exactly, keep it when it scores at least as much. Any packing is a
+    valid answer, so this only ever helps. Stops at `until`, at the `ceiling` (a proven bound), or
+    after twice as many tries in a row without gain as there are people."""
+    master = columns.master
+    members = [tuple(m) for group in master.members for m in group.tolist()]
+    scores = np.concatenate(master.scores) if master.scores else np.zeros(0)
+    holding: dict[int, list[int]] = {}
+    for column, people in enumerate(members):
+        for person in people:
+            holding.setdefault(person, []).append(column)
+    chosen = set(np.nonzero(values > 0.5)[0].tolist())
+    owner = {person: column for column in chosen for person in members[column]}
+    everyone = sorted(holding)
+    rng = np.random.default_rng(seed)
+    total = float(sum(scores[c] for c in chosen))
+    idle, patience = 0, max(50, 2 * len(everyone))
+    while time.monotonic() < until and everyone and total < ceiling - 0.5 and idle < patience:
+        left_out = [p for p in everyone if p not in owner]
+        focus = int(rng.choice(left_out if left_out and rng.random() < 0.8 else everyone))
+        free: set[int] = {focus}
+        for column in rng.permutation(holding[focus]).tolist():
+            for person in members[column]:
+                free.add(person)
+                if person in owner:
+                    free.update(members[owner[person]])
+            if len(free) > 60:
+                break
+        released = {owner[p] for p in free if p in owner}
+        inside = sorted({c for p in free for c in holding[p] if free.issuperset(members[c])})
+        before = sum(scores[c] for c in released)
+        picked, after = _small_packing([members[c] for c in inside], scores[inside], until)
+        idle = 0 if after >= before + 0.5 else idle + 1
+        if after >= before + 0.5 or (after >= before and rng.random() < 0.3):
+            total += after - before
+            for column in released:
+                chosen.discard(column)
+                for person in members[column]:
+                    owner.pop(person, None)
+            for i in picked:
+                chosen.add(inside[i])
+                for person in members[inside[i]]:
+                    owner[person] = inside[i]
+    improved = np.zeros(master.count)
+    improved[sorted(chosen)] = 1.0
+    return improved
+
+
+def _small_packing(members: list[tuple[int, ...]], scores: Floats, until: float) -> tuple[list[int], float]:
+    """The exact best packing of a few hundred cycles: (chosen indices, total)."""
+    if not members:
+        return [], 0.0
+    people = sorted({p for m in members for p in m})
+    row = {p: i for i, p in enumerate(people)}
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", max(0.2, min(2.0, until - time.monotonic())))
+    h.setOptionValue("mip_abs_gap", 0.5)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    k = len(people)
+    h.addRows(
+        k,
+        np.full(k, -highspy.kHighsInf),
+        np.ones(k),
+        0,
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0),
+    )
+    index = np.array([row[p] for m in members for p in m], dtype=np.int32)
+    starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int32)
+    c = len(members)
+    h.addCols(c, scores, np.zeros(c), np.ones(c), len(index), starts, index, np.ones(len(index)))
+    h.changeColsIntegrality(c, np.arange(c, dtype=np.int32), np.full(c, highspy.HighsVarType.kInteger))
+    h.run()
+    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
+        return [], 0.0
+    x = np.asarray(h.getSolution().col_value)
+    picked = np.nonzero(x > 0.5)[0].tolist()
+    return picked, float(scores[picked].sum())
 
 
 def _near_optimal(
