@@ -272,7 +272,7 @@ def _generate_columns(
     best_out = np.zeros(n)
     np.maximum.at(best_out, adj.src, adj.score.astype(np.float64))
     bound, converged = float(best_out.sum()), False
-    lp_value, duals = 0.0, np.zeros(n)
+    duals, lagrangian = np.zeros(n), np.inf
 
     def elapsed() -> float:
         return time.monotonic() - began
@@ -281,34 +281,45 @@ def _generate_columns(
         lp_value, duals = columns.master.solve_lp(time_limit - elapsed())
         priced = _price(adj, pairs, duals, enough=max(2 * n, 2000))
         if priced.complete:
-            bound = min(bound, priced.bound)
+            lagrangian = priced.bound
+            bound = min(bound, lagrangian)
         most = max(n, 1000)
         added = columns.add(adj, priced.members2[np.argsort(-priced.reduced2)][:most])
         added += columns.add(adj, priced.members3[np.argsort(-priced.reduced3)][:most])
         if priced.complete and (added == 0 or bound - lp_value < _EPS):
             converged = True  # no cycle anywhere prices out: the LP over ALL cycles is solved
             break
-        if elapsed() > 0.55 * time_limit:
+        if elapsed() > 0.45 * time_limit:
             break
     delta = 0.0
     if converged:
         delta = _near_optimal(
-            adj, pairs, duals, columns, cap=max(4 * n, 5000), until=began + 0.4 * time_limit
+            adj, pairs, duals, columns, cap=max(4 * n, 5000), until=began + 0.5 * time_limit
         )
-    elif elapsed() < 0.6 * time_limit:
+    elif elapsed() < 0.5 * time_limit:
         # One search without a cap at the last prices: its Lagrangian bound holds for the whole graph.
-        bound = min(bound, _price(adj, pairs, duals).bound)
+        final = _price(adj, pairs, duals, until=began + 0.6 * time_limit)
+        if final.complete:
+            bound = min(bound, final.bound)
     restricted = np.inf
-    values = _dive(adj, pairs, columns, until=began + 0.5 * time_limit)
-    values = _improve(columns, values, until=began + 0.8 * time_limit, ceiling=np.floor(bound + _EPS))
-    if columns.master.count <= MIP_COLUMNS:  # beyond, HiGHS's MIP overruns its time in presolve
+    # What is left: half to dive, then search around the dive's packing, then the MIP (if it fits).
+    values = _dive(adj, pairs, columns, until=time.monotonic() + 0.5 * (time_limit - elapsed()))
+    mip = columns.master.count <= MIP_COLUMNS  # beyond, HiGHS's MIP overruns its time in presolve
+    rest = time_limit - elapsed()
+    values = _improve(
+        columns,
+        values,
+        until=time.monotonic() + (0.6 * rest if mip else rest),
+        ceiling=np.floor(bound + _EPS),
+    )
+    if mip:
         found, restricted, _ = columns.master.solve_mip(time_limit - elapsed(), start=values)
         if _total(columns.master, found) > _total(columns.master, values):
             values = found
     if converged:
-        # A better total than the MIP's would need a cycle outside the columns, and every such cycle
-        # has reduced cost below -delta: no total with it exceeds lp_value - delta.
-        bound = min(bound, max(restricted, lp_value - delta))
+        # A packing with a cycle outside the columns has one of reduced cost <= -delta under these
+        # duals, so it scores at most lagrangian - delta; a packing inside them at most `restricted`.
+        bound = min(bound, max(restricted, lagrangian - delta))
     return _result(columns.master.chosen(values), np.floor(bound + _EPS), "column generation")
 
 
@@ -447,7 +458,9 @@ def _near_optimal(
     done = 0.0
     delta = 1.0
     while time.monotonic() < until and delta <= 1024:
-        priced = _price(adj, pairs, duals, floor=-delta)
+        priced = _price(adj, pairs, duals, floor=-delta, until=until)
+        if not priced.complete:  # out of time: only what was complete before counts
+            return done
         members = [priced.members2, priced.members3]
         reduced = np.concatenate([priced.reduced2, priced.reduced3])
         if len(reduced) > cap:
@@ -489,6 +502,7 @@ def _price(
     duals: Floats,
     floor: float = _EPS,
     enough: int | None = None,
+    until: float = np.inf,
 ) -> _Priced:
     """Cycles whose reduced cost under `duals` exceeds `floor`, searched over the whole graph; with
     floor 0, also the Lagrangian bound sum(duals) + every positive reduced cost."""
@@ -511,7 +525,7 @@ def _price(
     found_rc: list[Floats] = []
     count, complete = 0, True
     for chunk in np.array_split(anchors, max(1, len(anchors) // 5_000)):
-        if enough is not None and count >= enough:
+        if (enough is not None and count >= enough) or time.monotonic() > until:
             complete = False
             break
         e, f = adj.expand(chunk)

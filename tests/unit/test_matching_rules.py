@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.engine import Value
 from bot.i18n import CATALOGUES, Translator, placeholders
@@ -15,7 +17,7 @@ from bot.matching.explain import words
 from bot.matching.rules import RulesError, parse_rules
 from bot.matching.scoring import Scorer
 from bot.matching.swaps import plan_swaps
-from bot.programmes import load_catalogue
+from bot.programmes import CatalogueError, load_catalogue
 
 TODAY = date(2026, 11, 27)
 CATALOGUE = load_catalogue()
@@ -246,3 +248,12 @@ def test_the_managersruil_overlap_rule_agrees_with_the_programme_minimum() -> No
 def test_malformed_matching_rules_are_refused_with_the_fault(raw: object, fault: str) -> None:
     with pytest.raises(RulesError, match=fault.replace("(", r"\(").replace(")", r"\)")):
         parse_rules(raw)
+
+
+def test_a_catalogue_with_broken_matching_rules_does_not_load(tmp_path: Path) -> None:
+    raw = yaml.safe_load((Path(__file__).parents[2] / "bot" / "data" / "programmes.yaml").read_text("utf-8"))
+    raw["programmes"][0]["rules"]["matching"]["soft"][0]["points"] = "veel"
+    path = tmp_path / "programmes.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"'managersruil': rules.matching: soft rule #1: 'points'"):
+        load_catalogue(path)
