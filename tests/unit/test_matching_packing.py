@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matching.packing import Packing, pack
+from bot.matching.packing import Packing, _Adjacency, _cover_bound, pack
 from bot.matching.scoring import Graph
 
 
@@ -117,3 +118,14 @@ def test_nobody_is_proposed_when_no_swap_closes() -> None:
     packing = pack(graph(3, {(0, 1): 10, (1, 2): 10}))
     assert packing.cycles == ()
     assert packing.total == packing.bound == 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs)
+def test_the_cycle_cover_bound_never_undercuts_the_optimum(
+    case: tuple[int, dict[tuple[int, int], int]],
+) -> None:
+    n, edges = case
+    g = graph(n, edges)
+    adj = _Adjacency(n, g.src, g.dst, g.score)
+    assert _cover_bound(adj, target=0.0, until=time.monotonic() + 0.05) >= brute_force(n, edges) - 1e-6
