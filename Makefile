@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit serve socket upgrade worker bench bench-fanout bench-load clean
+.PHONY: run test lint typecheck unit serve socket upgrade worker bench bench-fanout bench-load bench-matching clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruilbot needs Python 3.11 or newer")'
@@ -49,6 +49,10 @@ bench-fanout: $(STAMP)
 # make bench-load ARGS="--people 300 --ruilbot before=../old/.venv/bin/ruilbot --ruilbot now=.venv/bin/ruilbot"
 bench-load: $(STAMP)
 	$(BIN)/python bench/load.py $(ARGS)
+
+# Swap matching on synthetic intakes (100, 1,000, 10,000; about two minutes): time, total, proven bound.
+bench-matching: $(STAMP)
+	$(BIN)/python bench/matching.py $(SIZES)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,5 +1,5 @@
-"""`ruilbot`: console, serve, socket, worker and db upgrade. An entry point: the only module in bot/ that
-may reach for the Slack adapters, and it does so lazily."""
+"""`ruilbot`: console, serve, socket, worker, db upgrade and match. An entry point: the only module in
+bot/ that may reach for the Slack adapters, and it does so lazily."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `ruilbot --help` stays quick
@@ -34,6 +34,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     commands.add_parser("worker", help="only the scheduler: the tick and the outbox sender (no events)")
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=("upgrade", "current"))
+    match = commands.add_parser("match", help="propose swaps among a programme's confirmed intakes")
+    match.add_argument("programme", help="programme id, e.g. managersruil")
+    match.add_argument(
+        "--dry-run", action="store_true", help="only show the proposal: store and send nothing"
+    )
+    match.add_argument(
+        "--json", action="store_true", help="print one JSON object (edges, cycles, total, bound)"
+    )
+    match.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the reasons")
+    match.add_argument("--time-limit", type=float, default=50.0, help="seconds for the solver (default 50)")
     args = parser.parse_args(argv)
     env = os.environ if env is None else env
     try:
@@ -44,6 +54,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
                 return _db(load_settings(env), args.action)
             case "worker":
                 return _worker(load_settings(env, worker=True))
+            case "match":
+                return _match(load_settings(env), args)
             case _:
                 return _slack(load_settings(env, slack=True, socket=args.command == "socket"), args.command)
     except ConfigError as error:
@@ -236,6 +248,81 @@ def _serve_one(settings: Settings, mode: str, sock: Any = None) -> int:
     finally:
         runner.stop()
     return 0
+
+
+def _match(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.bootstrap import bootstrap
+    from bot.clock import local_today
+    from bot.i18n import Translator
+    from bot.matching.candidates import ADAPTERS
+    from bot.matching.explain import plan_as_json, words
+    from bot.matching.swaps import all_pairs, plan_swaps
+    from storage.schema import SchemaOutdated
+
+    if not args.dry_run:
+        print(
+            "ruilbot: only 'match --dry-run' exists yet; proposals are sent once the outbox is in",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        services = bootstrap(settings.database_url)
+    except SchemaOutdated as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        raise _database_fault(settings, error) from error
+    try:
+        if args.programme not in services.catalogue.ids():
+            known = ", ".join(services.catalogue.ids())
+            print(f"ruilbot: unknown programme {args.programme!r}; known: {known}", file=sys.stderr)
+            return 2
+        programme = services.catalogue.get(args.programme)
+        adapter = ADAPTERS.get(programme.id)
+        if adapter is None or "matching" not in programme.rules:
+            print(f"ruilbot: {programme.id} has no intake to match yet", file=sys.stderr)
+            return 2
+        try:
+            with services.uow() as uow:
+                registrations = uow.registrations.confirmed(programme.id)
+        except SQLAlchemyError as error:
+            raise _database_fault(settings, error) from error
+        candidates = [c for c in (adapter(who, answers) for who, answers in registrations) if c is not None]
+        with _stdout_to_stderr():  # HiGHS greets on stdout from C; keep stdout for the report
+            plan, scorer, graph = plan_swaps(
+                programme.matching(), candidates, local_today(services.clock), time_limit=args.time_limit
+            )
+        t = Translator(args.lang)
+        pairs = all_pairs(scorer, graph)
+        if args.json:
+            print(json.dumps(plan_as_json(plan, pairs, t), ensure_ascii=False, indent=2))
+            return 0
+        for swap in plan.swaps:
+            print(f"{' -> '.join(swap.members)} -> {swap.members[0]}  ({swap.score})")
+            for pair in swap.pairs:
+                print(f"    {pair.source} -> {pair.target} ({pair.score}): {words(pair.reasons, t)}")
+        print(f"total {plan.total}, bound {plan.bound}{' (optimal)' if plan.optimal else ''}")
+        return 0
+    finally:
+        services.close()
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Point file descriptor 1 at stderr for a while: C libraries write there past sys.stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@ SQLAlchemy; tests may pass their own."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
 from bot.records import Conversation, Intake, Participant
 
@@ -159,6 +160,13 @@ class Preferences(Protocol):
     def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None: ...
 
 
+class Registrations(Protocol):
+    def confirmed(self, programme_id: str) -> list[tuple[str, Mapping[str, Value]]]:
+        """(external id, answers) of every confirmed intake of a programme, oldest first: what
+        matching reads."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def participants(self) -> Participants: ...
@@ -174,6 +182,8 @@ class UnitOfWork(Protocol):
     def nudges(self) -> Nudges: ...
     @property
     def preferences(self) -> Preferences: ...
+    @property
+    def registrations(self) -> Registrations: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -13,6 +13,7 @@ from typing import Literal, cast, get_args
 import yaml
 
 from bot.clock import AMSTERDAM
+from bot.matching.rules import MatchingRules, RulesError, parse_rules
 
 Kind = Literal["swap", "cohort", "assignments", "reports"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -73,6 +74,12 @@ class Programme:
     contact: Contact | None
     rules: Mapping[str, object]  # deeply read-only: mappings are proxies, lists are tuples
     events: tuple[Event, ...]  # sorted by start
+
+    def matching(self) -> MatchingRules:
+        """The programme's matching rules (validated when the catalogue was loaded)."""
+        if "matching" not in self.rules:
+            raise KeyError(f"programme {self.id!r} declares no rules.matching")
+        return parse_rules(self.rules["matching"])
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,13 @@ def _programme(raw: dict[str, object], where: str) -> Programme:
     rules = raw.get("rules", {})
     if not isinstance(rules, dict):
         raise CatalogueError(f"{where}: 'rules' must be a mapping")
+    if "matching" in rules:
+        if kind != "swap":
+            raise CatalogueError(f"{where}: 'rules.matching' is for swap programmes only")
+        try:
+            parse_rules(rules["matching"])
+        except RulesError as error:
+            raise CatalogueError(f"{where}: rules.matching: {error}") from None
     events_raw = raw.get("events", [])
     if not isinstance(events_raw, list):
         raise CatalogueError(f"{where}: 'events' must be a list")

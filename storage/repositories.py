@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.engine import Value
 from bot.ports import Conflict
 from bot.records import Conversation, Intake, IntakeStatus, Participant
 from storage.models import ConversationRow, InboundEventRow, IntakeRow, ParticipantRow
@@ -191,6 +192,12 @@ FIRST_TIME = (
     .columns(E.c.event_id)
 )
 FORGET = delete(E).where(E.c.received_at < bindparam("moment"))
+CONFIRMED_OF = (  # what matching reads: every confirmed intake of a programme, oldest first
+    select(P.c.external_id, I.c.answers)
+    .join(I, I.c.participant_id == P.c.id)
+    .where(I.c.programme_id == bindparam("programme_id"), I.c.status == literal(CONFIRMED))
+    .order_by(I.c.confirmed_at, I.c.id)
+)
 
 
 def _rowcount(result: Any) -> int:
@@ -377,3 +384,9 @@ class SqlInboundEvents(_Repository):
 
     def forget_before(self, moment: datetime) -> None:
         self._db.execute(FORGET, {"moment": moment})
+
+
+class SqlRegistrations(_Repository):
+    def confirmed(self, programme_id: str) -> list[tuple[str, Mapping[str, Value]]]:
+        rows = self._db.execute(CONFIRMED_OF, {"programme_id": programme_id})
+        return [(row.external_id, dict(row.answers)) for row in rows]

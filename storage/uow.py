@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Unavailable
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
-from storage.repositories import SqlConversations, SqlInboundEvents, SqlIntakes, SqlParticipants
+from storage.repositories import (
+    SqlConversations,
+    SqlInboundEvents,
+    SqlIntakes,
+    SqlParticipants,
+    SqlRegistrations,
+)
 
 
 class SqlUnitOfWork:
@@ -28,6 +34,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.nudges = SqlNudges(self.session)
         self.preferences = SqlPreferences(self.session)
+        self.registrations = SqlRegistrations(self.session, connection)
         return self
 
     def __exit__(

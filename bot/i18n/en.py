@@ -433,4 +433,18 @@ MESSAGES: Final[dict[str, str]] = {
     "regels-naar-ruimte.summary.instructions": "Is everything right? Send your report, or change an answer.",
     "peer-to-peer.opdracht.summary.instructions": "Is everything right? Confirm your assignment, or change an answer.",
     "action.view_registration": "See or change your registration",
+    # Matching: why a pair fits, as short phrases joined into one line
+    "match.why.other_ministry": "another ministry",
+    "match.why.other_organisation": "another organisation",
+    "match.why.same_region": "same region",
+    "match.why.wished_ministry": "wished ministry {value}",
+    "match.why.wished_field": "wished field {value}",
+    "match.why.overlap": "periods overlap {months} months",
+    "match.why.start": "starts {months} months apart",
+    "match.why.start.same": "can start in the same month",
+    "match.why.start.one": "starts a month apart",
+    "match.why.same_scale": "same scale ({value})",
+    "match.why.learning_fits": "learning goal fits the post",
+    "match.why.similar_function": "similar post",
+    "match.why.none": "possible, without extra points",
 }

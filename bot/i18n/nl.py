@@ -451,4 +451,18 @@ MESSAGES: Final[dict[str, str]] = {
     "regels-naar-ruimte.summary.instructions": "Klopt alles? Verstuur je melding, of wijzig een antwoord.",
     "peer-to-peer.opdracht.summary.instructions": "Klopt alles? Bevestig je opdracht, of wijzig een antwoord.",
     "action.view_registration": "Bekijk of wijzig je aanmelding",
+    # Matching: why a pair fits, as short phrases joined into one line
+    "match.why.other_ministry": "ander ministerie",
+    "match.why.other_organisation": "andere organisatie",
+    "match.why.same_region": "zelfde regio",
+    "match.why.wished_ministry": "gewenst ministerie {value}",
+    "match.why.wished_field": "gewenste richting {value}",
+    "match.why.overlap": "periode overlapt {months} maanden",
+    "match.why.start": "start {months} maanden uit elkaar",
+    "match.why.start.same": "start in dezelfde maand",
+    "match.why.start.one": "start een maand uit elkaar",
+    "match.why.same_scale": "zelfde schaal ({value})",
+    "match.why.learning_fits": "leerdoel past bij de functie",
+    "match.why.similar_function": "vergelijkbare functie",
+    "match.why.none": "mogelijk, zonder extra pluspunten",
 }

@@ -1,0 +1,99 @@
+"""`ruilbot match managersruil --dry-run --json`: confirmed intakes from the database in, one JSON
+object with the possible pairs, the chosen swaps (Slack user ids), the total and the bound out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import cli
+from bot.engine import Value
+from bot.records import Intake, IntakeStatus
+from storage.database import make_engine, make_sessions
+from storage.schema import upgrade
+from storage.uow import SqlUnitOfWork
+from tests.conftest import NOW
+
+
+def answers(ministry: str, wanted: list[str]) -> dict[str, Value]:
+    return {
+        "ministry": ministry,
+        "directorate": "directie",
+        "function": "afdelingshoofd",
+        "scale": 15,
+        "field": "beleid",
+        "wanted_fields": ["any"],
+        "wanted_ministries": wanted,
+        "period": 12,
+        "start": "2027-03-01",
+        "supervisor": "supports",
+        "region": "Den Haag",
+        "learning": "hoe de uitvoering werkt",
+    }
+
+
+def register(
+    sessions: sessionmaker[Session],
+    who: str,
+    given: Mapping[str, Value],
+    status: IntakeStatus = IntakeStatus.CONFIRMED,
+) -> None:
+    with SqlUnitOfWork(sessions) as uow:
+        person = uow.participants.add("slack", who, "nl", NOW)
+        uow.intakes.add(
+            Intake(
+                person.id, "managersruil", 1, NOW, NOW, status=status, answers=dict(given), confirmed_at=NOW
+            )
+        )
+        uow.commit()
+
+
+def test_matching_reads_only_confirmed_intakes_of_the_programme(sessions: sessionmaker[Session]) -> None:
+    register(sessions, "UMATCH1", answers("FIN", ["any"]))
+    register(sessions, "UMATCH2", answers("BZK", ["any"]), status=IntakeStatus.OPEN)
+    with SqlUnitOfWork(sessions) as uow:
+        # Other tests' people may share this database (end-to-end runs commit): look at ours.
+        ours = [r for r in uow.registrations.confirmed("managersruil") if r[0].startswith("UMATCH")]
+        assert ours == [("UMATCH1", answers("FIN", ["any"]))]
+        assert all(who != "UMATCH1" for who, _ in uow.registrations.confirmed("leerwerkplaats"))
+
+
+def test_a_dry_run_prints_the_swaps_with_slack_ids_as_json(
+    fresh_sqlite_url: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(fresh_sqlite_url)
+    upgrade(engine)
+    sessions = make_sessions(engine)
+    # Three who only want each other's ministry in a ring, and Dan, who only wants AZ.
+    register(sessions, "UANN", answers("FIN", ["BZK"]))
+    register(sessions, "UBOB", answers("BZK", ["OCW"]))
+    register(sessions, "UCEM", answers("OCW", ["FIN"]))
+    register(sessions, "UDAN", answers("FIN", ["AZ"]))
+    engine.dispose()
+
+    code = cli.main(["match", "managersruil", "--dry-run", "--json"], env={"DATABASE_URL": fresh_sqlite_url})
+    out = capfd.readouterr().out
+    assert code == 0
+    report = json.loads(out)  # nothing but the JSON object on stdout
+    assert report["cycles"] == [{"members": ["UANN", "UBOB", "UCEM"], "score": report["total"]}]
+    assert report["bound"] == report["total"]
+    # Cem could also take Dan's post, but nobody wants Cem's: listed, not proposed.
+    pairs = {(e["from"], e["to"]) for e in report["edges"]}
+    assert pairs == {("UANN", "UBOB"), ("UBOB", "UCEM"), ("UCEM", "UANN"), ("UCEM", "UDAN")}
+    assert all(e["why"].startswith("ander ministerie, gewenst ministerie") for e in report["edges"])
+
+
+def test_matching_without_dry_run_or_for_a_programme_without_intake_says_why(
+    fresh_sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upgrade(make_engine(fresh_sqlite_url))
+    env = {"DATABASE_URL": fresh_sqlite_url}
+    assert cli.main(["match", "managersruil"], env=env) == 2
+    assert "--dry-run" in capsys.readouterr().err
+    assert cli.main(["match", "leidinggevenden-in-beweging", "--dry-run"], env=env) == 2
+    assert "no intake to match yet" in capsys.readouterr().err
+    assert cli.main(["match", "ruil", "--dry-run"], env=env) == 2
+    assert "unknown programme 'ruil'" in capsys.readouterr().err
