@@ -129,23 +129,31 @@ def _sending(settings: Settings, services: Services) -> Runner:
     return Runner(services, sender)
 
 
-def _worker(settings: Settings) -> int:
-    import signal
-
+def _services(settings: Settings) -> Services | None:
+    """Logging without secrets, and the services on a current schema; None (said why) if it is not."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot import logs
     from bot.bootstrap import bootstrap
     from storage.schema import SchemaOutdated
 
-    logs.configure(settings.log_level, [settings.bot_token.value] if settings.bot_token else [])
+    secrets = [s.value for s in (settings.bot_token, settings.signing_secret, settings.app_token) if s]
+    logs.configure(settings.log_level, secrets)
     try:
-        services = bootstrap(settings.database_url)
+        return bootstrap(settings.database_url)
     except SchemaOutdated as error:
         print(f"ruilbot: {error}", file=sys.stderr)
-        return 2
+        return None
     except SQLAlchemyError as error:
         raise _database_fault(settings, error) from error
+
+
+def _worker(settings: Settings) -> int:
+    import signal
+
+    services = _services(settings)
+    if services is None:
+        return 2
     runner = _sending(settings, services)
     signal.signal(signal.SIGTERM, lambda *_: runner.stop())
     runner.start()
@@ -202,22 +210,12 @@ def _processes(settings: Settings) -> int:
 def _serve_one(settings: Settings, mode: str, sock: Any = None) -> int:
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from bot import logs
-    from bot.bootstrap import bootstrap
     from handlers.app import build_app, serve_http, serve_socket
-    from storage.schema import SchemaOutdated
 
-    secrets = [s.value for s in (settings.bot_token, settings.signing_secret, settings.app_token) if s]
-    logs.configure(settings.log_level, secrets)
-    try:
-        services = bootstrap(settings.database_url)
-    except SchemaOutdated as error:
-        print(f"ruilbot: {error}", file=sys.stderr)
+    services = _services(settings)
+    if services is None:
         return 2
-    except SQLAlchemyError as error:
-        raise _database_fault(settings, error) from error
     assert settings.bot_token is not None  # load_settings(slack=True) demands it
     signing = settings.signing_secret.value if settings.signing_secret else None
     try:  # bolt checks the token with auth.test before it serves anything
