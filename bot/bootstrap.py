@@ -87,7 +87,16 @@ def wire(
         catalogue=catalogue,
         intake=intake,
         uow=uow,
-        tick=Tick(uow, [NudgeProducer(intakes, window)]),
+        tick=Tick(
+            uow,
+            [
+                NudgeProducer(
+                    {**DIALOGUES, **{d.id: d for d in intakes.values()}},
+                    window,
+                    command_for=intake.command_for,
+                )
+            ],
+        ),
         notices=Notices(catalogue, console=console),
         windows=windows,
     )

@@ -26,11 +26,13 @@ class NudgePolicy:
 class NudgeProducer:
     def __init__(
         self,
-        intakes: Mapping[str, Dialogue],
+        dialogues: Mapping[str, Dialogue],
         window: Callable[[str | None], Window],
         policy: NudgePolicy = NudgePolicy(),
+        command_for: Callable[[str], str] = lambda _dialogue_id: "/ruil",
     ) -> None:
-        self._intakes = intakes
+        self._dialogues = dialogues  # by dialogue id: a programme may have more than one
+        self._command_for = command_for  # what a person types to go on with a dialogue
         self._window = window  # a programme's contact hours
         self._policy = policy
 
@@ -40,7 +42,7 @@ class NudgeProducer:
         idle = uow.nudges.idle(now - self._policy.idle, self._policy.most, limit)
         for found in idle:
             intake, person = found.intake, found.participant
-            dialogue = self._intakes.get(intake.programme_id)
+            dialogue = self._dialogues.get(intake.dialogue_id or intake.programme_id)
             if intake.id is None:
                 continue
             if dialogue is None:  # a programme whose intake is gone: say nothing, and don't ask again
@@ -62,6 +64,8 @@ class NudgeProducer:
                 params={
                     "intake_id": intake.id,
                     "programme_id": intake.programme_id,
+                    "dialogue_id": dialogue.id,
+                    "command": self._command_for(dialogue.id),
                     "answered": len(state.answers),
                     "total": len(engine.applicable(dialogue, state.answers)),
                     "ready": state.current is None,

@@ -88,16 +88,21 @@ def _nudge(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], con
     else:
         progress = t.t("nudge.progress", answered=params["answered"], total=params["total"])
     last = int(params["n"]) >= int(params.get("of", 2))
-    text = t.t("nudge.last" if last else "nudge.first", programme=programme, progress=progress)
-    # The console has no buttons; there, the text itself says to type /ruil.
-    buttons = () if console else (Button(Act.START, t.t("action.resume"), "primary"),)
+    command = str(params.get("command") or "/ruil")
+    text = t.t(
+        "nudge.last" if last else "nudge.first", programme=programme, progress=progress, command=command
+    )
+    # The console has no buttons; there, the text itself says what to type.
+    dialogue = str(params.get("dialogue_id") or "")
+    buttons = () if console else (Button(Act.START, t.t("action.resume"), "primary", dialogue=dialogue),)
     return Screen(lines=(text,), buttons=buttons)
 
 
 def _nudge_still_due(records: Records, message: OutboxMessage) -> bool:
     if message.participant_id is None or message.programme_id is None:
         return True
-    intake = records.intakes.current(message.participant_id, message.programme_id)
+    intake_id = message.params.get("intake_id")
+    intake = records.intakes.get(intake_id) if isinstance(intake_id, int) else None
     if (
         intake is None
         or intake.status is not IntakeStatus.OPEN

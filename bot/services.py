@@ -196,6 +196,10 @@ class IntakeService:
         """A 'Wijzig' button next to an answer in the summary."""
         return self._run(user, lambda turn: self._on_edit(turn, target, question_id), target=target)
 
+    def command_for(self, dialogue_id: str) -> str:
+        """What a person types to go on with a dialogue: '/ruil managersruil', '/ruil peer opdracht'."""
+        return f"/ruil {self._names.word_for(dialogue_id)}"
+
     def stale(self, user: UserRef) -> Screen:
         """A click we cannot read (made by another version of the bot): nothing changes."""
         return self._run(user, lambda turn: self._stale(turn))

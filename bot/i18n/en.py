@@ -353,8 +353,8 @@ MESSAGES: Final[dict[str, str]] = {
     # Nudges: messages the bot starts itself about an intake that stalled
     "nudge.progress": "you have answered {answered} of the {total} questions",
     "nudge.progress_ready": "you have answered every question; only your confirmation is missing",
-    "nudge.first": "Hi! A while ago you started registering for the {programme}: {progress}. Fancy carrying on? Type /ruil and you go on where you were; your answers are still there. Rather not take part after all? Type /ruil stop and you won't hear about it again.",
-    "nudge.last": "One more nudge about your registration for the {programme}: {progress}. This is my last reminder. You can always carry on with /ruil, or stop with /ruil stop.",
+    "nudge.first": "Hi! A while ago you started on {programme}: {progress}. Fancy carrying on? Type {command} and you go on where you were; your answers are still there. Rather not take part after all? Type {command} stop and you won't hear about it again.",
+    "nudge.last": "One more nudge about {programme}: {progress}. This is my last reminder. You can always carry on with {command}, or stop with {command} stop.",
     # Console: moving its clock, to see what the bot does days later
     "console.clock_hint": "Tip: /klok +3d moves the console's clock three days on, to see what I send on my own when you go quiet for a while.",
     "console.clock": "The console's clock now says {when}.",

@@ -371,8 +371,8 @@ MESSAGES: Final[dict[str, str]] = {
     # Nudges: messages the bot starts itself about an intake that stalled
     "nudge.progress": "je hebt {answered} van de {total} vragen beantwoord",
     "nudge.progress_ready": "je hebt alle vragen beantwoord, alleen je bevestiging ontbreekt nog",
-    "nudge.first": "Hoi! Je was een tijdje geleden begonnen met je aanmelding voor de {programme}: {progress}. Zin om verder te gaan? Typ /ruil en je gaat verder waar je was; je antwoorden staan er nog. Wil je toch niet meedoen? Typ /ruil stop, dan hoor je hier niets meer over.",
-    "nudge.last": "Nog één keer een seintje over je aanmelding voor de {programme}: {progress}. Dit is mijn laatste herinnering. Verder gaan kan altijd met /ruil; stoppen met /ruil stop.",
+    "nudge.first": "Hoi! Je was een tijdje geleden begonnen bij {programme}: {progress}. Zin om verder te gaan? Typ {command} en je gaat verder waar je was; je antwoorden staan er nog. Wil je toch niet meedoen? Typ {command} stop, dan hoor je hier niets meer over.",
+    "nudge.last": "Nog één keer een seintje over {programme}: {progress}. Dit is mijn laatste herinnering. Verder gaan kan altijd met {command}; stoppen met {command} stop.",
     # Console: moving its clock, to see what the bot does days later
     "console.clock_hint": "Tip: met /klok +3d zet je de klok van de console drie dagen vooruit, om te zien wat ik uit mezelf stuur als je een tijdje niets van je laat horen.",
     "console.clock": "De klok van de console staat nu op {when}.",

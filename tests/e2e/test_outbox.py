@@ -20,7 +20,7 @@ from bot.outbox import Notices, OutboxMessage, OutboxStatus
 from bot.ports import UnitOfWork
 from bot.services import UserRef
 from scheduler.sender import Report, SenderPolicy, SlackSender, sender_client
-from tests.e2e.driver import new_user, visible_text
+from tests.e2e.driver import buttons_in, new_user, visible_text
 from tests.slack_standin import DEFAULT_TOKEN, SlackStandIn
 
 pytestmark = pytest.mark.e2e
@@ -104,8 +104,8 @@ def test_an_intake_left_for_three_days_gets_a_warm_nudge(
     shown = visible_text(nudge["blocks"])
     assert "Managersruil" in shown
     assert "2 van de 12 vragen" in shown  # where the person stands
-    assert "Typ /ruil en" in shown  # how to go on
-    assert "Typ /ruil stop" in shown  # and how to stop
+    assert "Typ /ruil managersruil en" in shown  # how to go on with this programme
+    assert "Typ /ruil managersruil stop" in shown  # and how to stop
     assert "Ga verder met de intake" in shown  # the button that resumes it
     assert nudge["metadata"]["event_payload"]["id"] > 0
 
@@ -442,4 +442,27 @@ def test_a_nudge_speaks_the_language_the_person_chose_after_it_was_queued(
     clock.advance(timedelta(days=2))  # Monday
     sender_for(services, slack).run_once(clock.now())
     [nudge] = nudges(slack, user)
-    assert "A while ago you started registering for the Manager Swap" in nudge["text"]
+    assert "A while ago you started on Manager Swap" in nudge["text"]
+
+
+def test_a_nudge_about_another_programme_names_it_and_its_button_goes_on_with_it(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    me = UserRef("slack", user)
+    services.intake.start(me, "regels-naar-ruimte")
+    services.intake.text(me, "Gemeente Utrecht")
+    clock.advance(THREE_DAYS)
+    services.tick(clock.now())
+    sender_for(services, slack).run_once(clock.now())
+
+    [nudge] = nudges(slack, user)
+    shown = visible_text(nudge["blocks"])
+    assert "Van regels naar ruimte" in shown
+    assert "Managersruil" not in shown
+    command = services.intake.command_for("regels-naar-ruimte")
+    assert f"Typ {command} en" in shown
+    # The command in the nudge leads back to this report, and so does its button.
+    assert services.intake.command(me, command.removeprefix("/ruil ")).direct is not None
+    [button] = buttons_in(nudge["blocks"])
+    assert "regels-naar-ruimte" in button["value"]

@@ -99,7 +99,7 @@ def test_the_console_shows_a_nudge_after_moving_its_clock(fresh_sqlite_url: str)
     monday = out.index("30 november 2026 om 10:00")
     # Due on Saturday, it waits for Monday morning, and says so.
     assert "het komt op 30 november 2026 om 09:00" in out[saturday:sunday]
-    nudge = out.index("Je was een tijdje geleden begonnen met je aanmelding voor de Managersruil")
+    nudge = out.index("Je was een tijdje geleden begonnen bij Managersruil")
     assert monday < nudge
     assert "je hebt 2 van de 12 vragen beantwoord" in out[nudge:]
     assert "Typ /klok +3d" in out  # '/klok morgen' is not understood: say what is
