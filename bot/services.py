@@ -824,9 +824,18 @@ class IntakeService:
         return turn.show.step(turn.dialogue, previous)
 
     def _overview(self, turn: _Turn, state: State) -> Screen:
-        """'overzicht': the summary when all is answered, else where we are."""
+        """'overzicht': the summary when all is answered, else the answers so far and the open question."""
         if not engine.is_complete(turn.dialogue, state.answers):
-            return turn.show.step(turn.dialogue, state, [self._status_line(turn)])
+            show = turn.show
+            rows = [
+                f"{n}. {show.t.t(q.label)}: {show.value(q, v)}"
+                for n, (q, v) in enumerate(engine.summary(turn.dialogue, state.answers), start=1)
+            ]
+            return show.step(
+                turn.dialogue,
+                state,
+                [self._status_line(turn), "\n".join(rows)] if rows else [self._status_line(turn)],
+            )
         summary = State(state.answers, None)
         self._store(turn, summary)
         return turn.show.step(turn.dialogue, summary)
@@ -916,6 +925,17 @@ class IntakeService:
         return replace(self._where(turn, [line]), applied=False)
 
     def _no_intake(self, turn: _Turn, said: Intent | None, text: str = "") -> Screen:
+        confirmed = turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED
+        change = _EDIT.match(word(text))
+        if confirmed and (
+            said is Intent.EDIT or (change and intent(change.group("word") or "") is Intent.EDIT)
+        ):
+            reopened = self._reopen(turn)  # 'wijzig' on a confirmed registration: as its button does
+            if change and said is not Intent.EDIT:  # 'wijzig 3': straight on to that answer
+                return self._at_summary(turn, self._state(turn), text)
+            return reopened
+        if confirmed and said is Intent.SUMMARY:
+            return self._registered(turn)
         named, _ = self._names.find(text) if said is None and text else (None, None)
         if named is not None:  # a programme's name or number, typed after the list: start that one
             self._focus(turn, named)
@@ -925,7 +945,7 @@ class IntakeService:
         if said is Intent.HELP:
             return self._help(turn)
         if turn.intake is not None or said is Intent.STATUS:
-            return Screen(lines=self._status_lines(turn) or (self._status_line(turn),))
+            return Screen(lines=self._status_lines(turn) or (turn.show.t.t("status.nothing"),))
         return self._offer(turn, None, [turn.show.t.t("no_intake")])
 
     def _presenter(self, locale: str) -> Presenter:
@@ -1107,6 +1127,8 @@ class IntakeService:
         was named, so every registration of the person, each naming its programme."""
         if everything and len(every := self._status_lines(turn)) > 1:
             return Screen(lines=(*every, turn.show.t.t("status.pick")))
+        if everything and not every:  # no registration anywhere: no programme to name either
+            return Screen(lines=(turn.show.t.t("status.nothing"),))
         lines = [self._status_line(turn)]
         if turn.open:
             lines.append(turn.show.t.t("status.continue"))

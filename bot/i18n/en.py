@@ -407,7 +407,7 @@ MESSAGES: Final[dict[str, str]] = {
     "waitlist.joined": "You're joining the waitlist for {programme}.",
     "status.waitlist": "You have been on the waitlist for {programme} since {date}. {contact} will let you know when a place opens up.",
     "registered.instructions": "Want to change something? You can, as long as nothing has been proposed yet.",
-    "registered.typing": "Type /ruil stop to withdraw your registration.",
+    "registered.typing": "Type 'edit' to change your answers (or 'edit 3' for answer 3), or /ruil stop to withdraw your registration.",
     "registered.reopened": "You can change your answers now. Confirm again afterwards; until then your registration is open.",
     "status.pick": "Type /ruil with a programme's name and 'status' or 'stop', for example /ruil managersruil status.",
     "home.none": "You have no registrations yet. Choose a programme below.",
@@ -447,4 +447,5 @@ MESSAGES: Final[dict[str, str]] = {
     "match.why.learning_fits": "learning goal fits the post",
     "match.why.similar_function": "similar post",
     "match.why.none": "possible, without extra points",
+    "status.nothing": "You have no registration yet. Type /ruil to pick a programme.",
 }

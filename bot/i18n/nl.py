@@ -425,7 +425,7 @@ MESSAGES: Final[dict[str, str]] = {
     "waitlist.joined": "Je komt op de wachtlijst voor {programme}.",
     "status.waitlist": "Je staat sinds {date} op de wachtlijst voor {programme}. {contact} laat het je weten als er een plek vrijkomt.",
     "registered.instructions": "Wil je iets veranderen? Dat kan zolang er nog niets is voorgesteld.",
-    "registered.typing": "Typ /ruil stop om je aanmelding in te trekken.",
+    "registered.typing": "Typ 'wijzig' om je antwoorden te veranderen (of 'wijzig 3' voor antwoord 3), of /ruil stop om je aanmelding in te trekken.",
     "registered.reopened": "Je kunt je antwoorden nu wijzigen. Bevestig daarna opnieuw; tot dan staat je aanmelding open.",
     "status.pick": "Typ /ruil met de naam van een programma en 'status' of 'stop', bijvoorbeeld /ruil managersruil status.",
     "home.none": "Je hebt nog geen aanmeldingen. Kies hieronder een programma.",
@@ -465,4 +465,5 @@ MESSAGES: Final[dict[str, str]] = {
     "match.why.learning_fits": "leerdoel past bij de functie",
     "match.why.similar_function": "vergelijkbare functie",
     "match.why.none": "mogelijk, zonder extra pluspunten",
+    "status.nothing": "Je hebt nog geen aanmelding lopen. Typ /ruil om een programma te kiezen.",
 }

@@ -12,7 +12,7 @@ from tests.slack_standin import BOT_ID, BOT_USER_ID, RESPONSE_URL_METHOD, dm_cha
 
 pytestmark = pytest.mark.e2e
 
-NO_REGISTRATION = "Je hebt nog geen aanmelding voor de Managersruil. Typ /ruil om te beginnen."
+NO_REGISTRATION = "Je hebt nog geen aanmelding lopen. Typ /ruil om een programma te kiezen."
 
 
 def test_requests_without_a_valid_signature_are_refused(bot: Bot, user: str) -> None:

@@ -375,3 +375,40 @@ def test_a_stale_or_refused_click_says_it_was_not_applied(services: Services) ->
     assert refused.applied is False
     assert refused.target is not None
     assert services.intake.answer(ANNA, refused.target, ["15"]).applied is True
+
+
+def test_overzicht_during_the_intake_lists_the_answers_so_far_and_asks_on(services: Services) -> None:
+    services.intake.start(ANNA)
+    for text in ANSWERS[:3]:
+        services.intake.text(ANNA, text)
+
+    shown = services.intake.text(ANNA, "overzicht")
+
+    assert shown is not None
+    text = said(shown)
+    assert "1. Ministerie: Financiën (FIN)" in text
+    assert "3. Functie: Afdelingshoofd" in text
+    assert "Vraag 4 van 12" in text
+
+
+def test_a_confirmed_registration_is_changed_by_typing_wijzig(services: Services) -> None:
+    answer_all(services)
+    services.intake.text(ANNA, "ja")
+
+    overview = services.intake.text(ANNA, "overzicht")
+    assert overview is not None
+    assert overview.summary is not None
+    assert "Typ 'wijzig'" in overview.summary.typing
+    asked = services.intake.text(ANNA, "wijzig 8")
+    assert asked is not None
+    assert "Hoe lang zou je willen ruilen?" in said(asked)
+    back = services.intake.text(ANNA, "18 maanden")
+    assert back is not None
+    assert "Periode: 18 maanden" in said(back)
+    assert "aanmelding is binnen" in said(services.intake.text(ANNA, "ja"))  # type: ignore[arg-type]
+
+
+def test_status_with_nothing_started_names_no_programme(services: Services) -> None:
+    shown = services.intake.text(ANNA, "status")
+    assert shown is not None
+    assert said(shown) == "Je hebt nog geen aanmelding lopen. Typ /ruil om een programma te kiezen."
