@@ -34,7 +34,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     commands.add_parser("worker", help="only the scheduler: the tick and the outbox sender (no events)")
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=("upgrade", "current"))
-    match = commands.add_parser("match", help="propose swaps among a programme's confirmed intakes")
+    match = commands.add_parser(
+        "match", help="the best swaps among a programme's confirmed intakes (a dry run)"
+    )
     match.add_argument("programme", help="programme id, e.g. managersruil")
     match.add_argument(
         "--dry-run", action="store_true", help="only show the proposal: store and send nothing"
@@ -263,7 +265,7 @@ def _match(settings: Settings, args: argparse.Namespace) -> int:
 
     if not args.dry_run:
         print(
-            "ruilbot: only 'match --dry-run' exists yet; proposals are sent once the outbox is in",
+            "ruilbot: only 'match --dry-run' exists yet; sending proposals comes with the next matching work",
             file=sys.stderr,
         )
         return 2

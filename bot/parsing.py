@@ -54,7 +54,14 @@ _RELATIVE_DAYS = {
     "asap": 0,
     "as soon as possible": 0,
     "right away": 0,
+    "volgende week": 7,
+    "over een week": 7,
+    "next week": 7,
+    "in a week": 7,
+    "over twee weken": 14,
+    "in two weeks": 14,
 }
+_NEXT_MONTH = frozenset({"volgende maand", "next month", "begin volgende maand", "start of next month"})
 
 _NUMBER_WORDS: dict[str, int] = {
     word: value
@@ -92,6 +99,8 @@ _NUMERIC = re.compile(
 # Bounded so int() never sees a string long enough to raise.
 _INTEGER = re.compile(r"[0-9]{1,9}")
 _SCALE_PREFIX = re.compile(r"^(?:schaal|scale)\s")
+# "Ongeveer 8" is 8: a number asked for is an estimate anyway.
+_APPROXIMATELY = re.compile(r"^(?:ongeveer|circa|ca\.?|zo'?n|rond|about|around|roughly|approximately)\s")
 
 _DURATION = re.compile(
     r"(?P<amount>.+?)\s?(?:(?P<months>maanden|maand|mnd|months?)|(?P<years>jaren|jaar|jr|years?))?"
@@ -141,6 +150,8 @@ def parse_date(text: str, today: datetime.date) -> datetime.date | None:
     if isinstance(today, datetime.datetime):  # a datetime would not compare with a date
         today = today.date()
     words = _prepare(text)
+    if words in _NEXT_MONTH:  # its first day
+        return (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
     if words in _RELATIVE_DAYS:
         try:
             return today + datetime.timedelta(days=_RELATIVE_DAYS[words])
@@ -168,8 +179,8 @@ def parse_date(text: str, today: datetime.date) -> datetime.date | None:
 
 
 def parse_number(text: str) -> int | None:
-    """A whole, non-negative number: "15", "schaal 15", "vijftien", "fifteen"."""
-    words = _SCALE_PREFIX.sub("", _prepare(text), count=1)
+    """A whole, non-negative number: "15", "schaal 15", "vijftien", "fifteen", "ongeveer 8"."""
+    words = _SCALE_PREFIX.sub("", _APPROXIMATELY.sub("", _prepare(text), count=1), count=1)
     if _INTEGER.fullmatch(words):
         return int(words)
     return _NUMBER_WORDS.get(words)

@@ -79,7 +79,8 @@ INTAKE = Dialogue(
         Question("wanted_fields", ChooseMany((*FIELDS, ANY))),
         Question(
             "wanted_ministries",
-            ChooseMany((ANY, *MINISTRIES), strip_words=MINISTRY_LEAD_IN),
+            # 'Maakt niet uit' last: the ministries keep the numbers they had in question 1.
+            ChooseMany((*MINISTRIES, ANY), strip_words=MINISTRY_LEAD_IN),
             (differs_from("ministry", "managersruil.error.own_ministry"),),
         ),
         Question("period", Months(suggestions=(6, 12, 18)), (in_range(6, 18, "error.months_range"),)),

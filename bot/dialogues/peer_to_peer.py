@@ -89,7 +89,9 @@ ASSIGNMENT = Dialogue(
         ),
         Question("question", Text(), LONG),
         Question("context", Text(), LONG),
-        Question("outcome", Text(), LONG),
+        Question(
+            "outcome", Text(), (max_length(1000),)
+        ),  # "een plan" is an answer the question itself suggests
         Question(
             "effort_days",
             Number(suggestions=(5, 10, 20), value_format="peer-to-peer.days_value"),

@@ -313,3 +313,24 @@ def test_parse_date_reads_how_people_name_a_start(text: str, expected: date) -> 
 
 def test_parse_date_does_not_read_end_of_month_as_its_start() -> None:
     assert parse_date("eind maart", date(2026, 11, 27)) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("volgende week", date(2026, 12, 4)),
+        ("next week", date(2026, 12, 4)),
+        ("over twee weken", date(2026, 12, 11)),
+        ("volgende maand", date(2026, 12, 1)),
+        ("next month", date(2026, 12, 1)),
+    ],
+)
+def test_a_week_or_a_month_from_now_is_a_date(typed: str, expected: date) -> None:
+    assert parse_date(typed, date(2026, 11, 27)) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("ongeveer 8", 8), ("ca. 12", 12), ("about 5", 5), ("rond 20", 20)]
+)
+def test_an_estimate_is_its_number(typed: str, expected: int) -> None:
+    assert parse_number(typed) == expected
