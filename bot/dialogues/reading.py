@@ -76,7 +76,7 @@ def read(question: Question, given: str | Sequence[str], suggestion: tuple[str, 
         case Kind.MULTI_CHOICE:
             return _read_multi(question, text)
         case Kind.NUMBER:
-            return _number(parse_number(text), "error.number", text)
+            return _number(parse_number(text) or _in_its_own_words(question.spec, text), "error.number", text)
         case Kind.MONTHS:
             return _number(parse_months(text), "error.months", text)
         case Kind.DATE:
@@ -121,6 +121,30 @@ def _phone(text: str) -> str:
     text = text.replace("(0)", "") if text.lstrip().startswith("+") else text
     digits = re.sub(r"[\s\-./()]", "", text)
     return "+" + digits[2:] if digits.startswith("00") else digits
+
+
+def _in_its_own_words(spec: Spec, text: str) -> int | None:
+    """A number typed as the bot writes it back: "8 dagen", "12 medewerkers", "4 uur per week"."""
+    value_format = getattr(spec, "value_format", None)
+    if not value_format:
+        return None
+    said = normalise(text)
+    for pattern in _formats(value_format):
+        if (match := pattern.fullmatch(said)) is not None:
+            return parse_number(match["value"])
+    return None
+
+
+@cache
+def _formats(key: str) -> tuple[re.Pattern[str], ...]:
+    """The value formats of a key in every language, as patterns with the number in the middle."""
+    return tuple(
+        re.compile(
+            re.escape(normalise(template.replace("{value}", "VALUE"))).replace("value", "(?P<value>.+?)")
+        )
+        for template in all_texts(key)
+        if "{value}" in template
+    )
 
 
 def _number(number: int | None, error: str, text: str) -> Read:

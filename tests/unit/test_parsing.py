@@ -334,3 +334,25 @@ def test_a_week_or_a_month_from_now_is_a_date(typed: str, expected: date) -> Non
 )
 def test_an_estimate_is_its_number(typed: str, expected: int) -> None:
     assert parse_number(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["8 dagen", "ongeveer 8 dagen", "8 days", "8"])
+def test_a_number_typed_as_the_bot_writes_it_back_is_that_number(typed: str) -> None:
+    from bot import engine
+    from bot.dialogues import DIALOGUES
+
+    dialogue = DIALOGUES["peer-to-peer/opdracht"]
+    outcome = engine.answer(dialogue, engine.start(dialogue), "effort_days", typed, date(2026, 11, 27))
+
+    assert isinstance(outcome, engine.Accepted)
+    assert outcome.state.answers["effort_days"] == 8
+
+
+def test_another_unit_is_not_taken_for_the_asked_one() -> None:
+    from bot import engine
+    from bot.dialogues import DIALOGUES
+
+    dialogue = DIALOGUES["peer-to-peer/opdracht"]
+    outcome = engine.answer(dialogue, engine.start(dialogue), "effort_days", "8 weken", date(2026, 11, 27))
+
+    assert isinstance(outcome, engine.Refused)
