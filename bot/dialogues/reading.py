@@ -76,7 +76,10 @@ def read(question: Question, given: str | Sequence[str], suggestion: tuple[str, 
         case Kind.MULTI_CHOICE:
             return _read_multi(question, text)
         case Kind.NUMBER:
-            return _number(parse_number(text) or _in_its_own_words(question.spec, text), "error.number", text)
+            number = parse_number(text)
+            if number is None:
+                number = _in_its_own_words(question.spec, text)
+            return _number(number, "error.number", text)
         case Kind.MONTHS:
             return _number(parse_months(text), "error.months", text)
         case Kind.DATE:
