@@ -156,12 +156,17 @@ def read_command(text: str, names: Names, scope: str | None = None) -> Command:
     if not text:
         return Command(None)
     whole = intent(text, COMMAND_INTENTS)
+    words = text.split()
+    last = intent(words[-1], COMMAND_INTENTS) if len(words) > 1 else None
+    if last is not None and last is not Intent.START:  # 'peer opdracht stop': a name, then what to do
+        dialogue, _ = names.find(" ".join(words[:-1]), scope)
+        if dialogue is not None:
+            return Command(last, dialogue)
     named, guess = names.find(text, scope)
     if named is not None and (whole is None or scope is not None):  # '/peer aanmelden' is a name
         return Command(Intent.START, named)
     if whole is not None:
         return Command(whole)
-    words = text.split()
     for said, rest in ((words[-1], words[:-1]), (words[0], words[1:])):
         found = intent(said, COMMAND_INTENTS) if len(words) > 1 else None
         if found is not None:

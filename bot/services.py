@@ -437,6 +437,7 @@ class IntakeService:
         turn.intake = turn.uow.intakes.current(turn.participant.id, dialogue_id)
         intake_id = turn.intake.id if turn.intake else None
         turn.conversation = turn.uow.conversations.get(intake_id, turn.surface) if intake_id else None
+        turn.state = None  # about another intake now
 
     def _dialogue_id(self, key: str | None) -> str | None:
         """A dialogue id from a programme id (its intake) or a dialogue id; None stays None."""
@@ -765,8 +766,9 @@ class IntakeService:
         holds = (
             intake is not None
             and intake.id == target.intake
-            and conversation is not None
-            and conversation.version == target.version
+            # A surface that never showed this intake yet (a registration made in a modal, now in
+            # the DM) stands at version 0.
+            and (conversation.version if conversation is not None else 0) == target.version
             and self._step(turn) == target.step
         )
         return None if holds else self._stale(turn)
@@ -1240,6 +1242,7 @@ class IntakeService:
             dialogue = self._dialogue_of(intake)
             other = replace(
                 turn,
+                state=None,
                 intake=intake,
                 dialogue=dialogue,
                 programme=self._catalogue.get(dialogue.programme),

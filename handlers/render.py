@@ -117,7 +117,8 @@ def message(screen: Screen) -> tuple[str, list[Block]]:
         blocks.append({"type": "actions", "elements": elements})
     if screen.typing:
         blocks.append(_context(screen.typing))
-    return fit(screen.text, limits.SECTION_TEXT) or " ", blocks
+    # Slack reads the fallback text (notifications, screen readers) as mrkdwn too.
+    return _escaped(screen.text, limits.SECTION_TEXT) or " ", blocks
 
 
 def _prompt(prompt: Prompt, target: Target) -> list[Block]:

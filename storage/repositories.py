@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Column, Row, Table, and_, bindparam, delete, literal, or_, select, text, update
+from sqlalchemy import Column, Row, Table, and_, bindparam, case, delete, literal, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -115,7 +115,9 @@ def _situation(programme: bool, status: str) -> Any:
     mine = and_(I.c.participant_id == P.c.id, I.c.status == literal(status))
     if programme:
         mine = and_(mine, I.c.dialogue_id == bindparam("dialogue_id"))
-    order = I.c.updated_at.desc() if status == OPEN else I.c.confirmed_at.desc()
+    # "Touched last" counts a move on this surface too (Terug, a stop question), not only new answers.
+    touched = case((C.c.updated_at > I.c.updated_at, C.c.updated_at), else_=I.c.updated_at)
+    order = touched.desc() if status == OPEN else I.c.confirmed_at.desc()
     return (
         select(P, I, C)
         .select_from(

@@ -6,8 +6,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.bootstrap import Services
+from bot.clock import FixedClock
+from bot.dialogues import DIALOGUES, INTAKES
+from bot.intents import Intent, Names, read_command
+from bot.programmes import load_catalogue
 from bot.services import UserRef
 from bot.views import Screen
+from handlers import render
 from handlers.gateway import person
 from tests.conftest import NOW
 from tests.samples import ANSWERS, SAMPLES
@@ -18,11 +23,13 @@ ANNA = UserRef("slack", "UANNA")
 class Dm:
     """Anna in a Slack DM: every screen is shown a second after the message that asked for it."""
 
-    def __init__(self, services: Services) -> None:
-        self.intake, self.at = services.intake, NOW
+    def __init__(self, services: Services, clock: FixedClock | None = None) -> None:
+        self.intake, self.at, self.clock = services.intake, NOW, clock
 
     def tick(self) -> object:
         self.at += timedelta(seconds=1)
+        if self.clock is not None:  # the bot's own clock moves along
+            self.clock.advance(timedelta(seconds=1))
         return self.at
 
     def show(self, screen: Screen | None) -> Screen:
@@ -96,3 +103,41 @@ def test_an_edit_goes_on_its_authors_lane() -> None:
         "event": {"type": "message", "subtype": "message_changed", "message": {"user": "UANNA", "text": "x"}},
     }
     assert person(edit) == "UANNA"
+
+
+def test_after_terug_in_one_intake_the_next_typed_answer_goes_to_that_intake(
+    services: Services, clock: FixedClock
+) -> None:
+    dm = Dm(services, clock)
+    dm.show(services.intake.command(ANNA, "opdracht", "/peer").direct)
+    dm.say(SAMPLES["peer-to-peer/opdracht"][0])
+    assignment = dm.say(SAMPLES["peer-to-peer/opdracht"][1])
+    dm.show(services.intake.command(ANNA, "aanmelden", "/peer").direct)
+    dm.say(SAMPLES["peer-to-peer/aanmelding"][0])  # the application is now the one touched last
+    assert assignment.target is not None
+    dm.tick()
+    back = dm.show(services.intake.back(ANNA, assignment.target))  # Terug on the assignment's message
+    assert back.prompt is not None
+
+    dm.say("Bedrijf")  # the answer to the assignment's question now on screen
+
+    with services.uow() as uow:
+        person, _, _ = uow.participants.situation("slack", "UANNA", "dm", None)
+        assert person is not None
+        mine = {i.dialogue_id: dict(i.answers) for i in uow.intakes.of(person.id)}
+    assert mine["peer-to-peer/opdracht"]["organisation_kind"] == "company"
+    assert "function" not in mine["peer-to-peer/aanmelding"]
+
+
+def test_a_nudges_stop_command_stops_that_intake() -> None:
+    names = Names(load_catalogue(), DIALOGUES, {p: d.id for p, d in INTAKES.items()})
+    command = read_command("peer opdracht stop", names)
+    assert (command.intent, command.dialogue) == (Intent.STOP, "peer-to-peer/opdracht")
+    command = read_command("van regels naar ruimte status", names)
+    assert (command.intent, command.dialogue) == (Intent.STATUS, "regels-naar-ruimte")
+
+
+def test_the_fallback_text_of_a_message_is_escaped_too() -> None:
+    text, _ = render.message(Screen(lines=("Je antwoord: <!channel> <https://evil.example|Klik>",)))
+    assert "<!channel>" not in text
+    assert "&lt;!channel&gt;" in text
