@@ -22,6 +22,7 @@ from bot.bootstrap import Services
 from handlers import actions, commands, errors, home, messages, modals
 from handlers.context import DirectMessages
 from handlers.gateway import MAX_BODY, Gateway, Workspaces
+from handlers.keepalive import KeepAliveWebClient
 from handlers.lanes import Lanes, Timer
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,11 @@ class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
 
 
 def web_client(token: str, api_url: str, backoff: RetryIntervalCalculator | None = None) -> WebClient:
-    """A Web API client that retries 5xx and dropped connections a few times, with `backoff` between
-    tries (tests pass one that does not wait). A 429 is not retried here: the caller parks the work
-    on its lane until Retry-After has passed, so no thread sleeps on it."""
+    """A Web API client that keeps its connections open, and retries 5xx and dropped connections a few
+    times, with `backoff` between tries (tests pass one that does not wait). A 429 is not retried
+    here: the caller parks the work on its lane until Retry-After has passed, so no thread sleeps."""
     backoff = backoff or BackoffRetryIntervalCalculator(backoff_factor=0.5)
-    return WebClient(
+    return KeepAliveWebClient(
         token=token,
         base_url=api_url,
         timeout=10,

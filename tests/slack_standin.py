@@ -272,10 +272,16 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, standin: SlackStandIn, host: str) -> None:
         super().__init__((host, 0), _Handler)
         self.standin = standin
+        self.accepted = 0  # connections opened by clients (a keep-alive client opens few)
+
+    def get_request(self) -> Any:
+        self.accepted += 1
+        return super().get_request()
 
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "SlackStandIn/1.0"
+    protocol_version = "HTTP/1.1"  # keeps connections open between calls, as Slack does
 
     def do_POST(self) -> None:
         self._handle()
@@ -379,6 +385,11 @@ class SlackStandIn:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def connections(self) -> int:
+        """How many connections clients have opened to the stand-in so far."""
+        return self._server.accepted if self._server is not None else 0
 
     @property
     def port(self) -> int:
