@@ -74,6 +74,21 @@ def intent(text: str, among: Sequence[Intent] = tuple(WORDS)) -> Intent | None:
     return next((i for i in among if said in keywords(WORDS[i])), None)
 
 
+def notifications(text: str) -> tuple[bool, bool | None] | None:
+    """'meldingen' -> (True, None): how they stand; 'meldingen uit' -> (True, False); 'meldingen
+    aan' -> (True, True); None when the text is about something else."""
+    words = word(text).split()
+    if not words or words[0] not in keywords("keyword.notifications") or len(words) > 2:
+        return None
+    if len(words) == 1:
+        return True, None
+    if words[1] in keywords("keyword.on"):
+        return True, True
+    if words[1] in keywords("keyword.off"):
+        return True, False
+    return None
+
+
 def language(text: str) -> str | None:
     """'taal en' / 'language nl' -> the code asked for (not yet checked); None if not asked."""
     match = _LANGUAGE.match(word(text))

@@ -28,7 +28,7 @@ from bot.clock import AMSTERDAM, Clock, local_today
 from bot.dialogues.model import Dialogue, Kind
 from bot.engine import Accepted, Ended, Refused, State
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, no_escape, normalise_locale
-from bot.intents import COMMANDS, Command, Intent, Names, intent, language, read_command, word
+from bot.intents import COMMANDS, Command, Intent, Names, intent, language, notifications, read_command, word
 from bot.interaction import CANCEL, REGISTERED, SUMMARY, Target
 from bot.limits import TYPED_TEXT
 from bot.parsing import clean
@@ -313,6 +313,8 @@ class IntakeService:
         if len(text) > TYPED_TEXT:
             text = text[:TYPED_TEXT]
         scope = COMMANDS.get(command)
+        if (asked := notifications(text)) is not None:  # /ruil meldingen [aan|uit]
+            return CommandReply(self._run(user, lambda turn: self._notifications(turn, asked[1])))
         said = read_command(text, self._names, scope)
         if said.intent is Intent.LANGUAGE:
             switched = self._run(user, lambda turn: self._set_language(turn, said.language))
@@ -1137,6 +1139,19 @@ class IntakeService:
         elif turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
             lines.append(turn.show.t.t("status.withdraw"))
         return Screen(lines=tuple(lines))
+
+    def _notifications(self, turn: _Turn, switch: bool | None) -> Screen:
+        """How the reminders the bot sends on its own stand for this person, or switch them."""
+        preferences, person = turn.uow.preferences, turn.participant.id
+        if switch is not None:
+            preferences.set_nudges(person, switch, self._clock.now())
+        on = preferences.nudges_on(person)
+        key = (
+            ("notifications.switched_on" if on else "notifications.switched_off")
+            if switch is not None
+            else ("notifications.on" if on else "notifications.off")
+        )
+        return Screen(lines=(turn.show.t.t(key),))
 
     def _dm_note(self, key: str) -> Callable[[_Turn], Screen]:
         return lambda turn: Screen(lines=(turn.show.t.t(key, programme=self._name(turn)),))

@@ -466,3 +466,25 @@ def test_a_nudge_about_another_programme_names_it_and_its_button_goes_on_with_it
     assert services.intake.command(me, command.removeprefix("/ruil ")).direct is not None
     [button] = buttons_in(nudge["blocks"])
     assert "regels-naar-ruimte" in button["value"]
+
+
+def test_ruil_meldingen_uit_means_no_nudges_and_aan_brings_them_back(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    me = begin(services, user, "finacien")
+    assert "Herinneringen staan aan" in services.intake.command(me, "meldingen").ephemeral.lines[0]
+
+    off = services.intake.command(me, "meldingen uit").ephemeral.lines[0]
+
+    assert "Herinneringen staan nu uit" in off
+    clock.advance(THREE_DAYS)
+    services.tick(clock.now())
+    sender_for(services, slack).run_once(clock.now())
+    assert nudges(slack, user) == []
+
+    services.intake.command(me, "meldingen aan")
+    clock.advance(THREE_DAYS)
+    services.tick(clock.now())
+    sender_for(services, slack).run_once(clock.now())
+    assert len(nudges(slack, user)) == 1
