@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from fractions import Fraction
 
-__all__ = ["clean", "normalise", "parse_date", "parse_months", "parse_number"]
+__all__ = ["clean", "impossible_day", "normalise", "parse_date", "parse_months", "parse_number"]
 
 _MONTHS: dict[str, int] = {
     **dict.fromkeys(("januari", "january", "jan"), 1),
@@ -175,6 +175,24 @@ def parse_date(text: str, today: datetime.date) -> datetime.date | None:
         if year is not None and len(year_text) == 2:
             year += 2000
         return _resolve(int(match["day"]), month, year, today)
+    return None
+
+
+_LONGEST = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # days a month can have, by its number
+
+
+def impossible_day(text: str) -> tuple[int, int] | None:
+    """(day, month) when `text` names a day that month never has ("31 februari", "31-4"); else None."""
+    words = _LEAD_IN.sub("", _WEEKDAY_PREFIX.sub("", _prepare(text), count=1), count=1)
+    for pattern in (_DAY_MONTH, _MONTH_DAY, _NUMERIC):
+        match = pattern.fullmatch(words)
+        if match is None:
+            continue
+        month_text = match["month"]
+        month = _MONTHS[month_text] if month_text in _MONTHS else int(month_text)
+        day = int(match["day"])
+        if 1 <= month <= 12 and day > _LONGEST[month]:
+            return day, month
     return None
 
 

@@ -23,7 +23,7 @@ from bot.dialogues.validators import (
 )
 from bot.dialogues.values import Message, Ref
 from bot.i18n import all_texts, keywords
-from bot.parsing import normalise, parse_date, parse_months, parse_number
+from bot.parsing import impossible_day, normalise, parse_date, parse_months, parse_number
 
 # Fuzzy thresholds (rapidfuzz WRatio, 0-100): sure enough to take it, or close enough to ask.
 SURE = 88
@@ -84,7 +84,13 @@ def read(question: Question, given: str | Sequence[str], suggestion: tuple[str, 
             return _number(parse_months(text), "error.months", text)
         case Kind.DATE:
             parsed = parse_date(text, today)
-            return (parsed, ()) if parsed else Message("error.date", {"answer": text})
+            if parsed:
+                return parsed, ()
+            if (impossible := impossible_day(text)) is not None:  # "31 februari": say what is wrong
+                return Message(
+                    "error.date_impossible", {"day": impossible[0], "month": Ref(f"month.{impossible[1]}")}
+                )
+            return Message("error.date", {"answer": text})
     raise AssertionError(f"no reader for {question.kind!r}")  # every kind is matched above
 
 

@@ -455,4 +455,5 @@ MESSAGES: Final[dict[str, str]] = {
     "notifications.off": "Reminders are off: I won't nudge you about registrations you leave. Type /ruil meldingen aan to turn them back on.",
     "notifications.switched_on": "Reminders are on again. Type /ruil meldingen uit to turn them off.",
     "notifications.switched_off": "Reminders are off now: no more nudges about registrations you leave. Type /ruil meldingen aan to turn them back on.",
+    "error.date_impossible": "{month} {day} does not exist. Pick a day that month has.",
 }

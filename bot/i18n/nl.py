@@ -473,4 +473,5 @@ MESSAGES: Final[dict[str, str]] = {
     "notifications.off": "Herinneringen staan uit: ik stuur je geen seintjes over aanmeldingen die je laat liggen. Typ /ruil meldingen aan om ze weer aan te zetten.",
     "notifications.switched_on": "Herinneringen staan weer aan. Typ /ruil meldingen uit om ze uit te zetten.",
     "notifications.switched_off": "Herinneringen staan nu uit: je krijgt geen seintjes meer over aanmeldingen die je laat liggen. Typ /ruil meldingen aan om ze weer aan te zetten.",
+    "error.date_impossible": "{day} {month} bestaat niet. Kies een dag die wel in die maand valt.",
 }

@@ -356,3 +356,19 @@ def test_another_unit_is_not_taken_for_the_asked_one() -> None:
     outcome = engine.answer(dialogue, engine.start(dialogue), "effort_days", "8 weken", date(2026, 11, 27))
 
     assert isinstance(outcome, engine.Refused)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"), [("31 februari", "31 februari bestaat niet"), ("31-4", "31 april bestaat niet")]
+)
+def test_a_day_the_month_never_has_is_named_as_such(typed: str, said: str) -> None:
+    from bot import engine
+    from bot.dialogues import DIALOGUES
+    from bot.i18n import Translator
+    from bot.presenter import Presenter
+
+    dialogue = DIALOGUES["managersruil"]
+    outcome = engine.answer(dialogue, engine.start(dialogue), "start", typed, date(2026, 11, 27))
+
+    assert isinstance(outcome, engine.Refused)
+    assert said in Presenter(Translator("nl")).say(outcome.error)
