@@ -21,7 +21,7 @@ from bot.records import IntakeStatus
 from bot.views import Act, Button, Screen
 
 if TYPE_CHECKING:  # bot.ports imports this module for its records
-    from bot.ports import Intakes, Participants
+    from bot.ports import Intakes, Participants, Preferences
 
 Param = str | int | bool
 
@@ -73,6 +73,8 @@ class Records(Protocol):
     def intakes(self) -> Intakes: ...
     @property
     def participants(self) -> Participants: ...
+    @property
+    def preferences(self) -> Preferences: ...
 
 
 Renderer = Callable[[Translator, Catalogue, Mapping[str, Param], bool], Screen]
@@ -101,6 +103,8 @@ def _nudge(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], con
 def _nudge_still_due(records: Records, message: OutboxMessage) -> bool:
     if message.participant_id is None or message.programme_id is None:
         return True
+    if message.participant_id is not None and not records.preferences.nudges_on(message.participant_id):
+        return False  # turned off after it was queued (/ruil meldingen uit)
     intake_id = message.params.get("intake_id")
     intake = records.intakes.get(intake_id) if isinstance(intake_id, int) else None
     if (

@@ -76,6 +76,13 @@ def build_app(
         ignoring_self_events_enabled=True,
         logger=logging.getLogger("slack_bolt"),
     )
+
+    @app.middleware
+    def one_client(context: Any, next: Any) -> Any:
+        # bolt makes a new Web API client for every request; ours keeps its connections open.
+        context["client"] = client
+        return next()
+
     allowed = Workspaces.of(workspaces)
     if not allowed.teams and not allowed.enterprises:
         auth: Any = client.auth_test()

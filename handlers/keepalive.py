@@ -51,6 +51,8 @@ class KeepAliveWebClient(WebClient):
             self._forget(key)
         if response.status >= 400:  # as urllib does: the caller reads status, headers and body from it
             raise HTTPError(url, response.status, response.reason, response.headers, io.BytesIO(body))
+        if response.headers.get_content_type() == "application/gzip":  # a file, as slack-sdk returns it
+            return {"status": response.status, "headers": response.headers, "body": body}
         charset = response.headers.get_content_charset() or "utf-8"
         return {"status": response.status, "headers": response.headers, "body": body.decode(charset)}
 

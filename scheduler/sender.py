@@ -32,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from bot.outbox import Notices, OutboxMessage
 from bot.ports import UnitOfWork
 from bot.quiet_hours import Window, next_opening
+from handlers.keepalive import KeepAliveWebClient
 from handlers.render import message as render_message
 
 log = logging.getLogger(__name__)
@@ -389,4 +390,4 @@ def _retry_after(headers: Any) -> timedelta:
 def sender_client(token: str, api_url: str, timeout: float = SenderPolicy.timeout) -> WebClient:
     """A client that retries nothing itself: the sender decides, and never by sleeping."""
     # The SDK annotates timeout as int; urllib takes any number of seconds, and tests want less than one.
-    return WebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])  # type: ignore[arg-type]
+    return KeepAliveWebClient(token=token, base_url=api_url, timeout=timeout, retry_handlers=[])

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.outbox import Notice, OutboxMessage, OutboxStatus
-from bot.ports import IdleIntake
+from bot.ports import Conflict, IdleIntake
 from bot.records import IntakeStatus
 from storage.models import IntakeRow, NudgeRow, OutboxRow, ParticipantRow, PreferenceRow
 from storage.repositories import I, P, _intake, _participant
@@ -238,7 +239,11 @@ class SqlPreferences:
 
     def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None:
         row = self._session.get(PreferenceRow, participant_id)
-        if row is None:
-            self._session.add(PreferenceRow(participant_id=participant_id, nudges=on, updated_at=now))
-        else:
+        if row is not None:
             row.nudges, row.updated_at = on, now
+            return
+        try:
+            with self._session.begin_nested():  # the first switch, twice at once: one wins, one retries
+                self._session.add(PreferenceRow(participant_id=participant_id, nudges=on, updated_at=now))
+        except IntegrityError as error:
+            raise Conflict(f"preferences of {participant_id} were added meanwhile") from error
