@@ -488,3 +488,19 @@ def test_ruil_meldingen_uit_means_no_nudges_and_aan_brings_them_back(
     services.tick(clock.now())
     sender_for(services, slack).run_once(clock.now())
     assert len(nudges(slack, user)) == 1
+
+
+def test_a_nudge_already_queued_is_not_sent_after_meldingen_uit(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    me = begin(services, user, "finacien")
+    clock.advance(THREE_DAYS + timedelta(hours=10))  # due in the evening: it waits for the next opening
+    services.tick(clock.now())
+    assert len(queued(services, user)) == 1
+
+    services.intake.command(me, "meldingen uit")
+    clock.advance(timedelta(hours=14))  # the next morning
+    sender_for(services, slack).run_once(clock.now())
+
+    assert nudges(slack, user) == []

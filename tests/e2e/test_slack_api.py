@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.app import WORKERS
 from tests.e2e.driver import Bot, new_user
 
 pytestmark = pytest.mark.e2e
@@ -62,3 +63,12 @@ def test_a_server_error_from_slack_is_retried(bot: Bot, user: str, status: int) 
     assert failed.status == status
     assert delivered.ok
     assert len(bot.posted(user)) == 1
+
+
+def test_replies_reuse_their_connections_to_slack(bot: Bot, user: str) -> None:
+    for text in ("hallo", *["help", "status"] * 6):
+        bot.say(user, text)
+
+    # Each worker thread keeps one connection (one TLS handshake against Slack), whatever the traffic;
+    # the rest were opened at start-up (auth.test).
+    assert bot.slack.connections <= WORKERS + 2
