@@ -1135,7 +1135,7 @@ class IntakeService:
             return Screen(lines=(turn.show.t.t("status.nothing"),))
         lines = [self._status_line(turn)]
         if turn.open:
-            lines.append(turn.show.t.t("status.continue"))
+            lines.append(turn.show.t.t("status.continue", command=self.command_for(turn.dialogue.id)))
         elif turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
             lines.append(turn.show.t.t("status.withdraw"))
         return Screen(lines=tuple(lines))

@@ -162,7 +162,7 @@ MESSAGES: Final[dict[str, str]] = {
     "hint.choice_console": "Type the number or the name.",
     "hint.multi_console": "Type one or more numbers or names, separated by commas.",
     "next.unanswered": "This question has no answer yet. Type your answer, or 'back' for the previous question.",
-    "status.continue": "Type /ruil to go on where you were.",
+    "status.continue": "Type {command} to go on where you were.",
     "status.withdraw": "Want to withdraw your registration? Type /ruil stop; your answers will then be deleted.",
     "console.bye_done": "Goodbye!",
     "managersruil.scale_value": "scale {value}",

@@ -174,7 +174,7 @@ MESSAGES: Final[dict[str, str]] = {
     "hint.choice_console": "Typ het nummer of de naam.",
     "hint.multi_console": "Typ één of meer nummers of namen, met komma's ertussen.",
     "next.unanswered": "Deze vraag heeft nog geen antwoord. Typ je antwoord, of 'terug' voor de vorige vraag.",
-    "status.continue": "Typ /ruil om verder te gaan waar je was.",
+    "status.continue": "Typ {command} om verder te gaan waar je was.",
     "status.withdraw": "Wil je je aanmelding intrekken? Typ /ruil stop; je antwoorden worden dan verwijderd.",
     "console.bye_done": "Tot ziens!",
     "managersruil.scale_value": "schaal {value}",

@@ -412,3 +412,14 @@ def test_status_with_nothing_started_names_no_programme(services: Services) -> N
     shown = services.intake.text(ANNA, "status")
     assert shown is not None
     assert said(shown) == "Je hebt nog geen aanmelding lopen. Typ /ruil om een programma te kiezen."
+
+
+def test_status_says_what_to_type_to_go_on_with_that_programme(services: Services) -> None:
+    services.intake.start(ANNA, "leerwerkplaats")
+    services.intake.text(ANNA, "Gemeente Utrecht")
+
+    reply = services.intake.command(ANNA, "status")
+
+    command = services.intake.command_for("leerwerkplaats")
+    assert command != "/ruil"
+    assert f"Typ {command} om verder te gaan" in said(reply.ephemeral)
