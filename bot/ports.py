@@ -43,10 +43,6 @@ class Intakes(Protocol):
         """Every dialogue's open intake, or else its latest confirmed one: what the Home tab lists."""
         ...
 
-    def active(self, participant_id: int) -> Intake | None:
-        """What a typed message is about: the open intake touched last, or else the latest confirmed."""
-        ...
-
     def get(self, intake_id: int) -> Intake | None: ...
     def add(self, intake: Intake) -> Intake: ...
     def save(self, intake: Intake) -> Intake:
@@ -68,10 +64,6 @@ class Conversations(Protocol):
 
 
 class InboundEvents(Protocol):
-    def first_time(self, event_id: str, now: datetime) -> bool:
-        """Record an incoming event id; False if it was seen before (a retry)."""
-        ...
-
     def all_first_time(self, event_ids: Sequence[str], now: datetime) -> bool:
         """Record each id; False if any was seen before (one message can come under two ids)."""
         ...

@@ -282,21 +282,6 @@ class SqlIntakes(_Repository):
             )
         return self.get(row.id) if row else None
 
-    def active(self, participant_id: int) -> Intake | None:
-        mine = select(IntakeRow.id).where(IntakeRow.participant_id == participant_id)
-        found = self._session.scalar(
-            mine.where(IntakeRow.status == OPEN)
-            .order_by(IntakeRow.updated_at.desc(), IntakeRow.id.desc())
-            .limit(1)
-        )
-        if found is None:
-            found = self._session.scalar(
-                mine.where(IntakeRow.status == CONFIRMED)
-                .order_by(IntakeRow.confirmed_at.desc(), IntakeRow.id.desc())
-                .limit(1)
-            )
-        return self.get(found) if found is not None else None
-
     def get(self, intake_id: int) -> Intake | None:
         row = self._db.execute(GET_INTAKE, {"intake_id": intake_id}).first()
         return _intake(row._mapping) if row else None
@@ -374,9 +359,6 @@ class SqlConversations(_Repository):
 
 
 class SqlInboundEvents(_Repository):
-    def first_time(self, event_id: str, now: datetime) -> bool:
-        return self.all_first_time([event_id], now)
-
     def all_first_time(self, event_ids: Sequence[str], now: datetime) -> bool:
         """Record each id; True if none was seen before (a second delivery of any of them is one)."""
         fresh = [

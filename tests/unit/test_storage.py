@@ -60,9 +60,9 @@ def test_one_open_intake_per_person_and_programme(sessions: sessionmaker[Session
 
 def test_an_event_id_counts_once(sessions: sessionmaker[Session]) -> None:
     with SqlUnitOfWork(sessions) as uow:
-        assert uow.inbound.first_time("Ev1", NOW)
-        assert not uow.inbound.first_time("Ev1", NOW)
-        assert uow.inbound.first_time("Ev2", NOW)
+        assert uow.inbound.all_first_time(["Ev1"], NOW)
+        assert not uow.inbound.all_first_time(["Ev1"], NOW)
+        assert uow.inbound.all_first_time(["Ev2"], NOW)
 
 
 def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
@@ -74,11 +74,11 @@ def test_the_migrations_build_exactly_the_models(engine: Engine) -> None:
 
 def test_inbound_ids_are_forgotten_after_a_day_but_not_before(sessions: sessionmaker[Session]) -> None:
     with SqlUnitOfWork(sessions) as uow:
-        assert uow.inbound.first_time("Ev-old", NOW)
+        assert uow.inbound.all_first_time(["Ev-old"], NOW)
         uow.inbound.forget_before(NOW - timedelta(days=1))
-        assert not uow.inbound.first_time("Ev-old", NOW + timedelta(hours=23))  # a retry within the day
+        assert not uow.inbound.all_first_time(["Ev-old"], NOW + timedelta(hours=23))  # a retry within the day
         uow.inbound.forget_before(NOW + timedelta(hours=25) - timedelta(days=1))
-        assert uow.inbound.first_time("Ev-old", NOW + timedelta(hours=25))
+        assert uow.inbound.all_first_time(["Ev-old"], NOW + timedelta(hours=25))
 
 
 def test_a_conversation_keeps_its_place_and_refuses_a_stale_write(sessions: sessionmaker[Session]) -> None:
