@@ -145,6 +145,17 @@ SET_LOCALE = (
     .values(locale=_bind(P.c.locale), updated_at=_bind(P.c.updated_at))
 )
 GET_INTAKE = select(I).where(I.c.id == bindparam("intake_id"))
+CURRENT = {  # a dialogue's open intake, or else its latest confirmed one
+    status: select(I)
+    .where(
+        I.c.participant_id == bindparam("participant_id"),
+        I.c.dialogue_id == bindparam("dialogue_id"),
+        I.c.status == literal(status),
+    )
+    .order_by(I.c.id.desc())
+    .limit(1)
+    for status in (OPEN, CONFIRMED)
+}
 OF_PERSON = (
     select(I)
     .where(I.c.participant_id == bindparam("participant_id"), I.c.status != literal(CANCELLED))
@@ -272,15 +283,12 @@ def _split(row: Row[Any]) -> tuple[Participant, Intake | None, Conversation | No
 
 class SqlIntakes(_Repository):
     def current(self, participant_id: int, dialogue_id: str) -> Intake | None:
-        mine = select(IntakeRow).where(
-            IntakeRow.participant_id == participant_id, IntakeRow.dialogue_id == dialogue_id
+        params = {"participant_id": participant_id, "dialogue_id": dialogue_id}
+        row = (
+            self._db.execute(CURRENT[OPEN], params).first()
+            or self._db.execute(CURRENT[CONFIRMED], params).first()
         )
-        row = self._session.scalar(mine.where(IntakeRow.status == OPEN))
-        if row is None:
-            row = self._session.scalar(
-                mine.where(IntakeRow.status == CONFIRMED).order_by(IntakeRow.id.desc()).limit(1)
-            )
-        return self.get(row.id) if row else None
+        return _intake(row._mapping) if row else None
 
     def get(self, intake_id: int) -> Intake | None:
         row = self._db.execute(GET_INTAKE, {"intake_id": intake_id}).first()
