@@ -33,8 +33,7 @@ from bot.interaction import CANCEL, REGISTERED, SUMMARY, Target
 from bot.limits import TYPED_TEXT
 from bot.parsing import clean
 from bot.ports import Conflict, Unavailable, UnitOfWork
-from bot.presenter import Presenter
-from bot.presenter import clip as _quote
+from bot.presenter import Presenter, clip
 from bot.programmes import Catalogue, Programme
 from bot.records import Conversation, Intake, IntakeStatus, Participant
 from bot.views import Act, Button, Form, FormAct, FormButton, FormReply, Home, HomeProgramme, Screen
@@ -655,9 +654,9 @@ class IntakeService:
                 label=show.t.t(question.label),
                 value=show.value(question, intake.answers[seen]),
             )
-            lines = [saved, show.t.t("answer.not_used", answer=_quote(text))]
+            lines = [saved, show.t.t("answer.not_used", answer=clip(text))]
         else:
-            lines = [show.t.t("answer.not_seen", answer=_quote(text))]
+            lines = [show.t.t("answer.not_seen", answer=clip(text))]
         return replace(self._where(turn, lines), applied=False)
 
     def _seen(self, turn: _Turn) -> str | None:
@@ -691,7 +690,7 @@ class IntakeService:
             reason = (
                 show.say(outcome.error)
                 if isinstance(outcome, Refused)
-                else show.t.t("edit.unsure", answer=_quote(text))
+                else show.t.t("edit.unsure", answer=clip(text))
             )
             return replace(self._where(turn, [reason, show.t.t("edit.kept")]), applied=False)
         # Keep the place the person was at, unless the change opened or closed questions.
@@ -812,7 +811,7 @@ class IntakeService:
             return show.step(turn.dialogue, outcome.state, lines)
         self._store(turn, outcome.state)
         return replace(
-            show.unsure(turn.dialogue, outcome.state, _quote(given) if isinstance(given, str) else ""),
+            show.unsure(turn.dialogue, outcome.state, clip(given) if isinstance(given, str) else ""),
             applied=False,
         )
 
@@ -925,7 +924,7 @@ class IntakeService:
 
     def _out_of_order(self, turn: _Turn, text: str) -> Screen:
         """An older message handled after a newer one (two sent at once): not used, and said so."""
-        line = turn.show.t.t("error.out_of_order", answer=_quote(text))
+        line = turn.show.t.t("error.out_of_order", answer=clip(text))
         return replace(self._where(turn, [line]), applied=False)
 
     def _no_intake(self, turn: _Turn, said: Intent | None, text: str = "") -> Screen:
@@ -1162,11 +1161,11 @@ class IntakeService:
         if said.guess:
             name = self._dialogue_name(turn, said.guess)
             typed = f"{command} {self._names.word_for(said.guess)}"
-            lines = [t.t("command.guess", text=_quote(said.unknown or ""), programme=name, command=typed)]
+            lines = [t.t("command.guess", text=clip(said.unknown or ""), programme=name, command=typed)]
             if not said.unknown:
                 lines = [t.t("command.guess_only", programme=name, command=typed)]
             return self._offer(turn, scope, lines)
-        return self._help(turn, unknown=_quote(said.unknown))
+        return self._help(turn, unknown=clip(said.unknown))
 
     def _within(self, turn: _Turn, scope: str) -> str:
         """Of a programme's dialogues, the one the person has under way (open before confirmed, the

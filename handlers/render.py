@@ -57,8 +57,9 @@ def _plain(text: str) -> dict[str, Any]:
 
 
 def _md(text: str, limit: int = limits.SECTION_TEXT) -> str:
-    """Raw text (a person's words, a catalogue sentence) made safe for mrkdwn."""
-    return _escaped(text, limit)
+    """Raw text (a person's words, a catalogue sentence) made safe for mrkdwn: cut first, then
+    escaped (and cut again, never inside an entity)."""
+    return fit(mrkdwn_escape(fit(text, limit)), limit)
 
 
 def _section(markup: str) -> Block:
@@ -118,7 +119,7 @@ def message(screen: Screen) -> tuple[str, list[Block]]:
     if screen.typing:
         blocks.append(_context(screen.typing))
     # Slack reads the fallback text (notifications, screen readers) as mrkdwn too.
-    return _escaped(screen.text, limits.SECTION_TEXT) or " ", blocks
+    return _md(screen.text, limits.SECTION_TEXT) or " ", blocks
 
 
 def _prompt(prompt: Prompt, target: Target) -> list[Block]:
@@ -195,23 +196,18 @@ def _raw(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": fit(text, limit) or " ", "emoji": True}
 
 
-def _escaped(text: str, limit: int) -> str:
-    """Raw text into mrkdwn: cut first, then escaped (and cut again, never inside an entity)."""
-    return fit(mrkdwn_escape(fit(text, limit)), limit)
-
-
 def modal(form: Form) -> dict[str, Any]:
     """One page of an intake (or its summary) as a modal view."""
     blocks: list[Block] = []
     if form.progress:
         blocks.append(_context(form.progress))
-    blocks += [_section(_escaped(line, limits.SECTION_TEXT)) for line in form.lines if line]
+    blocks += [_section(_md(line, limits.SECTION_TEXT)) for line in form.lines if line]
     blocks += [_input(field) for field in form.fields]
     if form.summary:
-        blocks.append(_section(f"*{_escaped(form.summary.title, limits.SECTION_TEXT)}*"))
+        blocks.append(_section(f"*{_md(form.summary.title, limits.SECTION_TEXT)}*"))
         for row in form.summary.rows:
-            value = _escaped(row.value, limits.SECTION_TEXT - 300)
-            block = _section(f"*{row.number}. {_escaped(row.label, 200)}*\n{value}")
+            value = _md(row.value, limits.SECTION_TEXT - 300)
+            block = _section(f"*{row.number}. {_md(row.label, 200)}*\n{value}")
             if form.target is not None and form.summary.edit_label:
                 edit = _raw(form.summary.edit_label, limits.OPTION_TEXT)
                 block["accessory"] = {
