@@ -95,6 +95,9 @@ def origin(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return team_id, enterprise_id
 
 
+NOBODY = "-"  # the lane of requests that name no user
+
+
 def person(body: Mapping[str, Any]) -> str:
     """Whose lane a request goes on: the Slack user it is about."""
     user = body.get("user_id") or body.get("user")
@@ -108,7 +111,7 @@ def person(body: Mapping[str, Any]) -> str:
         edited = event.get("message")
         if not user and isinstance(edited, dict):  # an edit: its author is on the message
             user = edited.get("user")
-    return str(user) if isinstance(user, str) and user else "-"
+    return str(user) if isinstance(user, str) and user else NOBODY
 
 
 class Gateway:
