@@ -17,7 +17,9 @@ from bot.outbox import Notices
 from bot.ports import UnitOfWork
 from bot.programmes import Catalogue, load_catalogue
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
-from bot.services import IntakeService
+from bot.services import IntakeService, UserRef
+from bot.sessions import SessionReminders, SessionService
+from bot.views import Screen
 from scheduler.tick import Tick
 from storage.database import make_engine, make_sessions
 from storage.schema import ensure_current, upgrade
@@ -33,6 +35,7 @@ class Services:
     tick: Tick  # writes what is due at a moment to the outbox
     notices: Notices  # renders outbox messages for this surface
     windows: Mapping[str, Window]  # each programme's contact hours
+    sessions: SessionService  # sessions and events: /sessies, registering, the waitlist
     close: Callable[[], None] = lambda: None  # releases the database connections
 
     def window(self, programme_id: str | None) -> Window:
@@ -75,12 +78,21 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    intake = IntakeService(uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console)
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
     windows = {p.id: window_from_rules(p.rules) for p in catalogue}
 
     def window(programme_id: str | None) -> Window:
         return windows.get(programme_id or "", OFFICE_HOURS)
+
+    session_service = SessionService(uow, clock, catalogue, window, console=console)
+    session_service.seed()  # the catalogue's sessions not stored yet; stored ones are the coordinators'
+
+    def session_words(user: UserRef, text: str) -> Screen | None:
+        return session_service.typed(user, text) if session_service.asks(text) else None
+
+    intake = IntakeService(
+        uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console, words=session_words
+    )
 
     return Services(
         clock=clock,
@@ -94,9 +106,11 @@ def wire(
                     {**DIALOGUES, **{d.id: d for d in intakes.values()}},
                     window,
                     command_for=intake.command_for,
-                )
+                ),
+                SessionReminders(catalogue, window),
             ],
         ),
         notices=Notices(catalogue, console=console),
         windows=windows,
+        sessions=session_service,
     )

@@ -55,7 +55,12 @@ WORDS: Mapping[Intent, str] = {
 # What may follow a programme's name after a slash command: `/ruil leerwerkplaats status`.
 COMMAND_INTENTS = (Intent.START, Intent.HELP, Intent.STATUS, Intent.STOP, Intent.FORM, Intent.WAITLIST)
 # The slash commands, and the programme each one is about (None: any).
-COMMANDS: Mapping[str, str | None] = {"/ruil": None, "/peer": "peer-to-peer", "/regel": "regels-naar-ruimte"}
+COMMANDS: Mapping[str, str | None] = {
+    "/ruil": None,
+    "/peer": "peer-to-peer",
+    "/regel": "regels-naar-ruimte",
+    "/sessies": None,  # sessions and events (bot/sessions.py), across programmes
+}
 
 _LANGUAGE = re.compile(r"^(?:taal|language|lang)\s+(\S+)$", re.IGNORECASE)
 # Fuzzy thresholds for programme names (rapidfuzz, 0-100), as for choices in bot/dialogues/reading.py.

@@ -15,13 +15,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from bot import session_notices
 from bot.i18n import Translator, no_escape
 from bot.programmes import Catalogue
 from bot.records import IntakeStatus
 from bot.views import Act, Button, Screen
 
 if TYPE_CHECKING:  # bot.ports imports this module for its records
-    from bot.ports import Intakes, Participants, Preferences
+    from bot.ports import Intakes, Participants, Preferences, Sessions
 
 Param = str | int | bool
 
@@ -75,6 +76,8 @@ class Records(Protocol):
     def participants(self) -> Participants: ...
     @property
     def preferences(self) -> Preferences: ...
+    @property
+    def sessions(self) -> Sessions: ...
 
 
 Renderer = Callable[[Translator, Catalogue, Mapping[str, Param], bool], Screen]
@@ -120,8 +123,15 @@ def _always(records: Records, message: OutboxMessage) -> bool:
     return True
 
 
-TEMPLATES: Mapping[str, Renderer] = {"nudge.intake": _nudge}
-CHECKS: Mapping[str, Check] = {"nudge.intake": _nudge_still_due}
+TEMPLATES: Mapping[str, Renderer] = {
+    "nudge.intake": _nudge,
+    # sessions: a place, a move, a cancellation, a reminder (bot/session_notices.py)
+    **{name: session_notices.renderer(name) for name in session_notices.TEMPLATES},
+}
+CHECKS: Mapping[str, Check] = {
+    "nudge.intake": _nudge_still_due,
+    **{name: session_notices.still_true for name in session_notices.TEMPLATES},
+}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Protocol, Self
 from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
 from bot.records import Conversation, Intake, Participant
+from bot.session_records import Occupancy, Place, Registration, Session
 
 
 class Conflict(Exception):
@@ -150,6 +151,9 @@ class Nudges(Protocol):
 class Preferences(Protocol):
     def nudges_on(self, participant_id: int) -> bool: ...
     def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None: ...
+    def wants(self, participant_id: int, kind: str) -> bool:
+        """Does the person want messages of this kind ("nudges", "reminders", "deadlines", ...)?"""
+        ...
 
 
 class Registrations(Protocol):
@@ -157,6 +161,47 @@ class Registrations(Protocol):
         """(external id, answers) of every confirmed intake of a programme, oldest first: what
         matching reads."""
         ...
+
+
+class Sessions(Protocol):
+    """Sessions and events, and who has a place at them. The database copy counts."""
+
+    def seed(self, sessions: Sequence[Session], now: datetime) -> int:
+        """Add the catalogue's sessions not stored yet (by programme and event id); never changes a
+        stored one. Returns how many were added."""
+        ...
+
+    def get(self, session_id: int, *, lock: bool = False) -> Session | None:
+        """A session; `lock` holds its row for this transaction (`FOR UPDATE`), so two people taking
+        the last place at once are served one after the other."""
+        ...
+
+    def upcoming(self, now: datetime, programme_id: str | None = None) -> list[Session]:
+        """Planned sessions that have not started, soonest first."""
+        ...
+
+    def add(self, session: Session, now: datetime) -> Session: ...
+    def save(self, session: Session, now: datetime) -> Session: ...
+    def occupancy(self, session_ids: Sequence[int]) -> Mapping[int, Occupancy]: ...
+    def registration(self, session_id: int, participant_id: int) -> Registration | None: ...
+    def registration_by_id(self, registration_id: int) -> Registration | None: ...
+    def of(self, participant_id: int) -> list[Registration]:
+        """The person's registrations that are not cancelled."""
+        ...
+
+    def put(self, registration: Registration) -> Registration:
+        """Store a registration: a new one, or a changed one (by id)."""
+        ...
+
+    def at(self, session_id: int, places: Sequence[Place]) -> list[Registration]:
+        """A session's registrations in these places, in waitlist order."""
+        ...
+
+    def due_reminders(self, now: datetime, limit: int) -> list[Registration]:
+        """Registered places whose next reminder is due at `now`, of planned sessions."""
+        ...
+
+    def person(self, participant_id: int) -> Participant | None: ...
 
 
 class UnitOfWork(Protocol):
@@ -176,6 +221,8 @@ class UnitOfWork(Protocol):
     def preferences(self) -> Preferences: ...
     @property
     def registrations(self) -> Registrations: ...
+    @property
+    def sessions(self) -> Sessions: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

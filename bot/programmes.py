@@ -30,7 +30,7 @@ _PROGRAMME_KEYS = {
     "rules",
     "events",
 }
-_EVENT_KEYS = {"id", "title", "starts_at", "ends_at", "location"}
+_EVENT_KEYS = {"id", "title", "starts_at", "ends_at", "location", "capacity", "registration_deadline"}
 
 
 class CatalogueError(ValueError):
@@ -60,6 +60,8 @@ class Event:
     starts_at: dt.datetime  # aware, UTC
     ends_at: dt.datetime  # aware, UTC
     location: str | None = None
+    capacity: int | None = None  # places; None: no limit
+    registration_deadline: dt.datetime | None = None  # aware, UTC; None: until it starts
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,16 @@ def _event(raw: object, index: int, programme_where: str) -> Event:
     location = raw.get("location")
     if location is not None and not isinstance(location, str):
         raise CatalogueError(f"{where}: 'location' must be text or null")
-    return Event(event_id, _localised(raw.get("title"), f"{where}: title"), starts_at, ends_at, location)
+    capacity = raw.get("capacity")
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1):
+        raise CatalogueError(f"{where}: 'capacity' must be a whole number of places, 1 or more")
+    deadline = None
+    if raw.get("registration_deadline") is not None:
+        deadline = _local_time(raw["registration_deadline"], f"{where}: registration_deadline")
+        if deadline > starts_at:
+            raise CatalogueError(f"{where}: registration_deadline is after starts_at")
+    title = _localised(raw.get("title"), f"{where}: title")
+    return Event(event_id, title, starts_at, ends_at, location, capacity, deadline)
 
 
 def _local_time(raw: object, where: str) -> dt.datetime:

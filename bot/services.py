@@ -124,8 +124,11 @@ class IntakeService:
         default_programme: str = "managersruil",
         escape: Callable[[str], str] = no_escape,
         console: bool = False,
+        words: Callable[[UserRef, str], Screen | None] | None = None,
     ) -> None:
         self._uow = uow
+        # Words another service answers before any intake reads them ('sessies', /sessies).
+        self._words = words
         self._clock = clock
         self._catalogue = catalogue
         self._intakes = intakes  # programme id -> the dialogue its name starts
@@ -166,6 +169,8 @@ class IntakeService:
         if len(text) > TYPED_TEXT:  # refused before any reading: a huge text costs nothing more
             return self._once(user, lambda turn: self._too_long(turn, len(text)), typed_at, ids)
         typed = clean(text)
+        if self._words is not None and (other := self._words(user, typed)) is not None:
+            return other
         return self._once(user, lambda turn: self._on_text(turn, typed), typed_at, ids)
 
     def edited(self, user: UserRef, sent_at: datetime, text: str, ids: Sequence[str] = ()) -> Screen | None:
@@ -312,6 +317,10 @@ class IntakeService:
         if len(text) > TYPED_TEXT:
             text = text[:TYPED_TEXT]
         scope = COMMANDS.get(command)
+        if command == "/sessies":  # its own command, read as the word after /ruil
+            text = f"sessies {text}"
+        if self._words is not None and (other := self._words(user, clean(text))) is not None:
+            return CommandReply(other)
         if (asked := notifications(text)) is not None:  # /ruil meldingen [aan|uit]
             return CommandReply(self._run(user, lambda turn: self._notifications(turn, asked[1])))
         said = read_command(text, self._names, scope)

@@ -1,0 +1,149 @@
+"""Sessions and events: the rules (places, the waitlist, reminders) and the service on the database,
+with a fixed clock. What reaches Slack is in tests/e2e/test_sessions.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.bootstrap import Services
+from bot.clock import FixedClock
+from bot.interaction import Target
+from bot.outbox import OutboxMessage
+from bot.programmes import Localised
+from bot.services import UserRef
+from bot.session_records import Place, due_reminder, next_reminder
+from bot.sessions import STEP, SessionError
+from tests.e2e.driver import new_user
+
+START = datetime(2027, 8, 30, 14, 30, tzinfo=UTC)  # Monday 30 August 2027, 16:30 in Amsterdam
+DAYS = (7, 1)
+
+
+def test_the_next_reminder_is_the_first_still_to_come() -> None:
+    assert next_reminder(START, DAYS, START - timedelta(days=30)) == START - timedelta(days=7)
+    assert next_reminder(START, DAYS, START - timedelta(days=7)) == START - timedelta(days=1)
+    assert next_reminder(START, DAYS, START - timedelta(days=3)) == START - timedelta(days=1)
+    assert next_reminder(START, DAYS, START - timedelta(hours=2)) is None
+
+
+def test_a_late_tick_sends_the_latest_reminder_only() -> None:
+    assert due_reminder(START, DAYS, START - timedelta(days=8)) is None
+    assert due_reminder(START, DAYS, START - timedelta(days=7)) == 7
+    assert due_reminder(START, DAYS, START - timedelta(hours=20)) == 1  # both came: just tomorrow's
+    assert due_reminder(START, DAYS, START) is None
+
+
+def small_session(services: Services, capacity: int | None = 2, days: int = 30) -> int:
+    starts = services.clock.now() + timedelta(days=days)
+    session = services.sessions.add(
+        "managersruil",
+        Localised("Proefsessie", "Trial session"),
+        starts,
+        starts + timedelta(hours=2),
+        location="Den Haag",
+        capacity=capacity,
+    )
+    assert session.id is not None
+    return session.id
+
+
+def target(services: Services, session_id: int) -> Target:
+    with services.uow() as uow:
+        session = uow.sessions.get(session_id)
+    assert session is not None
+    return Target(session_id, session.sequence, STEP)
+
+
+def queued(services: Services, user: str) -> list[OutboxMessage]:
+    with services.uow() as uow:
+        return uow.outbox.waiting("slack", user)
+
+
+def place_of(services: Services, session_id: int, user: str) -> Place | None:
+    with services.uow() as uow:
+        person = uow.participants.find("slack", user)
+        found = uow.sessions.registration(session_id, person.id) if person else None
+    return found.place if found else None
+
+
+def test_the_catalogue_seeds_every_event_once(services: Services) -> None:
+    assert services.sessions.seed() == 0  # wire() seeded them already
+    listed = {s.title.nl for s, _ in services.sessions.upcoming()}
+    assert "Kick-off Managersruil: ‘jouw manager, mijn manager’" in listed
+    assert any("Baas in eigen Beweging" in t for t in listed)
+    assert any("Speeddate" in t for t in listed)
+    assert any("Intervisie" in t for t in listed)
+
+
+def test_capacity_holds_and_the_waitlist_moves_up(services: Services) -> None:
+    session_id = small_session(services, capacity=2)
+    first, second, third = (UserRef("slack", new_user()) for _ in range(3))
+    for person in (first, second, third):
+        services.sessions.join(person, target(services, session_id))
+    assert [place_of(services, session_id, p.external_id) for p in (first, second, third)] == [
+        Place.REGISTERED,
+        Place.REGISTERED,
+        Place.WAITLISTED,
+    ]
+    assert [m.template for m in queued(services, third.external_id)] == []
+    left = services.sessions.leave(first, target(services, session_id))
+    assert "afgemeld" in left.text
+    assert place_of(services, session_id, third.external_id) is Place.REGISTERED
+    assert [m.template for m in queued(services, third.external_id)] == ["session.promoted"]
+
+
+def test_more_places_move_the_waitlist_up(services: Services) -> None:
+    session_id = small_session(services, capacity=1)
+    first, second = (UserRef("slack", new_user()) for _ in range(2))
+    for person in (first, second):
+        services.sessions.join(person, target(services, session_id))
+    services.sessions.set_capacity(session_id, 2)
+    assert place_of(services, session_id, second.external_id) is Place.REGISTERED
+
+
+def test_a_stale_or_forged_click_changes_nothing(services: Services) -> None:
+    session_id = small_session(services)
+    me = UserRef("slack", new_user())
+    old = target(services, session_id)
+    moved_to = services.clock.now() + timedelta(days=40)
+    services.sessions.move(session_id, moved_to, moved_to + timedelta(hours=1))
+    screen = services.sessions.join(me, old)
+    assert not screen.applied and "verplaatst" in screen.text
+    assert place_of(services, session_id, me.external_id) is None
+    forged = services.sessions.join(me, Target(999_999, 0, STEP))
+    assert not forged.applied
+    assert place_of(services, session_id, me.external_id) is None
+
+
+def test_registration_after_the_deadline_is_refused_kindly(services: Services, clock: FixedClock) -> None:
+    starts = clock.now() + timedelta(days=10)
+    session = services.sessions.add(
+        "managersruil",
+        Localised("Laat", "Late"),
+        starts,
+        starts + timedelta(hours=1),
+        registration_deadline=clock.now() - timedelta(hours=1),
+    )
+    assert session.id is not None
+    me = UserRef("slack", new_user())
+    screen = services.sessions.join(me, target(services, session.id))
+    assert not screen.applied
+    assert "kon tot" in screen.text
+    assert place_of(services, session.id, me.external_id) is None
+
+
+def test_a_coordinator_cannot_end_a_session_before_it_starts(services: Services) -> None:
+    session_id = small_session(services)
+    now = services.clock.now()
+    with pytest.raises(SessionError):
+        services.sessions.move(session_id, now + timedelta(days=3), now + timedelta(days=2))
+
+
+def test_typed_words_list_and_register(services: Services) -> None:
+    me = UserRef("slack", new_user())
+    listed = services.intake.text(me, "sessies")
+    assert listed is not None and "Komende sessies" in listed.text
+    help_ = services.intake.text(me, "sessies huh")
+    assert help_ is not None and "begreep ik niet" in help_.text
