@@ -130,7 +130,7 @@ TEMPLATES: Mapping[str, Renderer] = {
 }
 CHECKS: Mapping[str, Check] = {
     "nudge.intake": _nudge_still_due,
-    **{name: session_notices.still_true for name in session_notices.TEMPLATES},
+    **dict.fromkeys(session_notices.TEMPLATES, session_notices.still_true),
 }
 
 

@@ -8,7 +8,7 @@ a move, a cancellation, a reminder) goes through the outbox, in the transaction 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -42,6 +42,7 @@ from bot.views import Act, Button, Screen
 STEP = "session"  # the step of a session button's target: Target(session id, sequence, STEP)
 T = TypeVar("T")
 _ATTEMPTS = 3
+LISTED = 20  # sessions in one list, soonest first
 
 
 class SessionError(ValueError):
@@ -108,7 +109,13 @@ class SessionService:
         join = any(w in keywords("keyword.session_join") for w in words)
         leave = any(w in keywords("keyword.session_leave") for w in words)
         if number is None or join == leave:
-            return self.overview(user, note="sessions.typed_help")
+            said = " ".join(words)
+
+            def unknown(uow: UnitOfWork, person: Participant, t: Translator, now: datetime) -> Screen:
+                note = f"{t.t('command.unknown', text=said)} {t.t('sessions.typed_help')}"
+                return self._list(uow, person, t, now, note)
+
+            return self._run(user, unknown)
 
         def pick(uow: UnitOfWork, person: Participant, t: Translator, now: datetime) -> Screen:
             upcoming = uow.sessions.upcoming(now)
@@ -287,7 +294,8 @@ class SessionService:
     def _list(
         self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, note: str | None
     ) -> Screen:
-        sessions = uow.sessions.upcoming(now)
+        every = uow.sessions.upcoming(now)
+        sessions = every[:LISTED]  # a Slack message holds 50 blocks; the soonest matter most
         lines: list[str] = [note] if note else []
         if not sessions:
             return Screen(lines=(*lines, t.t("sessions.none")))
@@ -318,6 +326,8 @@ class SessionService:
                         target=session_target(session),
                     )
                 )
+        if len(every) > len(sessions):
+            lines.append(t.t("sessions.more", n=len(every) - len(sessions)))
         typing = t.t("sessions.typing")
         return Screen(lines=tuple(lines), buttons=() if self._console else tuple(buttons), typing=typing)
 

@@ -3,6 +3,7 @@ start or continue it. Published when the tab is opened, and again when a registr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App
@@ -15,7 +16,10 @@ from handlers.context import DirectMessages, slack_user
 
 def refresh(services: Services, dms: DirectMessages, client: WebClient, user_id: str) -> None:
     """Publish the person's Home tab as it is now (after a confirm, a change or a stop)."""
-    view = services.intake.home(slack_user(user_id, client))
+    user = slack_user(user_id, client)
+    view = services.intake.home(user)
+    title, sessions, buttons = services.sessions.home(user)
+    view = replace(view, sessions_title=title, sessions=sessions, session_buttons=buttons)
     dms.publish(client, user_id, render.home(view))
 
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Unavailable
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
-from storage.sessions import SqlSessions
 from storage.repositories import (
     SqlConversations,
     SqlInboundEvents,
@@ -18,6 +17,7 @@ from storage.repositories import (
     SqlParticipants,
     SqlRegistrations,
 )
+from storage.sessions import SqlSessions
 
 
 class SqlUnitOfWork:

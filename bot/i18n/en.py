@@ -478,7 +478,7 @@ MESSAGES: Final[dict[str, str]] = {
     "sessions.join": "Register: {title}",
     "sessions.leave": "Unregister: {title}",
     "sessions.typing": "Type sessions join 2 or sessions leave 2 (the number in the list).",
-    "sessions.typed_help": "I didn't quite get that. Type sessions for the list, or sessions join 2 / sessions leave 2 with the number in the list.",
+    "sessions.typed_help": "Type sessions for the list, or sessions join 2 / sessions leave 2 with the number in the list.",
     "sessions.no_such_number": "Session {n} is not in the list. Pick a number from this list:",
     "sessions.stale": "That button belongs to a session I don't know (any more). Nothing changed; type sessions for the current list.",
     "sessions.was_cancelled": "{title} is cancelled; nothing changed. Type sessions for the other sessions.",
@@ -502,4 +502,5 @@ MESSAGES: Final[dict[str, str]] = {
     "sessions.notice_reminder_1": "Reminder: {title} is tomorrow, {when}, {where}.",
     "sessions.notice_file": "Here is the calendar invitation (.ics): open the file to add it to your calendar or update it.",
     "sessions.notice_file_cancel": "Open the attached file (.ics) to remove the appointment from your calendar.",
+    "sessions.more": "And {n} more sessions after these; they appear here once the first have passed.",
 }

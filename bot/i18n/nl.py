@@ -496,7 +496,7 @@ MESSAGES: Final[dict[str, str]] = {
     "sessions.join": "Aanmelden: {title}",
     "sessions.leave": "Afmelden: {title}",
     "sessions.typing": "Typ sessies aanmelden 2 of sessies afmelden 2 (het nummer uit de lijst).",
-    "sessions.typed_help": "Dat begreep ik niet helemaal. Typ sessies voor de lijst, of sessies aanmelden 2 / sessies afmelden 2 met het nummer uit de lijst.",
+    "sessions.typed_help": "Typ sessies voor de lijst, of sessies aanmelden 2 / sessies afmelden 2 met het nummer uit de lijst.",
     "sessions.no_such_number": "Sessie {n} staat niet in de lijst. Kies een nummer uit deze lijst:",
     "sessions.stale": "Die knop hoort bij een sessie die ik niet (meer) ken. Er is niets veranderd; typ sessies voor de actuele lijst.",
     "sessions.was_cancelled": "{title} gaat niet door; er is niets veranderd. Typ sessies voor de andere sessies.",
@@ -520,4 +520,5 @@ MESSAGES: Final[dict[str, str]] = {
     "sessions.notice_reminder_1": "Herinnering: morgen is {title}, {when}, {where}.",
     "sessions.notice_file": "Hierbij de agenda-uitnodiging (.ics): open het bestand om het in je agenda te zetten of bij te werken.",
     "sessions.notice_file_cancel": "Open het bijgevoegde bestand (.ics) om de afspraak uit je agenda te halen.",
+    "sessions.more": "En daarna nog {n} sessies; ze verschijnen hier als de eerste voorbij zijn.",
 }

@@ -35,11 +35,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.bootstrap import wire
 from bot.clock import FixedClock
 from bot.i18n import en, nl
-from bot.interaction import encode
+from bot.interaction import Target, encode
+from bot.outbox import Notices
+from bot.services import UserRef
 from handlers.app import build_app, http_server
 from handlers.commands import COMMANDS
 from handlers.gateway import Gateway
 from handlers.render import NO_INTAKE
+from scheduler.sender import SlackSender, sender_client
+from tests.e2e.driver import new_user
 from tests.slack_signing import (
     JSON_CONTENT_TYPE,
     app_home_opened_event,
@@ -48,7 +52,7 @@ from tests.slack_signing import (
     sign,
     slash_command,
 )
-from tests.slack_standin import APP_ID, BOT_USER_ID, RESPONSE_URL_METHOD, TEAM_ID, SlackStandIn
+from tests.slack_standin import APP_ID, BOT_USER_ID, RESPONSE_URL_METHOD, TEAM_ID, UPLOAD_METHOD, SlackStandIn
 
 MANIFEST_PATH = Path(__file__).resolve().parents[2] / "manifest.yaml"
 SECRET = "manifest-test-signing-secret"
@@ -57,7 +61,8 @@ EVENTS_PATH = "/slack/events"  # where handlers.app.http_server (`ruilbot serve`
 # Every bot scope the manifest may ask for, and why the code needs it. A new scope needs a reason here.
 SCOPES = {
     "chat:write": "chat.postMessage in the DM with a person, chat.update of the bot's own messages",
-    "commands": "the slash commands /ruil, /peer and /regel",
+    "commands": "the slash commands /ruil, /peer, /regel and /sessies",
+    "files:write": "files.getUploadURLExternal and files.completeUploadExternal: a session's .ics in the DM",
     "im:history": "message.im events: what people type in their DM with the bot",
     "im:write": "conversations.open: open the DM with someone who used /ruil",
     "users:read": "users.info with include_locale: a new person's language",
@@ -72,6 +77,9 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.publish": None,
     "views.open": None,
     "views.update": None,
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "conversations.history": "im:history",  # the outbox sender looks for a message it may have sent
 }
 # For each subscribed event: a request Slack would send, and the Web API call that shows it was handled.
 EVENT_SAMPLES: dict[str, tuple[Callable[[str, str], tuple[bytes, str]], str]] = {
@@ -420,7 +428,11 @@ def test_every_scope_is_allowed_and_explained() -> None:
 
 
 def test_scopes_are_exactly_what_the_bot_uses(
-    bot: Bot, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+    bot: Bot,
+    slack: SlackStandIn,
+    caplog: pytest.LogCaptureFixture,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
 ) -> None:
     # One person's way: /ruil managersruil, an answer typed in the DM, the Home tab, a button click.
     url = slack.response_url()
@@ -428,8 +440,22 @@ def test_scopes_are_exactly_what_the_bot_uses(
     assert bot.dispatch(*dm_message_event("U123", "Financiën", event_id="EvScope1"))[0] == 200
     assert bot.dispatch(*app_home_opened_event("U123", event_id="EvScope2"))[0] == 200
     assert bot.dispatch(*start_button("U123"))[0] == 200
+    # A session registration: its calendar file goes out with the outbox sender.
+    services = wire(sessions, clock=clock)
+    session = services.sessions.upcoming()[0][0]
+    assert session.id is not None
+    services.sessions.join(UserRef("slack", new_user()), Target(session.id, session.sequence, "session"))
+    sender = SlackSender(
+        services.uow,
+        sender_client(slack.token, slack.api_url),
+        Notices(services.catalogue),
+        services.window,
+        worker="scopes",
+    )
+    assert sender.run_once(clock.now()).sent == 1
+    sender.close()
     assert_no_errors(caplog)
-    called = {c.method for c in slack.calls()} - {RESPONSE_URL_METHOD}
+    called = {c.method for c in slack.calls()} - {RESPONSE_URL_METHOD, UPLOAD_METHOD}
     unknown = called - set(METHOD_SCOPES)
     assert not unknown, f"the bot calls {unknown}: add them to METHOD_SCOPES with the scope they need"
     assert {"chat.postMessage", "chat.update", "conversations.open", "users.info", "views.publish"} <= called

@@ -1,0 +1,338 @@
+"""Sessions and events, as a person sees them in Slack: `/sessies`, a click to register, the calendar
+file in the DM, the Home tab; a move or a cancellation reaching everyone registered with a new .ics;
+the waitlist moving up; the reminders 7 and 1 days before, each once, and never on a Saturday or on
+King's Day. The clock is moved, the tick and the sender are called at that moment; nothing sleeps.
+
+Tests that go through the running bot (`bot`) commit to the database, which PostgreSQL shares
+between tests: they use people of their own and assert nothing about other people's places."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from bot.bootstrap import Services, bootstrap
+from bot.clock import AMSTERDAM, FixedClock
+from bot.interaction import Target
+from bot.outbox import Notices
+from bot.programmes import Localised
+from bot.services import UserRef
+from bot.session_records import Place
+from bot.sessions import STEP
+from scheduler.sender import SenderPolicy, SlackSender, sender_client
+from tests.e2e.driver import Bot, buttons_in, new_user, visible_text
+from tests.slack_standin import DEFAULT_TOKEN, SharedFile, SlackStandIn, dm_channel_id
+
+pytestmark = pytest.mark.e2e
+KICK_OFF = "Kick-off Managersruil"
+TIMEOUT = 5.0  # no faults here: patience with a busy machine
+
+
+@pytest.fixture
+def slack(clock: FixedClock) -> Iterator[SlackStandIn]:
+    with SlackStandIn(clock=clock.now) as standin:
+        yield standin
+
+
+def sender_for(services: Services, slack: SlackStandIn, worker: str = "sessions") -> SlackSender:
+    return SlackSender(
+        services.uow,
+        sender_client(DEFAULT_TOKEN, slack.api_url, timeout=TIMEOUT),
+        Notices(services.catalogue),
+        services.window,
+        worker=worker,
+        policy=SenderPolicy(timeout=TIMEOUT, per_second=1000.0, burst=1000),
+    )
+
+
+def local(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=AMSTERDAM).astimezone(UTC)  # type: ignore[misc]
+
+
+def add_session(
+    services: Services, starts_at: datetime, capacity: int | None = 10, title: str = "Proefsessie"
+) -> int:
+    session = services.sessions.add(
+        "managersruil",
+        Localised(title, f"{title} (en)"),
+        starts_at,
+        starts_at + timedelta(hours=2),
+        location="Pulchri Studio, Den Haag",
+        capacity=capacity,
+    )
+    assert session.id is not None
+    return session.id
+
+
+def aim(services: Services, session_id: int) -> Target:
+    with services.uow() as uow:
+        session = uow.sessions.get(session_id)
+    assert session is not None
+    return Target(session_id, session.sequence, STEP)
+
+
+def join(services: Services, user: str, session_id: int) -> None:
+    services.sessions.join(UserRef("slack", user), aim(services, session_id))
+
+
+def outbox_posts(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
+    """What the bot sent on its own into the person's DM (not its replies), oldest first."""
+    return [m for m in slack.history(user) if (m.get("metadata") or {}).get("event_type") == "ruilbot_outbox"]
+
+
+def event_of(file: SharedFile) -> tuple[Calendar, Any]:
+    calendar = Calendar.from_ical(file.content)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def send(sender: SlackSender, clock: FixedClock) -> None:
+    """Let the sender deliver what is due now (a DM takes about one post a second)."""
+    for _ in range(5):
+        clock.advance(timedelta(seconds=2))
+        sender.run_once(clock.now())
+
+
+def run(services: Services, sender: SlackSender, clock: FixedClock, hours: int, step: timedelta) -> None:
+    """Tick and send every `step` for `hours`, moving the clock."""
+    for _ in range(int(timedelta(hours=hours) / step)):
+        clock.advance(step)
+        services.tick(clock.now())
+        sender.run_once(clock.now())
+
+
+# ---- through the running bot: /sessies, a click, the file, the Home tab ----------------------------
+
+
+def test_sessies_lists_and_a_click_registers_with_a_calendar_file(
+    bot: Bot, slack: SlackStandIn, clock: FixedClock, user: str
+) -> None:
+    response, key = bot.command(user, "", "/sessies")
+    assert response.status == 200
+    reply = bot.ephemeral(key)
+    shown = visible_text(reply["blocks"])
+    assert KICK_OFF in shown
+    assert "30 augustus 2027, 16:30–18:30, Pulchri Studio, Lange Voorhout, Den Haag" in shown
+    assert "plaatsen vrij · je bent niet aangemeld" in shown
+    [button] = [
+        b for b in buttons_in(reply["blocks"]) if b["text"]["text"].startswith(f"Aanmelden: {KICK_OFF}")
+    ]
+    assert bot.click_ephemeral(user, button, dm_channel_id(user)).status == 200
+    answer = bot.wait_posted(user, 1)
+    assert f"Je bent aangemeld voor {KICK_OFF}" in answer.visible
+
+    assert bot.services is not None
+    sender = sender_for(bot.services, slack)
+    send(sender, clock)
+    [notice] = outbox_posts(slack, user)
+    assert "agenda-uitnodiging" in visible_text(notice["blocks"])
+    [file] = slack.files_in(user)
+    assert file.name.endswith(".ics")
+    calendar, event = event_of(file)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert event.decoded("DTSTART") == datetime(2027, 8, 30, 14, 30, tzinfo=UTC)  # 16:30 in Amsterdam
+    assert event.decoded("DTEND") == datetime(2027, 8, 30, 16, 30, tzinfo=UTC)
+    assert int(event["SEQUENCE"]) == 0
+    assert str(event["UID"]).startswith("session-")
+    assert "Pulchri Studio" in str(event["LOCATION"])
+    sender.close()
+
+    # The list and the Home tab now show the place, with a button to unregister.
+    response, key = bot.command(user, "", "/sessies")
+    again = visible_text(bot.ephemeral(key)["blocks"])
+    assert "je bent aangemeld" in again
+    assert f"Afmelden: {KICK_OFF}" in again
+    bot.home_opened(user)
+    home = visible_text(bot.home_view(user, 2)["blocks"])  # the first came with the registration
+    assert "Sessies en bijeenkomsten" in home
+    assert "je bent aangemeld" in home
+
+
+def test_the_word_sessies_in_the_dm_and_after_ruil(bot: Bot, user: str) -> None:
+    listed = bot.say(user, "sessies")
+    assert KICK_OFF in listed.visible
+    assert any(label.startswith("Aanmelden:") for label in listed.labels())
+    shown, _ = bot.ruil(user, "sessies")
+    assert KICK_OFF in shown
+    confused = bot.say(user, "sessies misschien")
+    assert "ken ik niet als opdracht" in confused.visible
+
+
+def test_a_forged_or_stale_click_changes_nothing(bot: Bot, user: str) -> None:
+    assert bot.services is not None
+    session_id = add_session(bot.services, bot.clock.now() + timedelta(days=5))
+    listed = bot.say(user, "sessies")
+    button = next(b for b in buttons_in(listed.blocks) if "Proefsessie" in b["text"]["text"])
+    forged = {**button, "value": button["value"].replace(f"|{session_id}|", "|99999999|")}
+    answer = bot.press(user, listed, forged)
+    assert "niets veranderd" in answer.visible
+    moved = bot.clock.now() + timedelta(days=6)
+    bot.services.sessions.move(session_id, moved, moved + timedelta(hours=1))
+    stale = bot.press(user, listed, button)
+    assert "verplaatst sinds je deze knop zag" in stale.visible
+    with bot.services.uow() as uow:
+        person = uow.participants.find("slack", user)
+        assert person is not None
+        assert uow.sessions.registration(session_id, person.id) is None
+
+
+# ---- a move, a cancellation, the waitlist ------------------------------------------------------
+
+
+def test_a_move_sends_an_update_and_a_cancellation_a_cancel(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    session_id = add_session(services, local(2027, 1, 20, 14, 0))
+    join(services, user, session_id)
+    sender = sender_for(services, slack)
+    send(sender, clock)
+    services.sessions.move(session_id, local(2027, 1, 21, 15, 0), local(2027, 1, 21, 17, 0))
+    send(sender, clock)
+    services.sessions.cancel(session_id)
+    send(sender, clock)
+    first, moved, cancelled = (event_of(f) for f in slack.files_in(user))
+    assert first[1]["UID"] == moved[1]["UID"] == cancelled[1]["UID"]
+    assert [int(e["SEQUENCE"]) for _, e in (first, moved, cancelled)] == [0, 1, 2]
+    assert moved[1].decoded("DTSTART") == datetime(2027, 1, 21, 14, 0, tzinfo=UTC)
+    assert str(moved[0]["METHOD"]) == "REQUEST"
+    assert str(cancelled[0]["METHOD"]) == "CANCEL"
+    texts = [visible_text(m["blocks"]) for m in outbox_posts(slack, user)]
+    assert (
+        "is verplaatst: het is nu donderdag" in texts[1] or "is verplaatst: het is nu 21 januari" in texts[1]
+    )
+    assert "gaat helaas niet door" in texts[2]
+    sender.close()
+
+
+def test_the_waitlist_moves_up_and_the_next_person_is_told(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    first, second = new_user(), new_user()
+    session_id = add_session(services, local(2027, 1, 20, 14, 0), capacity=1)
+    join(services, first, session_id)
+    waiting = services.sessions.join(UserRef("slack", second), aim(services, session_id))
+    assert "op de wachtlijst (nummer 1)" in waiting.text
+    sender = sender_for(services, slack)
+    send(sender, clock)
+    assert slack.files_in(second) == []
+    services.sessions.leave(UserRef("slack", first), aim(services, session_id))
+    send(sender, clock)
+    [told] = outbox_posts(slack, second)
+    assert "er is een plaats vrijgekomen" in visible_text(told["blocks"])
+    [file] = slack.files_in(second)
+    assert str(event_of(file)[0]["METHOD"]) == "REQUEST"
+    [_, gone] = slack.files_in(first)  # the one who left gets the entry taken out of their calendar
+    assert str(event_of(gone)[0]["METHOD"]) == "CANCEL"
+    sender.close()
+
+
+def test_two_people_taking_the_last_place_at_once_get_one_place(database_url: str, clock: FixedClock) -> None:
+    services = bootstrap(database_url, clock=clock)
+    try:
+        for _ in range(5):
+            session_id = add_session(
+                services, clock.now() + timedelta(days=9), capacity=1, title="Laatste plek"
+            )
+            people = [new_user(), new_user()]
+            start = threading.Barrier(2)
+
+            def take(user: str, session_id: int = session_id, start: threading.Barrier = start) -> None:
+                start.wait()
+                join(services, user, session_id)
+
+            threads = [threading.Thread(target=take, args=(p,)) for p in people]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            places = sorted(p.value for _, r in services.sessions.attendees(session_id) for p in [r.place])
+            assert places == [Place.REGISTERED.value, Place.WAITLISTED.value]
+    finally:
+        services.close()
+
+
+# ---- reminders ---------------------------------------------------------------------------------
+
+
+def reminders(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
+    return [m for m in outbox_posts(slack, user) if "Herinnering" in visible_text(m["blocks"])]
+
+
+def sent_at(message: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(message["ts"]), tz=UTC).astimezone(AMSTERDAM)
+
+
+def test_a_week_and_a_day_before_each_reminder_comes_once(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    session_id = add_session(services, local(2026, 12, 16, 14, 0))  # a Wednesday afternoon
+    join(services, user, session_id)
+    sender = sender_for(services, slack)
+    run(services, sender, clock, hours=24 * 20, step=timedelta(hours=3))  # past the session
+    week, day = reminders(slack, user)
+    assert "over 7 dagen" in visible_text(week["blocks"])
+    assert "morgen" in visible_text(day["blocks"])
+    assert sent_at(week).date() == datetime(2026, 12, 9).date()
+    assert sent_at(day).date() == datetime(2026, 12, 15).date()
+    sender.close()
+
+
+def test_a_reminder_due_on_saturday_comes_on_monday_morning(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    session_id = add_session(services, local(2026, 12, 12, 10, 0))  # a Saturday: its week-before is too
+    join(services, user, session_id)
+    sender = sender_for(services, slack)
+    run(services, sender, clock, hours=24 * 12, step=timedelta(hours=1))
+    week = reminders(slack, user)[0]
+    # Monday, at the first tick after opening time (the clock moves by the hour from 10:30)
+    assert datetime(2026, 12, 7, 9, 0, tzinfo=AMSTERDAM) <= sent_at(week)
+    assert sent_at(week) < datetime(2026, 12, 7, 10, 0, tzinfo=AMSTERDAM)
+    sender.close()
+
+
+def test_a_reminder_due_on_kings_day_comes_the_next_working_morning(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    user = new_user()
+    session_id = add_session(services, local(2027, 5, 4, 10, 0))  # a week after King's Day, 27 April
+    join(services, user, session_id)
+    sender = sender_for(services, slack)
+    clock.advance(local(2027, 4, 26, 12, 0) - clock.now())
+    run(services, sender, clock, hours=48, step=timedelta(hours=1))
+    [week] = reminders(slack, user)
+    assert datetime(2027, 4, 28, 9, 0, tzinfo=AMSTERDAM) <= sent_at(week)  # Wednesday, not Tuesday
+    assert sent_at(week) < datetime(2027, 4, 28, 10, 0, tzinfo=AMSTERDAM)
+    sender.close()
+
+
+def test_no_reminder_after_unregistering_and_a_move_plans_them_again(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    gone, stays = new_user(), new_user()
+    session_id = add_session(services, local(2026, 12, 16, 14, 0))
+    join(services, gone, session_id)
+    join(services, stays, session_id)
+    services.sessions.leave(UserRef("slack", gone), aim(services, session_id))
+    clock.advance(local(2026, 12, 8, 12, 0) - clock.now())
+    services.tick(clock.now())  # queued for 9 December, the week before
+    services.sessions.move(session_id, local(2027, 1, 13, 14, 0), local(2027, 1, 13, 16, 0))
+    sender = sender_for(services, slack)
+    run(services, sender, clock, hours=24 * 3, step=timedelta(hours=3))
+    assert reminders(slack, gone) == []
+    assert reminders(slack, stays) == []  # the old week-before is void: the session is a month later
+    clock.advance(local(2027, 1, 6, 8, 0) - clock.now())
+    run(services, sender, clock, hours=24 * 8, step=timedelta(hours=3))
+    week, day = reminders(slack, stays)
+    assert sent_at(week).date() == datetime(2027, 1, 6).date()
+    assert sent_at(day).date() == datetime(2027, 1, 12).date()
+    assert reminders(slack, gone) == []
+    sender.close()
