@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -279,8 +279,8 @@ def test_a_week_and_a_day_before_each_reminder_comes_once(
     week, day = reminders(slack, user)
     assert "over 7 dagen" in visible_text(week["blocks"])
     assert "morgen" in visible_text(day["blocks"])
-    assert sent_at(week).date() == datetime(2026, 12, 9).date()
-    assert sent_at(day).date() == datetime(2026, 12, 15).date()
+    assert sent_at(week).date() == date(2026, 12, 9)
+    assert sent_at(day).date() == date(2026, 12, 15)
     sender.close()
 
 
@@ -332,7 +332,7 @@ def test_no_reminder_after_unregistering_and_a_move_plans_them_again(
     clock.advance(local(2027, 1, 6, 8, 0) - clock.now())
     run(services, sender, clock, hours=24 * 8, step=timedelta(hours=3))
     week, day = reminders(slack, stays)
-    assert sent_at(week).date() == datetime(2027, 1, 6).date()
-    assert sent_at(day).date() == datetime(2027, 1, 12).date()
+    assert sent_at(week).date() == date(2027, 1, 6)
+    assert sent_at(day).date() == date(2027, 1, 12)
     assert reminders(slack, gone) == []
     sender.close()
