@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import check_all
+from bot.dialogues.kick_off import REGISTRATIONS
 from bot.dialogues.model import Dialogue
 from bot.nudges import NudgeProducer
 from bot.outbox import Notices
@@ -18,7 +19,7 @@ from bot.ports import UnitOfWork
 from bot.programmes import Catalogue, load_catalogue
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService, UserRef
-from bot.sessions import SessionReminders, SessionService
+from bot.sessions import SessionReminders, SessionService, Who
 from bot.views import Screen
 from scheduler.tick import Tick
 from storage.database import make_engine, make_sessions
@@ -70,7 +71,7 @@ def wire(
 ) -> Services:
     """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
     # Every declared dialogue: a programme may have more than one (Peer-to-Peer's two).
-    problems = check_all({**DIALOGUES, **{d.id: d for d in intakes.values()}}.values())
+    problems = check_all({**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}.values())
     if problems:
         raise ValueError("dialogue declarations break their rules:\n" + "\n".join(problems))
     catalogue = load_catalogue()
@@ -84,14 +85,28 @@ def wire(
     def window(programme_id: str | None) -> Window:
         return windows.get(programme_id or "", OFFICE_HOURS)
 
-    session_service = SessionService(uow, clock, catalogue, window, console=console)
+    def start_registration(user: Who, dialogue_id: str) -> Screen:
+        assert isinstance(user, UserRef)
+        return intake.start(user, dialogue_id)
+
+    session_service = SessionService(
+        uow, clock, catalogue, window, console=console, start_dialogue=start_registration
+    )
     session_service.seed()  # the catalogue's sessions not stored yet; stored ones are the coordinators'
 
     def session_words(user: UserRef, text: str) -> Screen | None:
         return session_service.typed(user, text) if session_service.asks(text) else None
 
     intake = IntakeService(
-        uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console, words=session_words
+        uow,
+        clock,
+        catalogue,
+        intakes,
+        dialogues=DIALOGUES,
+        console=console,
+        words=session_words,
+        hidden=REGISTRATIONS,  # a session's registration dialogue: not offered among the programmes
+        on_confirm=session_service.registered_by_dialogue,
     )
 
     return Services(
@@ -103,7 +118,7 @@ def wire(
             uow,
             [
                 NudgeProducer(
-                    {**DIALOGUES, **{d.id: d for d in intakes.values()}},
+                    {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}},
                     window,
                     command_for=intake.command_for,
                 ),

@@ -30,7 +30,16 @@ _PROGRAMME_KEYS = {
     "rules",
     "events",
 }
-_EVENT_KEYS = {"id", "title", "starts_at", "ends_at", "location", "capacity", "registration_deadline"}
+_EVENT_KEYS = {
+    "id",
+    "title",
+    "starts_at",
+    "ends_at",
+    "location",
+    "capacity",
+    "registration_deadline",
+    "registration",
+}
 
 
 class CatalogueError(ValueError):
@@ -62,6 +71,7 @@ class Event:
     location: str | None = None
     capacity: int | None = None  # places; None: no limit
     registration_deadline: dt.datetime | None = None  # aware, UTC; None: until it starts
+    registration: str | None = None  # the dialogue that registers for it (bot/dialogues); None: one click
 
 
 @dataclass(frozen=True)
@@ -207,8 +217,11 @@ def _event(raw: object, index: int, programme_where: str) -> Event:
         deadline = _local_time(raw["registration_deadline"], f"{where}: registration_deadline")
         if deadline > starts_at:
             raise CatalogueError(f"{where}: registration_deadline is after starts_at")
+    registration = raw.get("registration")
+    if registration is not None and (not isinstance(registration, str) or not registration):
+        raise CatalogueError(f"{where}: 'registration' names a dialogue id, or is left out")
     title = _localised(raw.get("title"), f"{where}: title")
-    return Event(event_id, title, starts_at, ends_at, location, capacity, deadline)
+    return Event(event_id, title, starts_at, ends_at, location, capacity, deadline, registration)
 
 
 def _local_time(raw: object, where: str) -> dt.datetime:

@@ -26,7 +26,7 @@ from typing import TypeVar, cast
 from bot import engine, forms
 from bot.clock import AMSTERDAM, Clock, local_today
 from bot.dialogues.model import Dialogue, Kind
-from bot.engine import Accepted, Ended, Refused, State
+from bot.engine import Accepted, Ended, Refused, State, Value
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, no_escape, normalise_locale
 from bot.intents import COMMANDS, Command, Intent, Names, intent, language, notifications, read_command, word
 from bot.interaction import CANCEL, REGISTERED, SUMMARY, Target
@@ -66,6 +66,8 @@ class UserRef:
     locale_hint: Callable[[], str | None] | None = field(default=None, compare=False)
     # Where the person talks to us; each surface keeps its own place in an intake.
     surface: str = ""
+    # Their profile on the platform (real_name, title, email, phone), for dialogues that prefill.
+    profile: Callable[[], Mapping[str, str]] | None = field(default=None, compare=False)
 
     @property
     def place(self) -> str:
@@ -125,6 +127,11 @@ class IntakeService:
         escape: Callable[[str], str] = no_escape,
         console: bool = False,
         words: Callable[[UserRef, str], Screen | None] | None = None,
+        hidden: Mapping[str, Dialogue] | None = None,
+        on_confirm: Callable[
+            [UnitOfWork, Participant, Dialogue, Mapping[str, Value], Translator], Sequence[str]
+        ]
+        | None = None,
     ) -> None:
         self._uow = uow
         # Words another service answers before any intake reads them ('sessies', /sessies).
@@ -141,13 +148,19 @@ class IntakeService:
                 if d.programme in intakes and (d.id != d.programme or intakes[d.programme].id == d.id)
             },
             **{d.id: d for d in intakes.values()},
+            **(hidden or {}),  # a session's registration: started by its button or name, not offered
         }
+        self._hidden = frozenset(hidden or {})
+        # Told when a dialogue is confirmed, in its transaction (a session registration takes a place).
+        self._on_confirm = on_confirm
         self._default = default_programme  # what a person without any intake hears about first
         if default_programme not in intakes:
             raise ValueError(f"no intake dialogue for the default programme {default_programme!r}")
         for dialogue in self._dialogues.values():
             catalogue.get(dialogue.programme)  # every dialogue belongs to a programme in the catalogue
-        self._names = Names(catalogue, self._dialogues, {p: d.id for p, d in intakes.items()})
+        self._names = Names(
+            catalogue, self._dialogues, {p: d.id for p, d in intakes.items()}, hidden=self._hidden
+        )
         self._escape = escape
         self._console = console  # the console has no buttons and no slash commands of its own
         self._since_prune = 0
@@ -158,7 +171,18 @@ class IntakeService:
         """Start a programme's intake (by programme or dialogue id; default: Managersruil), or resume
         the open one. `waitlist`: after the deadline, register for the waitlist."""
         dialogue_id = self._dialogue_id(programme_id or self._default)
-        return self._run(user, lambda turn: self._start(turn, waitlist=waitlist), dialogue_id)
+        profile = self._profile(user, dialogue_id)
+        return self._run(
+            user, lambda turn: self._start(turn, waitlist=waitlist, profile=profile), dialogue_id
+        )
+
+    def _profile(self, user: UserRef, dialogue_id: str | None) -> Mapping[str, str]:
+        """What the platform knows of the person, for a dialogue that prefills from it; asked before
+        the transaction (a network call)."""
+        dialogue = self._dialogues.get(dialogue_id or "")
+        if dialogue is None or user.profile is None or not any(q.prefill for q in dialogue.questions):
+            return {}
+        return user.profile()
 
     def text(
         self, user: UserRef, text: str, typed_at: datetime | None = None, ids: Sequence[str] = ()
@@ -535,7 +559,9 @@ class IntakeService:
             turn.conversation = turn.uow.conversations.save(replace(conversation, updated_at=now, **wanted))  # type: ignore[arg-type]
         turn.state = None  # worked out again from what was stored, when next asked
 
-    def _start(self, turn: _Turn, *, waitlist: bool = False) -> Screen:
+    def _start(
+        self, turn: _Turn, *, waitlist: bool = False, profile: Mapping[str, str] | None = None
+    ) -> Screen:
         show = turn.show
         now = self._clock.now()
         if turn.open:
@@ -549,7 +575,7 @@ class IntakeService:
         deadline = self._deadline(turn)
         if deadline is not None and not waitlist:
             return self._closed(turn, deadline)
-        state = engine.start(turn.dialogue)
+        state, prefilled = self._prefilled(turn.dialogue, profile or {})
         intake = Intake(
             participant_id=turn.participant.id,
             programme_id=turn.programme.id,
@@ -562,9 +588,27 @@ class IntakeService:
         turn.intake, turn.conversation = turn.uow.intakes.add(intake), None
         self._store(turn, state)
         lines = [show.t.t(turn.dialogue.intro)]
+        if prefilled:
+            lines.append(show.t.t("prefill.note", fields=show.t.join([show.t.t(k) for k in prefilled])))
         if intake.waitlist:
             lines.insert(0, self._say(turn, "waitlist.joined"))
         return self._as_form_too(turn, show.step(turn.dialogue, state, lines))
+
+    def _prefilled(self, dialogue: Dialogue, profile: Mapping[str, str]) -> tuple[State, list[str]]:
+        """A new intake's state with what the profile answers (each checked as if typed; what does
+        not pass is asked), and the labels of the questions it answered."""
+        state, labels = engine.start(dialogue), []
+        today = local_today(self._clock)
+        for question in dialogue.questions:
+            given = " ".join(str(profile.get(question.prefill) or "").split()) if question.prefill else ""
+            if not given or not engine.applies(question, state.answers):
+                continue
+            outcome = engine.answer(dialogue, State(state.answers, question.id), question.id, given, today)
+            if isinstance(outcome, Accepted):
+                state = outcome.state
+                labels.append(question.label)
+        answers = dict(state.answers)
+        return State(answers, engine.first_open(dialogue, answers)), labels
 
     def _as_form_too(self, turn: _Turn, screen: Screen) -> Screen:
         """Offer to go on as a form, where there are forms (not in the console, not in a form)."""
@@ -880,7 +924,10 @@ class IntakeService:
         if not engine.is_complete(turn.dialogue, state.answers):
             return turn.show.step(turn.dialogue, state)
         self._store(turn, state, status=IntakeStatus.CONFIRMED, awaiting_cancel=False)
-        return Screen(lines=(self._say(turn, "done", default=turn.dialogue.done),), changed=True)
+        lines: list[str] = [self._say(turn, "done", default=turn.dialogue.done)]
+        if self._on_confirm is not None:
+            lines += self._on_confirm(turn.uow, turn.participant, turn.dialogue, state.answers, turn.show.t)
+        return Screen(lines=tuple(lines), changed=True)
 
     def _reopen(self, turn: _Turn) -> Screen:
         """Change a confirmed registration (allowed while nothing was proposed: so far, always). It is
@@ -1235,7 +1282,7 @@ class IntakeService:
         dialogue = self._dialogues[dialogue_id]
         t = turn.show.t
         name = t.escape(self._catalogue.get(dialogue.programme).name.get(t.locale))
-        if len(self._names.of(dialogue.programme)) > 1:
+        if len(self._names.of(dialogue.programme)) > 1 or dialogue.id in self._hidden:
             return t.t(f"{dialogue.keys}.title", programme=name)
         return name
 

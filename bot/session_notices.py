@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING
 from bot import calendar
 from bot.clock import AMSTERDAM
 from bot.i18n import Safe, Translator
+from bot.interaction import Target
 from bot.parsing import normalise
 from bot.programmes import Catalogue, Localised
 from bot.session_records import ACTIVE, TAKING, Place, Session, SessionStatus
-from bot.views import Attachment, Screen
+from bot.views import Act, Attachment, Button, Screen
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxMessage, Records
@@ -106,16 +107,38 @@ def render_notice(
         "session.moved": "sessions.notice_moved",
         "session.cancelled": "sessions.notice_cancelled",
         "session.left": "sessions.notice_left",
+        "session.invited": "sessions.notice_invited",
         "session.reminder": "sessions.notice_reminder_1"
         if params.get("days") == 1
         else "sessions.notice_reminder",
     }[template]
+    if template == "session.invited":
+        return _invited(t, session, params, console)
     text = t.t(key, title=title, when=moment, where=where, days=params.get("days", ""))
     lines = [text]
     if with_file:
         lines.append(t.t("sessions.notice_file_cancel" if cancel else "sessions.notice_file"))
     attachment = _calendar_file(t, catalogue, session, stamp, cancel) if with_file else None
     return Screen(lines=tuple(lines), attachment=attachment)
+
+
+def _invited(t: Translator, session: Session, params: Mapping[str, Param], console: bool) -> Screen:
+    """A manager an MD adviser brings along: a place is held, will they come?"""
+    assert session.id is not None
+    by = str(params.get("by") or "") or t.t("sessions.an_adviser")
+    title = session.title.get(t.locale)
+    where = session.location or t.t("sessions.place_unknown")
+    text = t.t("sessions.notice_invited", by=by, title=title, when=when(t, session), where=where)
+    target = Target(session.id, session.sequence, "session")
+    buttons = (
+        ()
+        if console
+        else (
+            Button(Act.SESSION_CONFIRM, t.t("sessions.confirm_yes"), "primary", target=target),
+            Button(Act.SESSION_LEAVE, t.t("sessions.confirm_no"), target=target),
+        )
+    )
+    return Screen(lines=(text,), buttons=buttons, typing=t.t("sessions.invited_typing"))
 
 
 def renderer(template: str) -> Callable[[Translator, Catalogue, Mapping[str, Param], bool], Screen]:
@@ -145,6 +168,8 @@ def still_true(records: Records, message: OutboxMessage) -> bool:
         return registration.place is Place.REGISTERED and records.preferences.wants(
             registration.participant_id, "reminders"
         )
+    if message.template == "session.invited":
+        return registration.place is Place.HELD
     if message.template == "session.moved":
         return registration.place in ACTIVE
     return registration.place in TAKING
@@ -157,4 +182,5 @@ TEMPLATES = (
     "session.cancelled",
     "session.left",
     "session.reminder",
+    "session.invited",
 )

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.programmes import Localised, Programme
 
@@ -43,6 +44,7 @@ class Session:
     status: SessionStatus = SessionStatus.PLANNED
     sequence: int = 0  # the .ics SEQUENCE, one up on every move or cancellation
     event_key: str | None = None  # the catalogue's event id, for a seeded one
+    dialogue_id: str | None = None  # registering asks this dialogue first; None: one click
     id: int | None = None
 
     @property
@@ -63,7 +65,7 @@ class Registration:
     queued_at: datetime  # the waitlist's order (with the id)
     created_at: datetime
     updated_at: datetime
-    answers: Mapping[str, str] = field(default_factory=dict)
+    answers: Mapping[str, Any] = field(default_factory=dict)  # what the registration dialogue asked
     brought_by: int | None = None  # the MD adviser who registered this manager
     remind_at: datetime | None = None
     id: int | None = None
@@ -87,6 +89,7 @@ def from_catalogue(programme: Programme) -> list[Session]:
             capacity=event.capacity,
             registration_deadline=event.registration_deadline,
             event_key=event.id,
+            dialogue_id=event.registration,
         )
         for event in programme.events
     ]

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.clock import Clock
+from bot.dialogues.kick_off import mentioned
+from bot.dialogues.model import Dialogue
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords, no_escape, normalise_locale
 from bot.interaction import Target
 from bot.outbox import Notice, Param
@@ -74,8 +76,10 @@ class SessionService:
         window: Callable[[str | None], Window],
         *,
         console: bool = False,
+        start_dialogue: Callable[[Who, str], Screen] | None = None,
     ) -> None:
         self._uow = uow
+        self._start_dialogue = start_dialogue  # a session that asks questions first (the kick-off)
         self._clock = clock
         self._catalogue = catalogue
         self._window = window
@@ -117,16 +121,17 @@ class SessionService:
 
             return self._run(user, unknown)
 
-        def pick(uow: UnitOfWork, person: Participant, t: Translator, now: datetime) -> Screen:
-            upcoming = uow.sessions.upcoming(now)
-            if not 1 <= number <= len(upcoming):
-                return self._list(uow, person, t, now, note=t.t("sessions.no_such_number", n=number))
-            chosen = upcoming[number - 1]
-            if join:
-                return self._join(uow, person, t, now, session_target(chosen))
-            return self._leave(uow, person, t, now, session_target(chosen))
-
-        return self._run(user, pick)
+        with self._uow() as uow:
+            listed = uow.sessions.upcoming(self._clock.now())[:LISTED]
+        if not 1 <= number <= len(listed):
+            return self._run(
+                user,
+                lambda uow, person, t, now: self._list(
+                    uow, person, t, now, note=t.t("sessions.no_such_number", n=number)
+                ),
+            )
+        chosen = session_target(listed[number - 1])
+        return self.join(user, chosen) if join else self.leave(user, chosen)
 
     def overview(self, user: Who, note: str | None = None) -> Screen:
         return self._run(
@@ -136,7 +141,51 @@ class SessionService:
     def join(self, user: Who, target: Target | None) -> Screen:
         """'Aanmelden' on a session: a place, or else the waitlist. A click whose session moved or was
         cancelled since it was shown, or that we did not make, changes nothing."""
+        dialogue = self._asks_first(user, target)
+        if dialogue is not None and self._start_dialogue is not None:
+            return self._start_dialogue(user, dialogue)  # the questions first; confirming takes the place
         return self._run(user, lambda uow, person, t, now: self._join(uow, person, t, now, target))
+
+    def _asks_first(self, user: Who, target: Target | None) -> str | None:
+        """The dialogue a session's registration asks, when this click can still register."""
+        if target is None or target.step != STEP:
+            return None
+        with self._uow() as uow:
+            session = uow.sessions.get(target.intake)
+            if session is None or session.dialogue_id is None or session.cancelled:
+                return None
+            if session.sequence != target.version or self._clock.now() >= session.closes_at:
+                return None  # the one-click path says why not
+            person = uow.participants.find(user.platform, user.external_id)
+            own = uow.sessions.registration(target.intake, person.id) if person else None
+            return None if own is not None and own.place in ACTIVE else session.dialogue_id
+
+    def confirm(self, user: Who, target: Target | None) -> Screen:
+        """A manager an MD adviser brought along says yes: the held place is theirs, with its .ics."""
+        return self._run(user, lambda uow, person, t, now: self._confirm(uow, person, t, now, target))
+
+    def registered_by_dialogue(
+        self,
+        uow: UnitOfWork,
+        person: Participant,
+        dialogue: Dialogue,
+        answers: Mapping[str, Any],
+        t: Translator,
+    ) -> list[str]:
+        """A registration dialogue was confirmed (in its transaction): take the place at the session
+        it registers for, and hold one for the manager an MD adviser brings along, who is asked."""
+        now = self._clock.now()
+        session = next((s for s in uow.sessions.upcoming(now) if s.dialogue_id == dialogue.id), None)
+        if session is None:
+            return [t.t("sessions.none_to_register")]
+        screen = self._join(uow, person, t, now, session_target(session), answers)
+        lines = list(screen.lines)
+        manager = (
+            mentioned(str(answers.get("manager") or "")) if answers.get("brings_manager") == "yes" else None
+        )
+        if manager and manager != person.external_id and screen.applied:
+            lines.append(self._bring(uow, person, session, manager, t, now))
+        return lines
 
     def leave(self, user: Who, target: Target | None) -> Screen:
         """'Afmelden': the place goes to the first on the waitlist, who hears so."""
@@ -308,6 +357,15 @@ class SessionService:
             taken, own = occupancy[session.id], mine.get(session.id)
             lines.append(self._row(t, n, session, taken, own, now, uow))
             title = session.title.get(t.locale)
+            if own is not None and own.place is Place.HELD:
+                buttons.append(
+                    Button(
+                        Act.SESSION_CONFIRM,
+                        t.t("sessions.confirm", title=title),
+                        "primary",
+                        target=session_target(session),
+                    )
+                )
             if own is not None:
                 buttons.append(
                     Button(
@@ -396,7 +454,13 @@ class SessionService:
         return session
 
     def _join(
-        self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, target: Target | None
+        self,
+        uow: UnitOfWork,
+        person: Participant,
+        t: Translator,
+        now: datetime,
+        target: Target | None,
+        answers: Mapping[str, Any] | None = None,
     ) -> Screen:
         held = self._held(uow, t, now, target)
         if isinstance(held, Screen):
@@ -405,6 +469,11 @@ class SessionService:
         assert session.id is not None
         title = session.title.get(t.locale)
         own = uow.sessions.registration(session.id, person.id)
+        if (
+            own is not None and own.place in ACTIVE and answers is not None
+        ):  # changed details, confirmed again
+            uow.sessions.put(replace(own, answers=dict(answers), updated_at=now))
+            return Screen(lines=(t.t("sessions.details_updated", title=title),))
         if own is not None and own.place in ACTIVE:
             key = "sessions.already_waitlisted" if own.place is Place.WAITLISTED else "sessions.already"
             return Screen(lines=(t.t(key, title=title),), applied=False)
@@ -431,6 +500,7 @@ class SessionService:
             created_at=own.created_at if own else now,
             updated_at=now,
             remind_at=next_reminder(session.starts_at, self._days(session), now) if room else None,
+            answers=dict(answers or {}),
             id=own.id if own else None,
         )
         registration = uow.sessions.put(registration)
@@ -444,6 +514,68 @@ class SessionService:
             changed=True,
         )
 
+    def _confirm(
+        self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, target: Target | None
+    ) -> Screen:
+        held = self._held(uow, t, now, target)
+        if isinstance(held, Screen):
+            return held
+        session = held
+        assert session.id is not None
+        title = session.title.get(t.locale)
+        own = uow.sessions.registration(session.id, person.id)
+        if own is None or own.place is not Place.HELD:
+            key = "sessions.already" if own is not None and own.place in TAKING else "sessions.nothing_held"
+            return Screen(lines=(t.t(key, title=title),), applied=False)
+        remind = next_reminder(session.starts_at, self._days(session), now)
+        confirmed = uow.sessions.put(replace(own, place=Place.REGISTERED, remind_at=remind, updated_at=now))
+        queue(uow, self._window, session, confirmed, "session.registered", now)
+        return Screen(lines=(t.t("sessions.registered", title=title, when=when(t, session)),), changed=True)
+
+    def _bring(
+        self,
+        uow: UnitOfWork,
+        adviser: Participant,
+        session: Session,
+        manager_id: str,
+        t: Translator,
+        now: datetime,
+    ) -> str:
+        """Hold a place for the manager an MD adviser names (or put them on the waitlist), and ask them."""
+        assert session.id is not None
+        title = session.title.get(t.locale)
+        manager = uow.participants.find(adviser.platform, manager_id) or uow.participants.add(
+            adviser.platform, manager_id, adviser.locale, now
+        )
+        own = uow.sessions.registration(session.id, manager.id)
+        if own is not None and own.place in ACTIVE:
+            return t.t("sessions.brought_already", title=title)
+        room = has_room(session, uow.sessions.occupancy([session.id])[session.id])
+        brought = uow.sessions.put(
+            Registration(
+                session_id=session.id,
+                participant_id=manager.id,
+                place=Place.HELD if room else Place.WAITLISTED,
+                queued_at=now,
+                created_at=own.created_at if own else now,
+                updated_at=now,
+                brought_by=adviser.id,
+                id=own.id if own else None,
+            )
+        )
+        if not room:
+            return t.t("sessions.brought_waitlisted", title=title)
+        queue(uow, self._window, session, brought, "session.invited", now, extra=self._by(uow, brought))
+        return t.t("sessions.brought_held", title=title)
+
+    def _by(self, uow: UnitOfWork, registration: Registration) -> dict[str, Param]:
+        """Who brought a manager along, as they gave their name when they registered."""
+        if registration.brought_by is None:
+            return {}
+        adviser = uow.sessions.registration(registration.session_id, registration.brought_by)
+        name = str(adviser.answers.get("name") or "") if adviser else ""
+        return {"by": name}
+
     def _leave(
         self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, target: Target | None
     ) -> Screen:
@@ -455,8 +587,9 @@ class SessionService:
         if own is None or own.place not in ACTIVE:
             return Screen(lines=(t.t("sessions.not_registered", title=title),), applied=False)
         uow.sessions.put(replace(own, place=Place.CANCELLED, remind_at=None, updated_at=now))
-        if own.place in TAKING and not session.cancelled:
+        if own.place is Place.REGISTERED and not session.cancelled:
             queue(uow, self._window, session, own, "session.left", now)  # the calendar entry goes away
+        if own.place in TAKING and not session.cancelled:
             self._move_up(uow, session, now)
         key = "sessions.left_waitlist" if own.place is Place.WAITLISTED else "sessions.unregistered"
         return Screen(lines=(t.t(key, title=title),), changed=True)
@@ -468,6 +601,10 @@ class SessionService:
         for waiting in uow.sessions.at(session.id, (Place.WAITLISTED,)):
             if not has_room(session, uow.sessions.occupancy([session.id])[session.id]):
                 return
+            if waiting.brought_by is not None:  # a manager an MD adviser brings: asked to confirm first
+                asked = uow.sessions.put(replace(waiting, place=Place.HELD, updated_at=now))
+                queue(uow, self._window, session, asked, "session.invited", now, extra=self._by(uow, asked))
+                continue
             remind = next_reminder(session.starts_at, self._days(session), now)
             promoted = uow.sessions.put(
                 replace(waiting, place=Place.REGISTERED, remind_at=remind, updated_at=now)

@@ -23,6 +23,7 @@ class Act(StrEnum):
     REOPEN = "reopen"  # change the answers of a confirmed registration
     SESSION_JOIN = "session_join"  # register for a session (its button carries the session as target)
     SESSION_LEAVE = "session_leave"  # unregister, or leave its waitlist
+    SESSION_CONFIRM = "session_confirm"  # a manager an MD adviser brought says yes to the held place
 
 
 @dataclass(frozen=True)

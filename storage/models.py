@@ -206,6 +206,7 @@ class SessionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     programme_id: Mapped[str] = mapped_column(String(64))
     event_key: Mapped[str | None] = mapped_column(String(64))  # the catalogue's event id; None: added later
+    dialogue_id: Mapped[str | None] = mapped_column(String(64))  # asked when registering; None: one click
     title_nl: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300))
     location: Mapped[str | None] = mapped_column(String(300))

@@ -23,6 +23,7 @@ def _session(row: SessionRow) -> Session:
         id=row.id,
         programme_id=row.programme_id,
         event_key=row.event_key,
+        dialogue_id=row.dialogue_id,
         title=Localised(nl=row.title_nl, en=row.title_en),
         location=row.location,
         starts_at=row.starts_at,
@@ -38,6 +39,7 @@ def _fields(session: Session) -> dict[str, Any]:
     return {
         "programme_id": session.programme_id,
         "event_key": session.event_key,
+        "dialogue_id": session.dialogue_id,
         "title_nl": session.title.nl,
         "title_en": session.title.en,
         "location": session.location,

@@ -336,3 +336,116 @@ def test_no_reminder_after_unregistering_and_a_move_plans_them_again(
     assert sent_at(day).date() == date(2027, 1, 12)
     assert reminders(slack, gone) == []
     sender.close()
+
+
+# ---- the kick-off's registration: a declared dialogue, prefilled, with a manager brought along -------
+
+
+def kick_off_button(bot: Bot, user: str) -> tuple[Any, Any]:
+    listed = bot.say(user, "sessies")
+    [button] = [
+        b for b in buttons_in(listed.blocks) if b["text"]["text"].startswith(f"Aanmelden: {KICK_OFF}")
+    ]
+    return listed, button
+
+
+def test_the_kick_off_asks_its_questions_prefilled_from_slack_and_a_brought_manager_confirms(
+    bot: Bot, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    adviser, manager = new_user(), new_user()
+    slack.set_profile(
+        adviser,
+        real_name="Emilie Schreuder",
+        title="MD-adviseur",
+        email="e.schreuder@minbzk.nl",
+        phone="070 426 6426",
+    )
+    listed, button = kick_off_button(bot, adviser)
+    asked = bot.press(adviser, listed, button)
+    assert "kick-off van de Managersruil" in asked.visible
+    assert "alvast ingevuld (Naam, Functie, E-mailadres en Telefoonnummer)" in asked.visible
+    assert (
+        "Bij welk departement of welke dienst werk je?" in asked.visible
+    )  # the first thing Slack doesn't know
+    bot.say(adviser, "BZK / DGOBR")
+    bot.say(adviser, "Turfmarkt 147, Den Haag")
+    bot.say(adviser, "ja")  # an MD adviser bringing a manager
+    refused = bot.say(adviser, "Piet van de Afdeling")
+    assert "niet als iemand in Slack" in refused.visible
+    summary = bot.say(adviser, f"<@{manager}>")
+    rows = summary.summary()
+    assert rows["Naam"] == "Emilie Schreuder"
+    assert rows["E-mailadres"] == "e.schreuder@minbzk.nl"
+    bot.say(adviser, "wijzig 1")  # the profile's name, corrected
+    summary = bot.say(adviser, "Emilie Schreuder-de Wit")
+    assert summary.summary()["Naam"] == "Emilie Schreuder-de Wit"
+    done = bot.say(adviser, "ja")
+    assert f"Je bent aangemeld voor {KICK_OFF}" in done.visible
+    assert "houd ik een plaats vast" in done.visible
+
+    assert bot.services is not None
+    with bot.services.uow() as uow:
+        session = next(s for s in uow.sessions.upcoming(clock.now()) if s.event_key == "kick-off")
+        me = uow.participants.find("slack", adviser)
+        them = uow.participants.find("slack", manager)
+        assert me is not None
+        assert them is not None
+        assert session.id is not None
+        mine, theirs = (uow.sessions.registration(session.id, p.id) for p in (me, them))
+    assert mine is not None
+    assert theirs is not None
+    assert mine.answers["department"] == "BZK / DGOBR"
+    assert mine.answers["name"] == "Emilie Schreuder-de Wit"
+    assert theirs.place is Place.HELD
+    assert theirs.brought_by == me.id
+
+    sender = sender_for(bot.services, slack)
+    send(sender, clock)
+    [invitation] = outbox_posts(slack, manager)
+    shown = visible_text(invitation["blocks"])
+    assert "Emilie Schreuder-de Wit heeft je aangemeld" in shown
+    assert slack.files_in(manager) == []  # not theirs until they say yes
+    posted = next(p for p in bot.posted(manager) if p.ts == invitation["ts"])
+    yes = bot.press(manager, posted, "Ja, ik kom")
+    assert f"Je bent aangemeld voor {KICK_OFF}" in yes.visible
+    send(sender, clock)
+    [file] = slack.files_in(manager)
+    assert event_of(file)[1].decoded("DTSTART") == datetime(2027, 8, 30, 14, 30, tzinfo=UTC)
+    assert len(slack.files_in(adviser)) == 1
+    sender.close()
+
+
+def test_a_brought_manager_who_declines_frees_the_place(
+    bot: Bot, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    adviser, manager = new_user(), new_user()
+    listed, button = kick_off_button(bot, adviser)
+    bot.press(adviser, listed, button)
+    for answer in (
+        "Emilie",
+        "BZK",
+        "MD-adviseur",
+        "Turfmarkt 147, Den Haag",
+        "e@minbzk.nl",
+        "0612345678",
+        "ja",
+    ):
+        bot.say(adviser, answer)
+    bot.say(adviser, f"<@{manager}>")
+    bot.say(adviser, "ja")
+    assert bot.services is not None
+    sender = sender_for(bot.services, slack)
+    send(sender, clock)
+    [invitation] = outbox_posts(slack, manager)
+    posted = next(p for p in bot.posted(manager) if p.ts == invitation["ts"])
+    no = bot.press(manager, posted, "Nee, dank je")
+    assert "Je bent afgemeld" in no.visible
+    with bot.services.uow() as uow:
+        them = uow.participants.find("slack", manager)
+        session = next(s for s in uow.sessions.upcoming(clock.now()) if s.event_key == "kick-off")
+        assert them is not None
+        assert session.id is not None
+        theirs = uow.sessions.registration(session.id, them.id)
+    assert theirs is not None
+    assert theirs.place is Place.CANCELLED
+    sender.close()

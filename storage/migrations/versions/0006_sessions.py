@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("programme_id", sa.String(length=64), nullable=False),
         sa.Column("event_key", sa.String(length=64), nullable=True),
+        sa.Column("dialogue_id", sa.String(length=64), nullable=True),
         sa.Column("title_nl", sa.String(length=300), nullable=False),
         sa.Column("title_en", sa.String(length=300), nullable=False),
         sa.Column("location", sa.String(length=300), nullable=True),
