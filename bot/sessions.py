@@ -112,7 +112,8 @@ class SessionService:
         number = next((int(w) for w in words if w.isdigit()), None)
         join = any(w in keywords("keyword.session_join") for w in words)
         leave = any(w in keywords("keyword.session_leave") for w in words)
-        if number is None or join == leave:
+        confirm = any(w in keywords("keyword.session_confirm") for w in words)
+        if number is None or join + leave + confirm != 1:
             said = " ".join(words)
 
             def unknown(uow: UnitOfWork, person: Participant, t: Translator, now: datetime) -> Screen:
@@ -131,6 +132,8 @@ class SessionService:
                 ),
             )
         chosen = session_target(listed[number - 1])
+        if confirm:  # a held place (a manager brought along), in the console where there are no buttons
+            return self.confirm(user, chosen)
         return self.join(user, chosen) if join else self.leave(user, chosen)
 
     def overview(self, user: Who, note: str | None = None) -> Screen:
@@ -682,7 +685,16 @@ class SessionReminders:
             days = reminder_days(self._catalogue.get(session.programme_id))
             assert registration.remind_at is not None
             d = due_reminder(session.starts_at, days, now)
-            if d is not None and uow.preferences.wants(registration.participant_id, "reminders"):
+            # Quiet hours may hold a reminder back; one that could only arrive after the start is not sent.
+            late = (
+                d is not None
+                and next_opening(
+                    max(now, session.starts_at - timedelta(days=d)), self._window(session.programme_id)
+                )
+                >= session.starts_at
+            )
+            wanted = uow.preferences.wants(registration.participant_id, "reminders")
+            if d is not None and not late and wanted:
                 queue(
                     uow,
                     self._window,

@@ -540,5 +540,6 @@ MESSAGES: Final[dict[str, str]] = {
     "sessions.confirm_no": "No, thank you",
     "sessions.an_adviser": "Your MD adviser",
     "sessions.notice_invited": "{by} has registered you for {title}: {when}, {where}. A place is waiting for you. Will you come?",
-    "sessions.invited_typing": "Type sessions to see your place, confirm it or decline.",
+    "sessions.invited_typing": "Type sessions to see your place; sessions confirm 2 or sessions leave 2 (the number in that list) to confirm or decline.",
+    "keyword.session_confirm": "bevestig|bevestigen|confirm",
 }

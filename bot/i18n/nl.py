@@ -558,5 +558,6 @@ MESSAGES: Final[dict[str, str]] = {
     "sessions.confirm_no": "Nee, dank je",
     "sessions.an_adviser": "Je MD-adviseur",
     "sessions.notice_invited": "{by} heeft je aangemeld voor {title}: {when}, {where}. Er staat een plaats voor je klaar. Kom je?",
-    "sessions.invited_typing": "Typ sessies om je plaats te zien, te bevestigen of af te zeggen.",
+    "sessions.invited_typing": "Typ sessies om je plaats te zien; sessies bevestig 2 of sessies afmelden 2 (het nummer uit die lijst) om te bevestigen of af te zeggen.",
+    "keyword.session_confirm": "bevestig|bevestigen|confirm",
 }

@@ -16,6 +16,7 @@ from bot.services import UserRef
 from bot.session_records import Place, due_reminder, next_reminder
 from bot.sessions import STEP, SessionError
 from tests.e2e.driver import new_user
+from tests.unit.test_console import run_console
 
 START = datetime(2027, 8, 30, 14, 30, tzinfo=UTC)  # Monday 30 August 2027, 16:30 in Amsterdam
 DAYS = (7, 1)
@@ -150,3 +151,36 @@ def test_typed_words_list_and_register(services: Services) -> None:
     help_ = services.intake.text(me, "sessies huh")
     assert help_ is not None
     assert "ken ik niet als opdracht" in help_.text
+
+
+def test_sessions_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
+    out = run_console(
+        monkeypatch,
+        fresh_sqlite_url,
+        ["sessies", "sessies aanmelden 1", "sessies", "sessies afmelden 1", "sessies 1"],
+    )
+    assert "Komende sessies en bijeenkomsten:" in out
+    assert "1. Start eerste groep (15 deelnemers) (Peer-to-Peer)" in out
+    assert "Je bent aangemeld voor Start eerste groep" in out
+    assert "nog 14 van de 15 plaatsen vrij · je bent aangemeld" in out
+    assert "Je bent afgemeld voor Start eerste groep" in out
+    assert "'1' ken ik niet als opdracht" in out  # a number without what to do with it
+
+
+def test_a_reminder_that_could_only_arrive_after_the_start_is_not_sent(
+    services: Services, clock: FixedClock
+) -> None:
+    # Monday 7 December 2026 at 08:00: the day-before reminder falls on Sunday, and Monday opens at 09:00.
+    starts = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+    session = services.sessions.add(
+        "managersruil", Localised("Vroeg", "Early"), starts, starts + timedelta(hours=1)
+    )
+    assert session.id is not None
+    user = new_user()
+    services.sessions.join(UserRef("slack", user), target(services, session.id))
+    clock.advance(starts - timedelta(days=7) - clock.now())
+    services.tick(clock.now())
+    clock.advance(timedelta(days=6, hours=22))  # Sunday evening, and the Monday morning before 08:00
+    services.tick(clock.now())
+    reminders = [m for m in queued(services, user) if m.template == "session.reminder"]
+    assert [m.params["days"] for m in reminders] == [7]  # the week-before one, sent on 30 November
