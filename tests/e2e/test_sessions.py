@@ -451,3 +451,23 @@ def test_a_brought_manager_who_declines_frees_the_place(
     assert theirs is not None
     assert theirs.place is Place.CANCELLED
     sender.close()
+
+
+@pytest.mark.parametrize("method", ["chat.postMessage", "files.completeUploadExternal"])
+def test_an_ambiguous_failure_sends_neither_the_message_nor_its_file_twice(
+    services: Services, slack: SlackStandIn, clock: FixedClock, method: str
+) -> None:
+    user = new_user()
+    session_id = add_session(services, local(2027, 1, 20, 14, 0))
+    slack.post_then_fail(
+        500, method=method
+    )  # Slack did it, then answered 500 (this stand-in is the test's own)
+    join(services, user, session_id)
+    sender = sender_for(services, slack)
+    for _ in range(10):  # the backoff is 30 seconds at first
+        clock.advance(timedelta(seconds=30))
+        sender.run_once(clock.now())
+    assert len(outbox_posts(slack, user)) == 1
+    assert len(slack.files_in(user)) == 1
+    assert slack.calls(method)[0].status == 500  # the fault did happen
+    sender.close()
