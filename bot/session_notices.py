@@ -97,9 +97,10 @@ def render_notice(
     title, moment = session.title.get(t.locale), when(t, session)
     where = session.location or t.t("sessions.place_unknown")
     stamp = datetime.fromisoformat(str(params["stamp"]))
-    with_file = template in ("session.registered", "session.promoted", "session.left", "session.cancelled")
-    if template == "session.moved":
-        with_file = params.get("place") in (Place.REGISTERED.value, Place.HELD.value)
+    with_file = template in ("session.registered", "session.promoted", "session.left")
+    if template in ("session.moved", "session.cancelled"):
+        # Only a calendar that has the entry gets an update: not a held place, nor the waitlist's.
+        with_file = params.get("place") == Place.REGISTERED.value
     cancel = template in ("session.left", "session.cancelled")
     key = {
         "session.registered": "sessions.notice_registered",
@@ -169,7 +170,11 @@ def still_true(records: Records, message: OutboxMessage) -> bool:
             registration.participant_id, "reminders"
         )
     if message.template == "session.invited":
-        return registration.place is Place.HELD
+        return (
+            registration.place is Place.HELD
+            and not session.cancelled
+            and session.sequence == params.get("sequence")
+        )
     if message.template == "session.moved":
         return registration.place in ACTIVE
     return registration.place in TAKING

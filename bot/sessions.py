@@ -276,6 +276,10 @@ class SessionService:
                 if registration.place is Place.REGISTERED:
                     remind = next_reminder(moved.starts_at, days, now)
                     uow.sessions.put(replace(registration, remind_at=remind, updated_at=now))
+                if registration.place is Place.HELD:  # not yet confirmed: asked again, for the new time
+                    extra = self._by(uow, registration)
+                    queue(uow, self._window, moved, registration, "session.invited", now, extra=extra)
+                    continue
                 queue(uow, self._window, moved, registration, "session.moved", now)
             uow.commit()
         return moved
