@@ -3,12 +3,16 @@ with a fixed clock. What reaches Slack is in tests/e2e/test_sessions.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from icalendar import Calendar
 
+from bot import calendar
 from bot.bootstrap import Services
-from bot.clock import FixedClock
+from bot.clock import AMSTERDAM, FixedClock
+from bot.i18n import Translator
 from bot.interaction import Target
 from bot.outbox import OutboxMessage
 from bot.programmes import Localised
@@ -184,3 +188,46 @@ def test_a_reminder_that_could_only_arrive_after_the_start_is_not_sent(
     services.tick(clock.now())
     reminders = [m for m in queued(services, user) if m.template == "session.reminder"]
     assert [m.params["days"] for m in reminders] == [7]  # the week-before one, sent on 30 November
+
+
+def test_the_ics_has_utc_times_the_uid_and_the_sequence() -> None:
+    invite = calendar.Invite(
+        uid=calendar.uid(7),
+        sequence=2,
+        title="Kick-off",
+        starts_at=datetime(2027, 8, 30, 16, 30, tzinfo=AMSTERDAM),
+        ends_at=datetime(2027, 8, 30, 18, 30, tzinfo=AMSTERDAM),
+        location="Pulchri Studio",
+        description="",
+    )
+    parsed = Calendar.from_ical(calendar.ics(invite, START))
+    (event,) = parsed.walk("VEVENT")
+    assert str(parsed["METHOD"]) == "REQUEST"
+    assert event.decoded("DTSTART") == datetime(2027, 8, 30, 14, 30, tzinfo=UTC)
+    assert str(event["UID"]) == "session-7@ruilbot"
+    assert int(event["SEQUENCE"]) == 2
+    cancelled = Calendar.from_ical(calendar.ics(replace(invite, sequence=3, cancelled=True), START))
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    assert str(cancelled.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+
+
+def test_a_move_asks_a_held_manager_again_for_the_new_time(services: Services) -> None:
+    session_id = small_session(services, capacity=5)
+    adviser, manager = new_user(), new_user()
+    with services.uow() as uow:
+        person = uow.participants.add("slack", adviser, "nl", services.clock.now())
+        uow.commit()
+    services.sessions.join(UserRef("slack", adviser), target(services, session_id))
+    with services.uow() as uow:
+        session = uow.sessions.get(session_id)
+        assert session is not None
+        line = services.sessions._bring(uow, person, session, manager, Translator("nl"), services.clock.now())
+        uow.commit()
+    assert "houd ik een plaats vast" in line
+    moved_to = services.clock.now() + timedelta(days=40)
+    services.sessions.move(session_id, moved_to, moved_to + timedelta(hours=1))
+    invitations = [m for m in queued(services, manager) if m.template == "session.invited"]
+    assert [m.params["sequence"] for m in invitations] == [0, 1]
+    assert place_of(services, session_id, manager) is Place.HELD
+    services.sessions.confirm(UserRef("slack", manager), target(services, session_id))
+    assert place_of(services, session_id, manager) is Place.REGISTERED
