@@ -4,6 +4,7 @@ templates without importing the service."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -86,7 +87,7 @@ def _calendar_file(
         ),
         stamp,
     )
-    slug = "-".join(normalise(title).replace(":", " ").split())[:40].strip("-") or "sessie"
+    slug = re.sub(r"[^a-z0-9]+", "-", normalise(title))[:40].strip("-") or "sessie"
     return Attachment(filename=f"{slug}.ics", title=title, content=content)
 
 
