@@ -158,6 +158,11 @@ class Registrations(Protocol):
         matching reads."""
         ...
 
+    def of_dialogue(self, dialogue_id: str) -> list[tuple[str, Mapping[str, Value]]]:
+        """(Slack user id, answers) of every confirmed intake of one dialogue, oldest first: what an
+        export writes."""
+        ...
+
 
 class UnitOfWork(Protocol):
     @property
