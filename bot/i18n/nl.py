@@ -238,7 +238,7 @@ MESSAGES: Final[dict[str, str]] = {
     "leidinggevenden-in-beweging.speeddate_notice": "Geen probleem. Op de speeddate vind je het makkelijkst een ruilpartner, maar de coördinator zoekt ook zonder met je mee.",
     "leidinggevenden-in-beweging.learning_notice": "Mooi! De coördinator stuurt je het programma van 'Baas in eigen Beweging'.",
     # Programme: Inter-company Leerwerkplaats
-    "leerwerkplaats.intro": "Leuk dat je je aanmeldt voor de inter-company Leerwerkplaats! Je werkt 6 tot 12 maanden met collega's van andere overheidsorganisaties aan je eigen traject van nieuw organiseren of nieuw veranderen, de eerste 3 maanden onder externe begeleiding. Er is plaats voor 20 deelnemers; we streven naar een diverse groep. Ik stel je negen vragen.",
+    "leerwerkplaats.intro": "Leuk dat je je aanmeldt voor de Inter-company Leerwerkplaats! Je werkt 6 tot 12 maanden met collega's van andere overheidsorganisaties aan je eigen traject van nieuw organiseren of nieuw veranderen, de eerste 3 maanden onder externe begeleiding. Er is plaats voor 20 deelnemers; we streven naar een diverse groep. Ik stel je negen vragen.",
     "leerwerkplaats.done": "Dank je wel, je aanmelding is binnen! {contact}, de projectleider, stelt de groep samen en laat je weten of je erbij zit. Tot die tijd zijn je antwoorden vertrouwelijk.",
     "leerwerkplaats.q.organisation": "Bij welke organisatie werk je?",
     "leerwerkplaats.q.sector": "Bij welk deel van de overheid hoort je organisatie?",
@@ -328,7 +328,7 @@ MESSAGES: Final[dict[str, str]] = {
     "peer-to-peer.opdracht.kind.company": "Bedrijf",
     "peer-to-peer.opdracht.kind.ngo": "Maatschappelijke organisatie",
     "peer-to-peer.opdracht.kind.other": "Anders",
-    # Programme: Van Regels naar Ruimte
+    # Programme: Van regels naar ruimte
     "regels-naar-ruimte.intro": "Fijn dat je een regel meldt die je in de weg zit! Het ministerie van BZK en de ambtenarenbonden zoeken samen met jou naar meer ruimte, bijvoorbeeld in een pilot. Ik vraag eerst naar de regel en je oplossing, en dan of je aan de voorwaarden voor een pilot voldoet.",
     "regels-naar-ruimte.done": "Dank je wel, je melding is binnen! Het Instituut voor Maatschappelijke Innovatie (IMI) bekijkt hem; {contact} neemt contact met je op om te verkennen of er een pilot in zit.",
     "regels-naar-ruimte.q.organisation": "Bij welke organisatie werk je?",
@@ -497,5 +497,6 @@ MESSAGES: Final[dict[str, str]] = {
     "spreadsheet.unsure": "{column}: '{answer}' kan meer dan één ding zijn: {options}. Schrijf er één voluit",
     "spreadsheet.ended": "met deze antwoorden kan de aanmelding niet bevestigd worden. {text} {reasons}",
     "spreadsheet.incomplete": "de aanmelding is met deze antwoorden niet af",
+    "answer.skipped_echo": "Oké, deze vraag sla ik over.",
     "spreadsheet.unknown_dialogue": "{programme} heeft geen gesprek {dialogue}; kies uit: {known}",
 }
