@@ -22,7 +22,8 @@ What real spreadsheets do, and how this reads it:
 - Blank rows are skipped; spaces around a cell and a column name are dropped; column names are not
   case-sensitive.
 - Unknown, missing or repeated columns refuse the file at line 1 (a typo would otherwise lose a
-  whole column of answers).
+  whole column of answers). A column without a name is ignored while it stays empty (Excel saves
+  formatted empty columns as trailing delimiters).
 - `slack_user` is a Slack member id (`U012AB3CDE`, or `W...` on Enterprise Grid; `<@U012AB3CDE>` as
   Slack writes a mention is read too); one row per person.
 - At most MAX_ROWS rows and MAX_BYTES bytes: a programme has tens of participants, not thousands.
@@ -123,7 +124,15 @@ def read_csv(text: str, dialogue: Dialogue, today: date, locale: str = DEFAULT_L
                 Problem(line, say("spreadsheet.too_many_cells", n=len(cells), columns=len(columns)))
             )
             continue
-        given = {name: clean(cell).strip() for name, cell in zip(columns, cells, strict=False)}
+        given = {name: clean(cell).strip() for name, cell in zip(columns, cells, strict=False) if name}
+        unnamed = [
+            n
+            for n, (name, cell) in enumerate(zip(columns, cells, strict=False), 1)
+            if not name and cell.strip()
+        ]
+        if unnamed:
+            problems.append(Problem(line, say("spreadsheet.unnamed_cell", column=unnamed[0])))
+            continue
         wrong: list[str] = []
         user = slack_id(given.get(SLACK_USER, ""))
         if user is None:
@@ -170,10 +179,10 @@ def _check_header(dialogue: Dialogue, columns: list[str], line: int, say: _Say) 
     questions = [q.id for q in dialogue.questions]
     known = {SLACK_USER, *questions, *IGNORED}
     problems: list[str] = []
-    repeated = sorted({c for c in columns if columns.count(c) > 1 and c})
+    repeated = sorted({c for c in columns if c and columns.count(c) > 1})
     if repeated:
         problems.append(say("spreadsheet.repeated_columns", columns=", ".join(repeated)))
-    unknown = [c or "''" for c in columns if c not in known]
+    unknown = [c for c in columns if c and c not in known]  # unnamed: Excel's empty columns, see below
     if unknown:
         problems.append(
             say("spreadsheet.unknown_columns", columns=", ".join(unknown), known=", ".join(questions))

@@ -479,6 +479,7 @@ MESSAGES: Final[dict[str, str]] = {
     "spreadsheet.unsure": "{column}: '{answer}' could be more than one thing: {options}. Write one out in full",
     "spreadsheet.ended": "with these answers the registration can't be confirmed. {text} {reasons}",
     "spreadsheet.incomplete": "the registration is not complete with these answers",
+    "spreadsheet.unnamed_cell": "column {column} holds something, but it has no name on line 1",
     "answer.skipped_echo": "OK, I'll skip this question.",
     "spreadsheet.unknown_dialogue": "{programme} has no dialogue {dialogue}; choose from: {known}",
 }

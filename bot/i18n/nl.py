@@ -497,6 +497,7 @@ MESSAGES: Final[dict[str, str]] = {
     "spreadsheet.unsure": "{column}: '{answer}' kan meer dan één ding zijn: {options}. Schrijf er één voluit",
     "spreadsheet.ended": "met deze antwoorden kan de aanmelding niet bevestigd worden. {text} {reasons}",
     "spreadsheet.incomplete": "de aanmelding is met deze antwoorden niet af",
+    "spreadsheet.unnamed_cell": "in kolom {column} staat iets, maar die kolom heeft geen naam in regel 1",
     "answer.skipped_echo": "Oké, deze vraag sla ik over.",
     "spreadsheet.unknown_dialogue": "{programme} heeft geen gesprek {dialogue}; kies uit: {known}",
 }

@@ -194,6 +194,15 @@ def test_the_exports_later_columns_are_accepted_and_ignored_and_extra_cells_are_
     assert len(read_csv(trailing_empty, MANAGERSRUIL, TODAY)) == 1
 
 
+def test_excels_empty_unnamed_columns_are_ignored_until_something_is_in_them() -> None:
+    lines = as_csv([manager(), manager()], delimiter=";").splitlines()
+    text = "\n".join([lines[0] + ";;", lines[1] + ";;", lines[2] + ";;x"]) + "\n"
+    assert problems(text) == [
+        (3, f"in kolom {len(COLUMNS) + 3} staat iets, maar die kolom heeft geen naam in regel 1")
+    ]
+    assert len(read_csv(text.rsplit(";x", 1)[0] + ";\n", MANAGERSRUIL, TODAY)) == 2
+
+
 def test_huge_files_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spreadsheet, "MAX_ROWS", 3)
     text = as_csv([manager() for _ in range(4)])
