@@ -12,15 +12,19 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import engine, spreadsheet
+from bot.bootstrap import wire
+from bot.clock import FixedClock
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.model import Dialogue
 from bot.engine import Value
 from bot.i18n import Translator
 from bot.records import Intake, IntakeStatus
+from bot.services import UserRef
 from bot.spreadsheet import FileRefused, Problem, Row, read_csv, write_csv
 from storage.uow import SqlUnitOfWork
 from tests.conftest import NOW
 from tests.samples import SAMPLES
+from tests.unit.test_intake_conversation import said
 
 TODAY = NOW.date()  # Friday 27 November 2026
 MANAGERSRUIL = INTAKES["managersruil"]
@@ -356,3 +360,17 @@ def test_someone_registering_in_the_conversation_is_refused_unless_replaced(
     [intake] = stored(sessions, "U0OPEN001")  # the one under way, now confirmed: not a second one
     assert intake.status is IntakeStatus.CONFIRMED
     assert intake.answers == rows[0].answers
+
+
+def test_an_imported_person_finds_their_registration_confirmed_in_the_conversation(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    store(sessions, read_csv(as_csv([manager()], user="U0CONV001"), MANAGERSRUIL, TODAY))
+    services = wire(sessions, clock=clock)
+    person = UserRef("slack", "U0CONV000")
+    assert "Je bent sinds 27 november 2026 aangemeld voor de Managersruil" in said(
+        services.intake.status(person)
+    )
+    summary = said(services.intake.start(person, "managersruil"))
+    assert "Ministerie: Financiën (FIN)" in summary
+    assert "Wijzig je antwoorden" in summary  # and it can be changed like any other
