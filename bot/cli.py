@@ -386,7 +386,7 @@ def _spreadsheet(settings: Settings, args: argparse.Namespace) -> int:
                 if args.file is None:
                     sys.stdout.write(written)
                     return 0
-                with open(args.file, "w", encoding="utf-8-sig", newline="") as out:  # Excel wants the BOM
+                with open(args.file, "w", encoding=spreadsheet.EXCEL_ENCODING, newline="") as out:
                     out.write(written)
                 print(t.t("spreadsheet.exported", n=count, dialogue=dialogue.id, file=args.file))
                 return 0

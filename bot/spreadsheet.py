@@ -56,6 +56,7 @@ DELIMITERS = (",", ";", "\t")
 _SLACK_ID = re.compile(r"[UW][A-Z0-9]{5,20}")
 _MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|[^>]*)?>")
 _MULTI_JOIN = "; "
+EXCEL_ENCODING = "utf-8-sig"  # UTF-8 with a byte order mark: Excel then shows 'Financiën' right
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,11 @@ def read_csv(text: str, dialogue: Dialogue, today: date, locale: str = DEFAULT_L
         raise FileRefused([Problem(1, say("spreadsheet.too_big_bytes", max=MAX_BYTES // 1_000_000))])
     text = text.removeprefix("\ufeff")
     records = _records(text)
-    header = next(records, None)
+    header = next((r for r in records if any(c.strip() for c in r[1])), None)  # past blank lines
     if header is None:
         raise FileRefused([Problem(1, say("spreadsheet.empty"))])
     line, names = header
-    columns = [n.strip().lower().removeprefix("\ufeff") for n in names]
+    columns = [n.replace("\ufeff", "").strip().lower() for n in names]
     _check_header(dialogue, columns, line, say)
     problems: list[Problem] = []
     rows: list[Row] = []
@@ -358,6 +359,11 @@ def _cell(question: Question, value: Value, t: Translator) -> str:
     if isinstance(value, list):
         return _MULTI_JOIN.join(value)
     return str(value)  # a date is stored as ISO: unambiguous in either language
+
+
+def file_name(dialogue: Dialogue, today: date) -> str:
+    """What to call an export: 'peer-to-peer-opdracht-2026-11-28.csv'."""
+    return f"{dialogue.id.replace('/', '-')}-{today.isoformat()}.csv"
 
 
 def export_csv(uow: UnitOfWork, dialogue: Dialogue, locale: str = DEFAULT_LOCALE) -> str:

@@ -98,7 +98,11 @@ def test_excel_bom_semicolons_blank_lines_and_trailing_spaces() -> None:
     header = " ; ".join(f" {n.upper()} " if n == "slack_user" else n for n in lines[0].split(";"))
     text = "\ufeff" + "\r\n".join([header, lines[1], "", ";;;", lines[2]]) + "\r\n\r\n"
     rows = read_csv(text, MANAGERSRUIL, TODAY)
-    assert [r.line for r in rows] == [2, 5]  # the blank lines are skipped, and still counted
+    assert [r.line for r in rows] == [2, 5]
+    assert [r.line for r in read_csv("\ufeff\r\n" + text[1:], MANAGERSRUIL, TODAY)] == [
+        3,
+        6,
+    ]  # the blank lines are skipped, and still counted
     assert rows[0].answers["wanted_ministries"] == ["BZK", "OCW"]  # a quoted ';' inside the ';' file
     assert rows[0].answers["region"] == "Den Haag"
 
