@@ -341,6 +341,7 @@ def _spreadsheet(settings: Settings, args: argparse.Namespace) -> int:
     from bot.clock import local_today
     from bot.dialogues import DIALOGUES, INTAKES
     from bot.i18n import Translator
+    from bot.ports import Conflict
     from storage.schema import SchemaOutdated
 
     t = Translator(args.lang)
@@ -402,6 +403,9 @@ def _spreadsheet(settings: Settings, args: argparse.Namespace) -> int:
         for problem in refused.problems:
             print("  " + t.t("spreadsheet.problem", line=problem.line, reason=problem.text), file=sys.stderr)
         return 1
+    except Conflict:  # someone registered in the conversation at this very moment: nothing was stored
+        print(t.t("spreadsheet.conflict"), file=sys.stderr)
+        return 3
     except SQLAlchemyError as error:
         raise _database_fault(settings, error) from error
     finally:

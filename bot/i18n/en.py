@@ -480,6 +480,7 @@ MESSAGES: Final[dict[str, str]] = {
     "spreadsheet.ended": "with these answers the registration can't be confirmed. {text} {reasons}",
     "spreadsheet.incomplete": "the registration is not complete with these answers",
     "spreadsheet.unnamed_cell": "column {column} holds something, but it has no name on line 1",
+    "spreadsheet.conflict": "Someone in the file registered in the conversation at this very moment; nothing was imported. Please try again.",
     "answer.skipped_echo": "OK, I'll skip this question.",
     "spreadsheet.unknown_dialogue": "{programme} has no dialogue {dialogue}; choose from: {known}",
 }

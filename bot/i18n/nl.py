@@ -498,6 +498,7 @@ MESSAGES: Final[dict[str, str]] = {
     "spreadsheet.ended": "met deze antwoorden kan de aanmelding niet bevestigd worden. {text} {reasons}",
     "spreadsheet.incomplete": "de aanmelding is met deze antwoorden niet af",
     "spreadsheet.unnamed_cell": "in kolom {column} staat iets, maar die kolom heeft geen naam in regel 1",
+    "spreadsheet.conflict": "Iemand in het bestand meldde zich net op dit moment aan in het gesprek; er is niets ingelezen. Probeer het nog eens.",
     "answer.skipped_echo": "Oké, deze vraag sla ik over.",
     "spreadsheet.unknown_dialogue": "{programme} heeft geen gesprek {dialogue}; kies uit: {known}",
 }
