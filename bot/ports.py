@@ -162,6 +162,11 @@ class Registrations(Protocol):
         matching reads."""
         ...
 
+    def of_dialogue(self, dialogue_id: str) -> list[tuple[str, Mapping[str, Value]]]:
+        """(Slack user id, answers) of every confirmed intake of one dialogue, oldest first: what an
+        export writes."""
+        ...
+
 
 class Sessions(Protocol):
     """Sessions and events, and who has a place at them. The database copy counts."""
