@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from icalendar import Calendar
@@ -18,7 +19,7 @@ from bot.outbox import OutboxMessage
 from bot.programmes import Localised
 from bot.services import UserRef
 from bot.session_records import Place, due_reminder, next_reminder
-from bot.sessions import STEP, SessionError
+from bot.sessions import STEP, SessionError, SessionReminders
 from tests.e2e.driver import new_user
 from tests.unit.test_console import run_console
 
@@ -231,3 +232,38 @@ def test_a_move_asks_a_held_manager_again_for_the_new_time(services: Services) -
     assert place_of(services, session_id, manager) is Place.HELD
     services.sessions.confirm(UserRef("slack", manager), target(services, session_id))
     assert place_of(services, session_id, manager) is Place.REGISTERED
+
+
+class _NoReminders:
+    """Preferences of someone who turned session reminders off (the outreach branch builds the switch)."""
+
+    def __init__(self, real: Any, quiet: int) -> None:
+        self._real, self._quiet = real, quiet
+
+    def wants(self, participant_id: int, kind: str) -> bool:
+        return not (participant_id == self._quiet and kind == "reminders") and self._real.wants(
+            participant_id, kind
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_a_person_who_turned_reminders_off_gets_none(services: Services, clock: FixedClock) -> None:
+    session_id = small_session(services, days=20)
+    quiet, chatty = new_user(), new_user()
+    for user in (quiet, chatty):
+        services.sessions.join(UserRef("slack", user), target(services, session_id))
+    with services.uow() as uow:
+        person = uow.participants.find("slack", quiet)
+        assert person is not None
+    producer = SessionReminders(services.catalogue, services.window)
+    clock.advance(timedelta(days=13, hours=1))  # a week before
+    with services.uow() as uow:
+        uow.preferences = _NoReminders(uow.preferences, person.id)  # type: ignore[misc]
+        producer(uow, clock.now(), 100)
+        uow.commit()
+    assert [m.template for m in queued(services, quiet) if m.template == "session.reminder"] == []
+    assert [m.template for m in queued(services, chatty) if m.template == "session.reminder"] == [
+        "session.reminder"
+    ]
