@@ -290,7 +290,11 @@ class IntakeService:
 
     def form(self, user: UserRef, dialogue_id: str | None = None) -> Form:
         """Open an intake as a form: starts it, or continues the answers given anywhere so far."""
-        return self._run(replace(user, surface=MODAL), self._open_form, self._dialogue_id(dialogue_id))
+        dialogue_id = self._dialogue_id(dialogue_id)
+        profile = self._profile(user, dialogue_id)
+        return self._run(
+            replace(user, surface=MODAL), lambda turn: self._open_form(turn, profile), dialogue_id
+        )
 
     def form_submit(
         self, user: UserRef, target: Target, values: Mapping[str, str | Sequence[str]]
@@ -1057,16 +1061,16 @@ class IntakeService:
             close=close,
         )
 
-    def _open_form(self, turn: _Turn) -> Form:
+    def _open_form(self, turn: _Turn, profile: Mapping[str, str] | None = None) -> Form:
         show = self._raw(turn)
         if turn.open is None:
             if turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED:
                 registered = self._registered(turn)
                 return self._closing(turn, registered.lines, registered)
-            started = self._start(turn)
+            started = self._start(turn, profile=profile)
             if turn.open is None:  # registration is closed: what the DM would say
                 return self._closing(turn, [*started.lines, started.typing or ""])
-            return self._form_here(turn, [show.t.t(turn.dialogue.intro)])
+            return self._form_here(turn, list(started.lines) or [show.t.t(turn.dialogue.intro)])
         state = self._state(turn)
         return self._form_here(
             turn, [], State(state.answers, engine.first_open(turn.dialogue, state.answers))

@@ -25,7 +25,7 @@ from bot.services import UserRef
 from bot.session_records import Place
 from bot.sessions import STEP
 from scheduler.sender import SenderPolicy, SlackSender, sender_client
-from tests.e2e.driver import Bot, buttons_in, new_user, visible_text
+from tests.e2e.driver import Bot, buttons_in, inputs, new_user, visible_text
 from tests.slack_standin import DEFAULT_TOKEN, SharedFile, SlackStandIn, dm_channel_id
 
 pytestmark = pytest.mark.e2e
@@ -471,3 +471,30 @@ def test_an_ambiguous_failure_sends_neither_the_message_nor_its_file_twice(
     assert len(slack.files_in(user)) == 1
     assert slack.calls(method)[0].status == 500  # the fault did happen
     sender.close()
+
+
+def test_the_kick_off_as_a_form_is_prefilled_and_takes_the_place(bot: Bot, slack: SlackStandIn) -> None:
+    user = new_user()
+    slack.set_profile(
+        user, real_name="Jan Jansen", title="Afdelingshoofd", email="jan@minfin.nl", phone="0612345678"
+    )
+    view = bot.open_form(user, "kick-off formulier")
+    assert "alvast ingevuld" in visible_text(view["blocks"])
+    shown = {
+        b["block_id"].split(":", 1)[1]: b["element"].get("initial_value")
+        for b in view["blocks"]
+        if b.get("type") == "input"
+    }
+    assert inputs(view)[0] == "department"  # the name came from Slack: it is in the summary to correct
+    assert shown["function"] == "Afdelingshoofd"
+    assert shown["email"] == "jan@minfin.nl"
+    reply = bot.submit_form(
+        user,
+        view,
+        {"department": "FIN / DGFZ", "address": "Korte Voorhout 7, Den Haag", "brings_manager": "Nee"},
+    )
+    assert reply["response_action"] == "update"
+    summary = reply["view"]
+    assert "Jan Jansen" in visible_text(summary["blocks"])
+    done = bot.submit_form(user, summary)
+    assert f"Je bent aangemeld voor {KICK_OFF}" in visible_text(done["view"]["blocks"])
