@@ -66,6 +66,7 @@ SCOPES = {
     "im:history": "message.im events: what people type in their DM with the bot",
     "im:write": "conversations.open: open the DM with someone who used /ruil",
     "users:read": "users.info with include_locale: a new person's language",
+    "users:read.email": "users.info profile.email, to prefill a session registration",
 }
 # The scope each Web API method the bot calls needs (None: no scope).
 METHOD_SCOPES: dict[str, str | None] = {
@@ -464,4 +465,6 @@ def test_scopes_are_exactly_what_the_bot_uses(
         needed.add("commands")
     if "message.im" in bot_events():
         needed.add("im:history")
+    if "users.info" in called:  # the profile's e-mail prefills the kick-off (bot/dialogues/kick_off.py)
+        needed.add("users:read.email")
     assert set(bot_scopes()) == needed, "the manifest asks for other scopes than the bot uses"
