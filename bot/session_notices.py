@@ -110,6 +110,8 @@ def render_notice(
         "session.cancelled": "sessions.notice_cancelled",
         "session.left": "sessions.notice_left",
         "session.invited": "sessions.notice_invited",
+        "session.brought_confirmed": "sessions.notice_brought_confirmed",
+        "session.brought_declined": "sessions.notice_brought_declined",
         "session.reminder": "sessions.notice_reminder_1"
         if params.get("days") == 1
         else "sessions.notice_reminder",
@@ -157,7 +159,7 @@ def still_true(records: Records, message: OutboxMessage) -> bool:
     session = records.sessions.get(int(params["session_id"]))
     if session is None:
         return False
-    if message.template == "session.cancelled":
+    if message.template in ("session.cancelled", "session.brought_confirmed", "session.brought_declined"):
         return True
     registration = records.sessions.registration_by_id(int(params["registration_id"]))
     if registration is None:
@@ -189,4 +191,6 @@ TEMPLATES = (
     "session.left",
     "session.reminder",
     "session.invited",
+    "session.brought_confirmed",
+    "session.brought_declined",
 )

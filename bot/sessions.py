@@ -537,6 +537,7 @@ class SessionService:
         remind = next_reminder(session.starts_at, self._days(session), now)
         confirmed = uow.sessions.put(replace(own, place=Place.REGISTERED, remind_at=remind, updated_at=now))
         queue(uow, self._window, session, confirmed, "session.registered", now)
+        self._tell_adviser(uow, session, own, "session.brought_confirmed", now)
         return Screen(lines=(t.t("sessions.registered", title=title, when=when(t, session)),), changed=True)
 
     def _bring(
@@ -575,6 +576,16 @@ class SessionService:
         queue(uow, self._window, session, brought, "session.invited", now, extra=self._by(uow, brought))
         return t.t("sessions.brought_held", title=title)
 
+    def _tell_adviser(
+        self, uow: UnitOfWork, session: Session, brought: Registration, template: str, now: datetime
+    ) -> None:
+        """The MD adviser hears whether the manager they brought along comes."""
+        if brought.brought_by is None or session.id is None:
+            return
+        adviser = uow.sessions.registration(session.id, brought.brought_by)
+        if adviser is not None:
+            queue(uow, self._window, session, adviser, template, now)
+
     def _by(self, uow: UnitOfWork, registration: Registration) -> dict[str, Param]:
         """Who brought a manager along, as they gave their name when they registered."""
         if registration.brought_by is None:
@@ -596,6 +607,8 @@ class SessionService:
         uow.sessions.put(replace(own, place=Place.CANCELLED, remind_at=None, updated_at=now))
         if own.place is Place.REGISTERED and not session.cancelled:
             queue(uow, self._window, session, own, "session.left", now)  # the calendar entry goes away
+        if own.place is Place.HELD:
+            self._tell_adviser(uow, session, own, "session.brought_declined", now)
         if own.place in TAKING and not session.cancelled:
             self._move_up(uow, session, now)
         key = "sessions.left_waitlist" if own.place is Place.WAITLISTED else "sessions.unregistered"

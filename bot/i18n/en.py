@@ -569,4 +569,6 @@ MESSAGES: Final[dict[str, str]] = {
     "spreadsheet.conflict": "Someone in the file registered in the conversation at this very moment; nothing was imported. Please try again.",
     "answer.skipped_echo": "OK, I'll skip this question.",
     "spreadsheet.unknown_dialogue": "{programme} has no dialogue {dialogue}; choose from: {known}",
+    "sessions.notice_brought_confirmed": "The manager you bring to {title} ({when}) is coming: the place is confirmed.",
+    "sessions.notice_brought_declined": "The manager you wanted to bring to {title} ({when}) can't come; the place has been released.",
 }

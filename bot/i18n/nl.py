@@ -587,4 +587,6 @@ MESSAGES: Final[dict[str, str]] = {
     "spreadsheet.conflict": "Iemand in het bestand meldde zich net op dit moment aan in het gesprek; er is niets ingelezen. Probeer het nog eens.",
     "answer.skipped_echo": "Oké, deze vraag sla ik over.",
     "spreadsheet.unknown_dialogue": "{programme} heeft geen gesprek {dialogue}; kies uit: {known}",
+    "sessions.notice_brought_confirmed": "De leidinggevende die je meeneemt naar {title} ({when}) komt: de plaats is bevestigd.",
+    "sessions.notice_brought_declined": "De leidinggevende die je wilde meenemen naar {title} ({when}) kan niet komen; de plaats is vrijgegeven.",
 }

@@ -414,6 +414,9 @@ def test_the_kick_off_asks_its_questions_prefilled_from_slack_and_a_brought_mana
     [file] = slack.files_in(manager)
     assert event_of(file)[1].decoded("DTSTART") == datetime(2027, 8, 30, 14, 30, tzinfo=UTC)
     assert len(slack.files_in(adviser)) == 1
+    told = visible_text(outbox_posts(slack, adviser)[-1]["blocks"])
+    assert "De leidinggevende die je meeneemt naar Kick-off Managersruil" in told
+    assert "komt: de plaats is bevestigd" in told
     sender.close()
 
 
@@ -450,6 +453,9 @@ def test_a_brought_manager_who_declines_frees_the_place(
         theirs = uow.sessions.registration(session.id, them.id)
     assert theirs is not None
     assert theirs.place is Place.CANCELLED
+    send(sender, clock)
+    assert "kan niet komen; de plaats is vrijgegeven" in visible_text(outbox_posts(slack, adviser)[-1]["blocks"])
+    assert slack.files_in(manager) == []  # never had the entry, so no cancellation to send either
     sender.close()
 
 
