@@ -454,7 +454,9 @@ def test_a_brought_manager_who_declines_frees_the_place(
     assert theirs is not None
     assert theirs.place is Place.CANCELLED
     send(sender, clock)
-    assert "kan niet komen; de plaats is vrijgegeven" in visible_text(outbox_posts(slack, adviser)[-1]["blocks"])
+    assert "kan niet komen; de plaats is vrijgegeven" in visible_text(
+        outbox_posts(slack, adviser)[-1]["blocks"]
+    )
     assert slack.files_in(manager) == []  # never had the entry, so no cancellation to send either
     sender.close()
 
