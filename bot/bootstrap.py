@@ -107,6 +107,7 @@ def wire(
         words=session_words,
         hidden=REGISTRATIONS,  # a session's registration dialogue: not offered among the programmes
         on_confirm=session_service.registered_by_dialogue,
+        on_cancel=session_service.withdrawn_by_dialogue,
     )
 
     return Services(

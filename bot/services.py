@@ -132,6 +132,7 @@ class IntakeService:
             [UnitOfWork, Participant, Dialogue, Mapping[str, Value], Translator], Sequence[str]
         ]
         | None = None,
+        on_cancel: Callable[[UnitOfWork, Participant, Dialogue, Translator], Sequence[str]] | None = None,
     ) -> None:
         self._uow = uow
         # Words another service answers before any intake reads them ('sessies', /sessies).
@@ -153,6 +154,7 @@ class IntakeService:
         self._hidden = frozenset(hidden or {})
         # Told when a dialogue is confirmed, in its transaction (a session registration takes a place).
         self._on_confirm = on_confirm
+        self._on_cancel = on_cancel  # and when one is stopped or withdrawn (its place goes too)
         self._default = default_programme  # what a person without any intake hears about first
         if default_programme not in intakes:
             raise ValueError(f"no intake dialogue for the default programme {default_programme!r}")
@@ -954,8 +956,12 @@ class IntakeService:
 
     def _cancel(self, turn: _Turn) -> Screen:
         # Data minimisation: a stopped intake keeps no answers.
+        was_confirmed = turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED
         self._store(turn, State({}, None), status=IntakeStatus.CANCELLED, awaiting_cancel=False)
-        return Screen(lines=(self._say(turn, "cancel.done"),), changed=True)
+        lines: list[str] = [self._say(turn, "cancel.done")]
+        if self._on_cancel is not None and was_confirmed:
+            lines += self._on_cancel(turn.uow, turn.participant, turn.dialogue, turn.show.t)
+        return Screen(lines=tuple(lines), changed=True)
 
     def _keep_going(self, turn: _Turn) -> Screen:
         state = self._state(turn)

@@ -190,6 +190,20 @@ class SessionService:
             lines.append(self._bring(uow, person, session, manager, t, now))
         return lines
 
+    def withdrawn_by_dialogue(
+        self, uow: UnitOfWork, person: Participant, dialogue: Dialogue, t: Translator
+    ) -> list[str]:
+        """A confirmed registration dialogue was withdrawn (its answers are gone): the place goes too,
+        to the next on the waitlist, and the details kept with it are deleted."""
+        now = self._clock.now()
+        for session in uow.sessions.upcoming(now):
+            if session.dialogue_id != dialogue.id or session.id is None:
+                continue
+            own = uow.sessions.registration(session.id, person.id)
+            if own is not None and own.place in ACTIVE:
+                return list(self._leave(uow, person, t, now, session_target(session)).lines)
+        return []
+
     def leave(self, user: Who, target: Target | None) -> Screen:
         """'Afmelden': the place goes to the first on the waitlist, who hears so."""
         return self._run(user, lambda uow, person, t, now: self._leave(uow, person, t, now, target))
@@ -604,7 +618,8 @@ class SessionService:
         own = uow.sessions.registration(session.id, person.id)
         if own is None or own.place not in ACTIVE:
             return Screen(lines=(t.t("sessions.not_registered", title=title),), applied=False)
-        uow.sessions.put(replace(own, place=Place.CANCELLED, remind_at=None, updated_at=now))
+        # Data minimisation: a place given up keeps no details.
+        uow.sessions.put(replace(own, place=Place.CANCELLED, remind_at=None, answers={}, updated_at=now))
         if own.place is Place.REGISTERED and not session.cancelled:
             queue(uow, self._window, session, own, "session.left", now)  # the calendar entry goes away
         if own.place is Place.HELD:

@@ -267,3 +267,27 @@ def test_a_person_who_turned_reminders_off_gets_none(services: Services, clock: 
     assert [m.template for m in queued(services, chatty) if m.template == "session.reminder"] == [
         "session.reminder"
     ]
+
+
+def test_withdrawing_the_kick_off_registration_gives_up_the_place_and_its_details(
+    services: Services, clock: FixedClock
+) -> None:
+    me = UserRef("slack", new_user(), profile=lambda: {"real_name": "Jan Jansen", "email": "jan@minfin.nl"})
+    kick_off = next(s for s, _ in services.sessions.upcoming() if s.event_key == "kick-off")
+    assert kick_off.id is not None
+    asked = services.sessions.join(me, Target(kick_off.id, kick_off.sequence, STEP))
+    assert "Bij welk departement" in asked.text
+    for answer in ("FIN", "Afdelingshoofd", "Korte Voorhout 7, Den Haag", "0612345678", "nee", "ja"):
+        services.intake.text(me, answer)
+    assert place_of(services, kick_off.id, me.external_id) is Place.REGISTERED
+    services.intake.text(me, "stop")
+    stopped = services.intake.text(me, "ja")
+    assert stopped is not None
+    assert "Je bent afgemeld voor Kick-off Managersruil" in stopped.text
+    assert place_of(services, kick_off.id, me.external_id) is Place.CANCELLED
+    with services.uow() as uow:
+        person = uow.participants.find("slack", me.external_id)
+        assert person is not None
+        kept = uow.sessions.registration(kick_off.id, person.id)
+    assert kept is not None
+    assert kept.answers == {}
