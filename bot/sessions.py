@@ -19,7 +19,7 @@ from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords, no_escape, norm
 from bot.interaction import Target
 from bot.outbox import Notice, Param
 from bot.parsing import normalise
-from bot.ports import Unavailable, UnitOfWork
+from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.programmes import Catalogue, Localised
 from bot.quiet_hours import Window, next_opening
 from bot.records import Participant
@@ -356,7 +356,7 @@ class SessionService:
                     result = work(uow, person, Translator(person.locale, no_escape), now)
                     uow.commit()
                     return result
-            except Unavailable:
+            except (Unavailable, Conflict):  # a lost connection, or the same first contact twice at once
                 if attempt == _ATTEMPTS - 1:
                     raise
         raise Unavailable("gave up")
