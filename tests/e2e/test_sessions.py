@@ -142,7 +142,6 @@ def test_sessies_lists_and_a_click_registers_with_a_calendar_file(
     assert int(event["SEQUENCE"]) == 0
     assert str(event["UID"]).startswith("session-")
     assert "Leusden" in str(event["LOCATION"])
-    sender.close()
 
     # The list and the Home tab now show the place, with a button to unregister.
     response, key = bot.command(user, "", "/sessies")
@@ -150,9 +149,20 @@ def test_sessies_lists_and_a_click_registers_with_a_calendar_file(
     assert "je bent aangemeld" in again
     assert f"Afmelden: {SPEED_DATE}" in again
     bot.home_opened(user)
-    home = visible_text(bot.home_view(user, 2)["blocks"])  # the first came with the registration
+    view = bot.home_view(user, 2)  # the first came with the registration
+    home = visible_text(view["blocks"])
     assert "Sessies en bijeenkomsten" in home
     assert "je bent aangemeld" in home
+    # Unregistering from the Home tab: the DM confirms, and the calendar entry is taken away.
+    [leave] = [
+        b for b in buttons_in(view["blocks"]) if b["text"]["text"].startswith(f"Afmelden: {SPEED_DATE}")
+    ]
+    before = len(bot.posted(user))
+    assert bot.click_in_view(user, leave, view).status == 200
+    assert f"Je bent afgemeld voor {SPEED_DATE}" in bot.wait_posted(user, before + 1).visible
+    send(sender, clock)
+    assert str(event_of(slack.files_in(user)[-1])[0]["METHOD"]) == "CANCEL"
+    sender.close()
 
 
 def test_the_word_sessies_in_the_dm_and_after_ruil(bot: Bot, user: str) -> None:
