@@ -1,0 +1,199 @@
+"""The bot reaches out per kind: a deadline reminder before a programme's registration closes, to whom
+started its intake and did not finish; and `meldingen`, which switches each kind of message off and
+on. Through the outbox to the Slack stand-in, exactly once; the clock is moved, nothing sleeps.
+
+The Leerwerkplaats closes registration on Monday 15 November 2027 (the catalogue), so the reminders
+are due on Monday 8 November 09:00 (7 days before) and on Sunday 14 November, which is not a working
+day: that one comes on Monday 15 November at 09:00, the last day registration is open."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from bot.bootstrap import Services
+from bot.clock import AMSTERDAM, FixedClock
+from bot.outbox import OutboxStatus
+from bot.services import UserRef
+from scheduler.sender import SlackSender
+from tests.e2e.driver import buttons_in, new_user, visible_text
+from tests.e2e.test_outbox import nudges, queued, sender_for, slack, stored
+from tests.slack_standin import SlackStandIn
+
+pytestmark = pytest.mark.e2e
+__all__ = ["slack"]  # the stand-in on the test's clock, as the outbox tests use it
+
+PROGRAMME = "leerwerkplaats"
+CLOSES = "15 november 2027"
+
+
+def at(clock: FixedClock, *when: int) -> None:
+    """Move the clock on to a moment in Amsterdam (year, month, day, hour[, minute])."""
+    target = datetime(*when, tzinfo=AMSTERDAM)  # type: ignore[misc]
+    assert target >= clock.now(), "the clock only moves forward"
+    clock.advance(target - clock.now())
+
+
+def run(services: Services, sender: SlackSender, clock: FixedClock) -> None:
+    """What the scheduler does at this moment: the tick, then the sender."""
+    services.tick(clock.now())
+    sender.run_once(clock.now())
+
+
+def started(services: Services, *switches: str) -> UserRef:
+    """Someone who began the Leerwerkplaats intake (one answer given) and said `meldingen ...`."""
+    me = UserRef("slack", new_user())
+    services.intake.start(me, PROGRAMME)
+    services.intake.text(me, "Belastingdienst")
+    for typed in switches:
+        services.intake.command(me, typed)
+    return me
+
+
+def reminders(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
+    return [m for m in nudges(slack, user) if "De inschrijving sluit op" in m.get("text", "")]
+
+
+def only_nudges(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
+    return [m for m in nudges(slack, user) if m not in reminders(slack, user)]
+
+
+def test_a_deadline_reminder_7_days_and_1_day_before_each_exactly_once(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    at(clock, 2027, 11, 3, 10)  # Wednesday: started, then left
+    me = started(services, "meldingen seintjes uit")  # only the deadline reminders here
+    user = me.external_id
+    sender = sender_for(services, slack)
+    for moment in ((2027, 11, 7, 23), (2027, 11, 8, 8, 59)):
+        at(clock, *moment)
+        run(services, sender, clock)
+    assert reminders(slack, user) == []  # not yet
+
+    at(clock, 2027, 11, 8, 9)  # Monday, 7 days before, the window opens
+    run(services, sender, clock)
+    [first] = reminders(slack, user)
+    shown = visible_text(first["blocks"])
+    assert "Je bent begonnen met je aanmelding voor Inter-company Leerwerkplaats" in shown
+    assert f"De inschrijving sluit op {CLOSES}" in shown
+    assert "Typ /ruil leerwerkplaats om verder te gaan" in shown
+    assert "Ga verder met de intake" in [b["text"]["text"] for b in buttons_in(first["blocks"])]
+
+    for moment in ((2027, 11, 8, 15), (2027, 11, 10, 11), (2027, 11, 14, 9), (2027, 11, 14, 16)):
+        at(clock, *moment)  # more ticks, and Sunday, when the 1-day reminder is due but must wait
+        run(services, sender, clock)
+    assert len(reminders(slack, user)) == 1
+    [waiting] = queued(services, user)
+    assert waiting.not_before == datetime(2027, 11, 15, 9, 0, tzinfo=AMSTERDAM)
+
+    at(clock, 2027, 11, 15, 9)  # Monday: the last day; the shifted reminder goes out now
+    run(services, sender, clock)
+    first, last = reminders(slack, user)
+    assert f"De inschrijving sluit op {CLOSES}" in last["text"]
+    assert stored(services, last).sent_at == datetime(2027, 11, 15, 9, 0, tzinfo=AMSTERDAM)
+
+    for moment in ((2027, 11, 15, 16), (2027, 11, 16, 10), (2027, 11, 22, 10)):
+        at(clock, *moment)  # the deadline passed: nothing more
+        run(services, sender, clock)
+    assert len(reminders(slack, user)) == 2
+    assert nudges(slack, user) == reminders(slack, user)  # and no nudges: they were turned off
+
+
+def test_finished_or_stopped_intakes_and_late_starters_get_no_deadline_reminder(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    at(clock, 2027, 11, 3, 10)
+    stopped = started(services, "meldingen seintjes uit")
+    services.intake.text(stopped, "stop")
+    services.intake.text(stopped, "ja")
+    at(clock, 2027, 11, 9, 10)  # after the 7-day moment
+    late = started(services, "meldingen seintjes uit")
+    sender = sender_for(services, slack)
+    run(services, sender, clock)
+    assert reminders(slack, stopped.external_id) == []
+    assert reminders(slack, late.external_id) == []  # began after that reminder's moment
+    at(clock, 2027, 11, 15, 9)
+    run(services, sender, clock)
+    assert reminders(slack, stopped.external_id) == []
+    assert len(reminders(slack, late.external_id)) == 1  # but the last one is for them too
+
+
+def test_a_kind_turned_off_stops_that_kind_only_and_on_brings_it_back(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    at(clock, 2027, 11, 1, 10)  # Monday
+    no_deadlines = started(services, "meldingen deadlines uit")
+    no_nudges = started(services, "seintjes uit")
+    sender = sender_for(services, slack)
+
+    at(clock, 2027, 11, 4, 10)  # Thursday: three days untouched
+    run(services, sender, clock)
+    assert len(only_nudges(slack, no_deadlines.external_id)) == 1
+    assert only_nudges(slack, no_nudges.external_id) == []
+
+    at(clock, 2027, 11, 8, 9)  # Monday, 7 days before the deadline
+    run(services, sender, clock)
+    assert reminders(slack, no_deadlines.external_id) == []
+    assert len(only_nudges(slack, no_deadlines.external_id)) == 2  # its second nudge still comes
+    assert len(reminders(slack, no_nudges.external_id)) == 1
+    assert only_nudges(slack, no_nudges.external_id) == []
+
+    at(clock, 2027, 11, 14, 12)  # Sunday: the 1-day reminder is queued for Monday morning
+    run(services, sender, clock)
+    assert len(queued(services, no_nudges.external_id)) == 1
+    services.intake.command(no_nudges, "notifications deadlines off")  # queued, then turned off
+    services.intake.command(no_deadlines, "meldingen deadlines aan")  # turned back on
+
+    at(clock, 2027, 11, 15, 9)
+    run(services, sender, clock)
+    assert len(reminders(slack, no_nudges.external_id)) == 1  # the queued one was dropped
+    assert len(reminders(slack, no_deadlines.external_id)) == 1  # back on: the last one comes
+    with services.uow() as uow:
+        assert (
+            uow.outbox.keyed(f"deadline:{_intake(services, no_nudges)}:")[-1].status is OutboxStatus.DROPPED
+        )
+
+
+def test_a_nudge_and_a_deadline_reminder_on_one_day_make_one_message(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    at(clock, 2027, 11, 1, 10)  # Monday; nudges on Thursday 4 and Monday 8 November
+    me = started(services)
+    user = me.external_id
+    sender = sender_for(services, slack)
+    at(clock, 2027, 11, 4, 10)
+    run(services, sender, clock)
+    assert len(only_nudges(slack, user)) == 1
+    at(clock, 2027, 11, 8, 10)  # the second nudge and the 7-day reminder fall on one day
+    run(services, sender, clock)
+    assert len(reminders(slack, user)) == 1
+    assert len(only_nudges(slack, user)) == 1  # the reminder says it all: the nudge stays out
+    assert queued(services, user) == []
+    with services.uow() as uow:
+        [second] = uow.outbox.keyed(f"nudge:{_intake(services, me)}:2")
+    assert second.status is OutboxStatus.DROPPED
+
+
+def test_a_deadline_reminder_held_up_past_the_deadline_is_not_sent(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    at(clock, 2027, 11, 10, 10)
+    me = started(services, "meldingen seintjes uit")
+    at(clock, 2027, 11, 14, 12)
+    services.tick(clock.now())  # queued for Monday 09:00; then the sender is down all Monday
+    assert len(queued(services, me.external_id)) == 1
+    at(clock, 2027, 11, 16, 9)
+    sender_for(services, slack).run_once(clock.now())
+    assert reminders(slack, me.external_id) == []
+    assert queued(services, me.external_id) == []  # dropped: registration closed yesterday
+
+
+def _intake(services: Services, me: UserRef) -> int:
+    with services.uow() as uow:
+        person = uow.participants.find(me.platform, me.external_id)
+        assert person is not None
+        [intake] = uow.intakes.of(person.id)
+    assert intake.id is not None
+    return intake.id
