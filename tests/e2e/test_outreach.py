@@ -197,3 +197,56 @@ def _intake(services: Services, me: UserRef) -> int:
         [intake] = uow.intakes.of(person.id)
     assert intake.id is not None
     return intake.id
+
+
+# ---- every way to type it, on every surface ------------------------------------------------------
+
+TYPED = {  # what a person types -> a line the answer must hold (Dutch; the English words work too)
+    "meldingen": "• Herinneringen: aan",
+    "notifications": "• Herinneringen: aan",
+    "meldingen uit": "Alles staat nu uit",
+    "meldingen aan": "Alles staat weer aan",
+    "meldingen alles uit": "Alles staat nu uit",
+    "notifications off": "Alles staat nu uit",
+    "meldingen herinneringen uit": "Uitgezet: Herinneringen.",
+    "meldingen uit herinneringen": "Uitgezet: Herinneringen.",
+    "notifications reminders off": "Uitgezet: Herinneringen.",
+    "herinneringen uit": "Uitgezet: Herinneringen.",
+    "meldingen seintjes en deadlines uit": "Uitgezet: Seintjes en Deadlines.",
+    "meldingen check-ins aan": "Weer aangezet: Check-ins.",
+    "meldingen mededelingen uit": "Uitgezet: Mededelingen.",
+    "meldingen herinneringn uit": "Uitgezet: Herinneringen.",
+    "meldingen sesie uit": "Bedoel je Herinneringen? Typ dan /ruil meldingen herinneringen uit (of aan).",
+    "meldingen pizza uit": "Ik ken geen berichten die 'pizza' heten.",
+    "meldingen aan uit": "Ik ken geen berichten die 'aan uit' heten.",
+    "MELDINGEN UIT!": "Alles staat nu uit",
+}
+
+
+@pytest.mark.parametrize("typed", list(TYPED))
+def test_every_way_to_type_meldingen_is_answered_after_ruil_and_in_the_dm(
+    services: Services, typed: str
+) -> None:
+    after_ruil = UserRef("slack", new_user())
+    reply = services.intake.command(after_ruil, typed).ephemeral
+    assert TYPED[typed] in reply.text
+    assert "Welke berichten ik je uit mezelf stuur:" in reply.text
+    assert len(reply.buttons) == 5  # a switch per kind
+    if "pizza" in typed or "aan uit" in typed:
+        assert "De soorten heten seintjes, herinneringen, deadlines, check-ins, mededelingen" in (
+            reply.typing or ""
+        )
+
+    in_dm = started(services)  # in the middle of an intake, too
+    screen = services.intake.text(in_dm, typed)
+    assert screen is not None
+    assert TYPED[typed] in screen.text
+
+
+def test_the_answer_is_in_english_for_english_speakers(services: Services) -> None:
+    me = UserRef("slack", new_user())
+    services.intake.command(me, "taal en")
+    reply = services.intake.command(me, "notifications reminders off").ephemeral
+    assert "Turned off: Reminders." in reply.text
+    assert "• Reminders: off (before a session you signed up for)" in reply.text
+    assert [b.label for b in reply.buttons][:2] == ["Turn Nudges off", "Turn Reminders on"]

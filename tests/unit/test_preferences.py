@@ -72,7 +72,8 @@ def test_switches_are_stored_per_kind(sessions: sessionmaker[Session]) -> None:
         assert uow.preferences.all_wanted(person.id) == dict.fromkeys(KINDS, True)  # no row: all on
         uow.preferences.set_wants(person.id, "reminders", False, NOW)
         assert not uow.preferences.wants(person.id, "reminders")
-        assert uow.preferences.wants(person.id, "nudges") and uow.preferences.nudges_on(person.id)
+        assert uow.preferences.wants(person.id, "nudges")
+        assert uow.preferences.nudges_on(person.id)
         uow.preferences.set_nudges(person.id, False, NOW)
         assert not uow.preferences.wants(person.id, "nudges")
         uow.preferences.set_wants(person.id, "reminders", True, NOW)
@@ -90,8 +91,9 @@ def test_migration_0010_carries_the_old_switch_over_to_every_kind(fresh_sqlite_u
             db.execute(
                 text(
                     "INSERT INTO participants (id, platform, external_id, locale, created_at, updated_at) "
-                    f"VALUES ({n}, 'slack', 'U{n}', 'nl', '2026-11-27 09:30:00', '2026-11-27 09:30:00')"
-                )
+                    "VALUES (:n, 'slack', :external, 'nl', '2026-11-27 09:30:00', '2026-11-27 09:30:00')"
+                ),
+                {"n": n, "external": f"U{n}"},
             )
         # Person 1 turned 'meldingen' off when nudges were all there was; person 2 turned them back on.
         db.execute(
