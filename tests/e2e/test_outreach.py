@@ -8,7 +8,7 @@ day: that one comes on Monday 15 November at 09:00, the last day registration is
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from bot.clock import AMSTERDAM, FixedClock
 from bot.outbox import OutboxStatus
 from bot.services import UserRef
 from scheduler.sender import SlackSender
-from tests.e2e.driver import buttons_in, new_user, visible_text
+from tests.e2e.driver import Bot, buttons_in, new_user, visible_text
 from tests.e2e.test_outbox import nudges, queued, sender_for, slack, stored
 from tests.slack_standin import SlackStandIn
 
@@ -250,3 +250,70 @@ def test_the_answer_is_in_english_for_english_speakers(services: Services) -> No
     assert "Turned off: Reminders." in reply.text
     assert "• Reminders: off (before a session you signed up for)" in reply.text
     assert [b.label for b in reply.buttons][:2] == ["Turn Nudges off", "Turn Reminders on"]
+
+
+# ---- in Slack: /ruil meldingen, its buttons, and the Home tab ---------------------------------------
+
+
+def test_ruil_meldingen_in_slack_has_a_switch_per_kind(bot: Bot, user: str) -> None:
+    shown, _ = bot.ruil(user, "meldingen")
+    assert "Welke berichten ik je uit mezelf stuur:" in shown
+    assert "• Herinneringen: aan (voor een sessie waarvoor je bent ingeschreven)" in shown
+    key = bot.command(user, "meldingen")[1]
+    reply = bot.ephemeral(key)
+    switches = buttons_in(reply["blocks"])
+    assert [b["text"]["text"] for b in switches] == [
+        "Seintjes uitzetten",
+        "Herinneringen uitzetten",
+        "Deadlines uitzetten",
+        "Check-ins uitzetten",
+        "Mededelingen uitzetten",
+    ]
+    reminders_off = next(b for b in switches if b["text"]["text"] == "Herinneringen uitzetten")
+    assert bot.click_ephemeral(user, reminders_off, "C0PUBLIC").status == 200
+    answer = bot.wait_posted(user, 1)  # the answer goes to the DM, never into a channel
+    assert "Uitgezet: Herinneringen." in answer.visible
+    assert "• Herinneringen: uit" in answer.visible
+    assert "Herinneringen aanzetten" in answer.labels()
+    assert bot.services is not None
+    with bot.services.uow() as uow:
+        person = uow.participants.find("slack", user)
+        assert person is not None
+        assert not uow.preferences.wants(person.id, "reminders")
+        assert uow.preferences.wants(person.id, "nudges")
+
+    back_on = bot.press(user, answer, "Herinneringen aanzetten")
+    assert "Weer aangezet: Herinneringen." in back_on.visible
+    assert "• Herinneringen: aan" in back_on.visible
+
+    typed = bot.say(user, "notifications reminders off")  # typed in the DM, in English words
+    assert "Uitgezet: Herinneringen." in typed.visible
+
+
+def test_the_home_tab_shows_what_is_planned_and_switches_each_kind(bot: Bot, user: str) -> None:
+    bot.ruil(user)  # Friday 27 November 2026, 10:30 in Amsterdam
+    bot.say(user, "finacien")
+    assert bot.services is not None
+    bot.clock.advance(timedelta(days=3, hours=8))  # Monday evening: the nudge waits for the morning
+    bot.services.tick(bot.clock.now())
+
+    bot.home_opened(user)
+    home = bot.home_view(user)
+    shown = visible_text(home["blocks"])
+    assert (
+        "*Wat ik je binnenkort stuur*\n• dinsdag 1 december 2026 om 09:00: Seintjes over Managersruil"
+        in shown
+    )
+    assert "• Seintjes: aan" in shown
+    switch = next(b for b in buttons_in(home["blocks"]) if b["text"]["text"] == "Seintjes uitzetten")
+
+    assert bot.click_in_view(user, switch, home).status == 200
+    home = bot.home_view(user, 2)  # published again at once
+    shown = visible_text(home["blocks"])
+    assert "*Wat ik je binnenkort stuur*\nNiets gepland." in shown  # turned off: it will not come
+    assert "• Seintjes: uit" in shown
+    assert "Seintjes aanzetten" in [b["text"]["text"] for b in buttons_in(home["blocks"])]
+
+    bot.ruil(user, "meldingen seintjes aan")  # a switch typed after /ruil updates the Home tab too
+    shown = visible_text(bot.home_view(user, 3)["blocks"])
+    assert "• dinsdag 1 december 2026 om 09:00: Seintjes over Managersruil" in shown
