@@ -127,7 +127,7 @@ def _deadline_reminder_same_day(records: Records, intake_id: int, nudge: OutboxM
     return any(
         m.status in (OutboxStatus.PENDING, OutboxStatus.SENT)
         and (m.sent_at or m.not_before).astimezone(AMSTERDAM).date() == day
-        for m in records.outbox.keyed(f"{DEADLINE_KEY}:{intake_id}:")
+        for m in records.outbox.keyed(f"{DEADLINE_KEY}:{intake_id}:", nudge.platform, nudge.recipient)
     )
 
 

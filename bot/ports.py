@@ -134,8 +134,11 @@ class Outbox(Protocol):
         ...
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
-    def keyed(self, prefix: str) -> list[OutboxMessage]:
-        """Every message whose dedupe key starts with `prefix` (e.g. one intake's deadline reminders)."""
+    def keyed(
+        self, prefix: str, platform: str | None = None, recipient: str | None = None
+    ) -> list[OutboxMessage]:
+        """Every message whose dedupe key starts with `prefix` (e.g. one intake's deadline reminders),
+        to `recipient` only when given."""
         ...
 
 

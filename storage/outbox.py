@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.outbox import Notice, OutboxMessage, OutboxStatus
 from bot.ports import Conflict, IdleIntake
@@ -178,11 +179,14 @@ class SqlOutbox:
         row = self._session.get(OutboxRow, message_id)
         return _message(row) if row else None
 
-    def keyed(self, prefix: str) -> list[OutboxMessage]:
+    def keyed(
+        self, prefix: str, platform: str | None = None, recipient: str | None = None
+    ) -> list[OutboxMessage]:
         pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = self._session.scalars(
-            select(OutboxRow).where(OutboxRow.dedupe_key.like(pattern, escape="\\")).order_by(OutboxRow.id)
-        ).all()
+        where: list[ColumnElement[bool]] = [OutboxRow.dedupe_key.like(pattern, escape="\\")]
+        if platform is not None and recipient is not None:  # narrowed by an index first
+            where += [OutboxRow.platform == platform, OutboxRow.recipient == recipient]
+        rows = self._session.scalars(select(OutboxRow).where(*where).order_by(OutboxRow.id)).all()
         return [_message(row) for row in rows]
 
     @staticmethod
