@@ -54,16 +54,19 @@ def _closest(token: str) -> tuple[float, str]:
     return max((fuzz.ratio(token, w), kind) for kind in KINDS for w in kind_words(kind))
 
 
-def read(text: str, *, bare: bool = False) -> Asked | None:
+def read(text: str, *, bare: bool = False, strict: bool = False) -> Asked | None:
     """The `meldingen` command in `text`, or None when the text is about something else. `bare`: a
-    kind's name alone ('/ruil herinneringen') asks too; in a conversation it might be an answer."""
+    kind's name alone ('/ruil herinneringen') asks too. `strict`: the text may be an answer to a
+    question ('Meldingen openbare ruimte', 'Berichten uit de praktijk'), so a word we cannot place
+    makes it one, unless it reads as a command all the same ('meldingen pizza uit')."""
     tokens = [t for t in (normalise(t) for t in word(text).split()) if t]
     if not tokens:
         return None
+    switched = any(_switch(t) is not None for t in tokens[1:])
     if tokens[0] in keywords("keyword.notifications"):
-        rest = tokens[1:]
-    elif _kind(tokens[0]) is not None and (bare or any(_switch(t) is not None for t in tokens[1:])):
-        rest = tokens  # 'herinneringen uit'
+        rest, lenient = tokens[1:], not strict or switched
+    elif _kind(tokens[0]) is not None and (bare or switched):
+        rest, lenient = tokens, not strict  # 'herinneringen uit'
     else:
         return None
     kinds: list[str] = []
@@ -78,12 +81,12 @@ def read(text: str, *, bare: bool = False) -> Asked | None:
         if kind is None:
             score, close = _closest(token)
             if score < SURE:
-                return Asked(unknown=token, guess=close if score >= CLOSE else None)
+                return Asked(unknown=token, guess=close if score >= CLOSE else None) if lenient else None
             kind = close  # a typo of a kind's name
         if kind not in kinds:
             kinds.append(kind)
     if len(switches) > 1:  # 'aan uit'
-        return Asked(unknown=" ".join(rest))
+        return Asked(unknown=" ".join(rest)) if lenient else None
     return Asked(tuple(k for k in KINDS if k in kinds), switches.pop() if switches else None)
 
 

@@ -618,7 +618,7 @@ class IntakeService:
         code = language(text)
         if code is not None and (normalise_locale(code) or turn.open is None):  # 'taal adviseur' is an answer
             return self._set_language(turn, code)
-        if (asked := preferences.read(text)) is not None:  # 'meldingen', 'herinneringen uit'
+        if (asked := preferences.read(text, strict=turn.open is not None)) is not None:  # 'meldingen'
             return self._preferences(turn, asked)
         later = turn.conversation.last_typed_at if turn.conversation else None
         if turn.typed_at is not None and later is not None and turn.typed_at < later:

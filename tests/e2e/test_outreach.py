@@ -237,10 +237,20 @@ def test_every_way_to_type_meldingen_is_answered_after_ruil_and_in_the_dm(
             reply.typing or ""
         )
 
-    in_dm = started(services)  # in the middle of an intake, too
-    screen = services.intake.text(in_dm, typed)
+    for in_dm in (UserRef("slack", new_user()), started(services)):  # in the middle of an intake, too
+        screen = services.intake.text(in_dm, typed)
+        assert screen is not None
+        assert TYPED[typed] in screen.text
+
+
+def test_an_answer_that_starts_like_meldingen_is_taken_as_the_answer(services: Services) -> None:
+    me = UserRef("slack", new_user())
+    services.intake.start(me, "managersruil")
+    services.intake.text(me, "finacien")
+    screen = services.intake.text(me, "Meldingen openbare ruimte")  # the name of a department
     assert screen is not None
-    assert TYPED[typed] in screen.text
+    assert "Welke berichten" not in screen.text
+    assert "Vraag 3 van 12" in screen.text
 
 
 def test_the_answer_is_in_english_for_english_speakers(services: Services) -> None:

@@ -56,6 +56,15 @@ def test_other_text_is_not_a_meldingen_command_in_a_conversation(typed: str) -> 
     assert read("herinneringen", bare=True) == Asked(("reminders",))
 
 
+@pytest.mark.parametrize(
+    "answer", ["Meldingen openbare ruimte", "Berichten uit de praktijk", "deadline uit het oog verliezen"]
+)
+def test_an_answer_that_starts_like_the_command_stays_an_answer_during_an_intake(answer: str) -> None:
+    assert read(answer, strict=True) is None
+    assert read("meldingen pizza uit", strict=True) == Asked(unknown="pizza")  # a command all the same
+    assert read("meldingen herinneringen uit", strict=True) == Asked(("reminders",), False)
+
+
 def test_each_template_has_a_kind_and_later_producers_get_one_by_name() -> None:
     assert kind_of("nudge.intake") == "nudges"
     assert kind_of("deadline.intake") == "deadlines"
