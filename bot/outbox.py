@@ -123,6 +123,8 @@ def _nudge_still_due(records: Records, message: OutboxMessage) -> bool:
 
 
 def _deadline_reminder_same_day(records: Records, intake_id: int, nudge: OutboxMessage) -> bool:
+    if nudge.participant_id is not None and not records.preferences.wants(nudge.participant_id, "deadlines"):
+        return False  # that reminder will not come: the nudge stands
     day = nudge.not_before.astimezone(AMSTERDAM).date()
     return any(
         m.status in (OutboxStatus.PENDING, OutboxStatus.SENT)

@@ -176,6 +176,24 @@ def test_a_nudge_and_a_deadline_reminder_on_one_day_make_one_message(
     assert second.status is OutboxStatus.DROPPED
 
 
+def test_the_nudge_stands_when_that_days_deadline_reminder_was_turned_off(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    at(clock, 2027, 11, 1, 10)
+    me = started(services)
+    user = me.external_id
+    sender = sender_for(services, slack)
+    at(clock, 2027, 11, 4, 10)
+    run(services, sender, clock)
+    at(clock, 2027, 11, 8, 9)
+    services.tick(clock.now())  # the second nudge and the 7-day reminder, both queued for now
+    assert len(queued(services, user)) == 2
+    services.intake.command(me, "meldingen deadlines uit")
+    sender.run_once(clock.now())
+    assert reminders(slack, user) == []
+    assert len(only_nudges(slack, user)) == 2
+
+
 def test_a_deadline_reminder_held_up_past_the_deadline_is_not_sent(
     services: Services, slack: SlackStandIn, clock: FixedClock
 ) -> None:
