@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.bootstrap import Services
+from bot.bootstrap import Services, wire
 from bot.clock import AMSTERDAM, FixedClock
 from bot.outbox import OutboxStatus
 from bot.services import UserRef
@@ -259,6 +260,19 @@ def test_every_way_to_type_meldingen_is_answered_after_ruil_and_in_the_dm(
         screen = services.intake.text(in_dm, typed)
         assert screen is not None
         assert TYPED[typed] in screen.text
+
+
+@pytest.mark.parametrize("typed", list(TYPED))
+def test_every_way_to_type_meldingen_is_answered_in_the_console(
+    sessions: sessionmaker[Session], clock: FixedClock, typed: str
+) -> None:
+    service = wire(sessions, clock=clock, console=True).intake
+    me = UserRef("console", new_user())
+    for screen in (service.text(me, typed), service.command(me, typed).ephemeral):
+        assert screen is not None
+        assert TYPED[typed] in screen.text
+        assert screen.buttons == ()  # no buttons in a terminal: the text says what to type
+        assert "/ruil meldingen" in (screen.typing or "")
 
 
 def test_an_answer_that_starts_like_meldingen_is_taken_as_the_answer(services: Services) -> None:
