@@ -455,8 +455,8 @@ MESSAGES: Final[dict[str, str]] = {
     # outreach: notification preferences per kind, deadline reminders, what is planned (Home)
     "keyword.all": "all|everything|alles|alle|allemaal",
     "keyword.kind.nudges": "nudges|nudge|seintjes|seintje|aanmoedigingen",
-    "keyword.kind.reminders": "reminders|reminder|sessions|herinneringen|herinnering|sessies",
-    "keyword.kind.deadlines": "deadlines|deadline|sluitingsdatum|inschrijving|sluiting",
+    "keyword.kind.reminders": "reminders|reminder|herinneringen|herinnering",
+    "keyword.kind.deadlines": "deadlines|deadline|sluitingsdatum|sluiting",
     "keyword.kind.checkins": "check-ins|checkins|check-in|checkin|tussentijds",
     "keyword.kind.broadcasts": "announcements|broadcasts|broadcast|news|mededelingen|mededeling|berichten",
     "preferences.title": "Messages I send you on my own:",

@@ -473,8 +473,8 @@ MESSAGES: Final[dict[str, str]] = {
     # outreach: notification preferences per kind, deadline reminders, what is planned (Home)
     "keyword.all": "alles|alle|allemaal|all|everything",
     "keyword.kind.nudges": "seintjes|seintje|aanmoedigingen|nudges|nudge",
-    "keyword.kind.reminders": "herinneringen|herinnering|sessies|reminders|reminder|sessions",
-    "keyword.kind.deadlines": "deadlines|deadline|sluitingsdatum|inschrijving|sluiting",
+    "keyword.kind.reminders": "herinneringen|herinnering|reminders|reminder",
+    "keyword.kind.deadlines": "deadlines|deadline|sluitingsdatum|sluiting",
     "keyword.kind.checkins": "check-ins|checkins|check-in|checkin|tussentijds",
     "keyword.kind.broadcasts": "mededelingen|mededeling|berichten|broadcasts|broadcast|announcements|news",
     "preferences.title": "Welke berichten ik je uit mezelf stuur:",

@@ -235,7 +235,7 @@ TYPED = {  # what a person types -> a line the answer must hold (Dutch; the Engl
     "meldingen check-ins aan": "Weer aangezet: Check-ins.",
     "meldingen mededelingen uit": "Uitgezet: Mededelingen.",
     "meldingen herinneringn uit": "Uitgezet: Herinneringen.",
-    "meldingen sesie uit": "Bedoel je Herinneringen? Typ dan /ruil meldingen herinneringen uit (of aan).",
+    "meldingen herinner uit": "Bedoel je Herinneringen? Typ dan /ruil meldingen herinneringen uit (of aan).",
     "meldingen pizza uit": "Ik ken geen berichten die 'pizza' heten.",
     "meldingen aan uit": "Ik ken geen berichten die 'aan uit' heten.",
     "MELDINGEN UIT!": "Alles staat nu uit",

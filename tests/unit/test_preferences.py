@@ -40,7 +40,7 @@ READ = {
     "meldingen herinneringn uit": Asked(("reminders",), False),  # a typo of a kind's name
     "meldingen herinneringen": Asked(("reminders",), None),  # names it, switches nothing: shows them
     "meldingen pizza uit": Asked(unknown="pizza"),
-    "meldingen sesie uit": Asked(unknown="sesie", guess="reminders"),  # close: asked about, not done
+    "meldingen herinner uit": Asked(unknown="herinner", guess="reminders"),  # close: asked about, not done
     "meldingen aan uit": Asked(unknown="aan uit"),
 }
 
