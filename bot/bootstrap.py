@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.deadlines import DeadlineProducer
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import check_all
 from bot.dialogues.model import Dialogue
@@ -82,6 +83,8 @@ def wire(
     def window(programme_id: str | None) -> Window:
         return windows.get(programme_id or "", OFFICE_HOURS)
 
+    every_dialogue = {**DIALOGUES, **{d.id: d for d in intakes.values()}}
+
     return Services(
         clock=clock,
         catalogue=catalogue,
@@ -90,11 +93,8 @@ def wire(
         tick=Tick(
             uow,
             [
-                NudgeProducer(
-                    {**DIALOGUES, **{d.id: d for d in intakes.values()}},
-                    window,
-                    command_for=intake.command_for,
-                )
+                NudgeProducer(every_dialogue, window, command_for=intake.command_for),
+                DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
             ],
         ),
         notices=Notices(catalogue, console=console),

@@ -134,6 +134,12 @@ class Outbox(Protocol):
         ...
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
+    def keyed(
+        self, prefix: str, platform: str | None = None, recipient: str | None = None
+    ) -> list[OutboxMessage]:
+        """Every message whose dedupe key starts with `prefix` (e.g. one intake's deadline reminders),
+        to `recipient` only when given."""
+        ...
 
 
 class Nudges(Protocol):
@@ -148,8 +154,31 @@ class Nudges(Protocol):
 
 
 class Preferences(Protocol):
-    def nudges_on(self, participant_id: int) -> bool: ...
+    """Which kinds of message (bot.preferences.KINDS) a person wants; every kind is on by default."""
+
+    def wants(self, participant_id: int, kind: str) -> bool:
+        """Raises ValueError for a kind that does not exist."""
+        ...
+
+    def all_wanted(self, participant_id: int) -> dict[str, bool]:
+        """Every kind, in the order of KINDS, and whether the person wants it."""
+        ...
+
+    def set_wants(self, participant_id: int, kind: str, on: bool, now: datetime) -> None: ...
+    def nudges_on(self, participant_id: int) -> bool:
+        """wants(participant_id, "nudges"), as before there were kinds."""
+        ...
+
     def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None: ...
+
+
+class Deadlines(Protocol):
+    def unreminded(
+        self, programme_id: str, started_before: datetime, key_prefix: str, key_suffix: str, limit: int
+    ) -> list[tuple[Intake, Participant]]:
+        """Open intakes of a programme started by `started_before`, of people who did not turn
+        deadline reminders off, with no outbox message keyed `<key_prefix><intake id><key_suffix>`."""
+        ...
 
 
 class Registrations(Protocol):
@@ -181,6 +210,8 @@ class UnitOfWork(Protocol):
     def preferences(self) -> Preferences: ...
     @property
     def registrations(self) -> Registrations: ...
+    @property
+    def deadlines(self) -> Deadlines: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

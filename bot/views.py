@@ -21,6 +21,7 @@ class Act(StrEnum):
     FORM = "form"  # fill the intake in as a form (a Slack modal)
     WAITLIST = "waitlist"  # registration is closed: join the waitlist
     REOPEN = "reopen"  # change the answers of a confirmed registration
+    NOTIFICATIONS = "notifications"  # switch one kind of message on or off (bot.preferences)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Button:
     label: str
     style: str | None = None  # "primary" | "danger"
     dialogue: str = ""  # for START, FORM and WAITLIST: which dialogue (they act on no intake yet)
+    value: str = ""  # for NOTIFICATIONS: the kind and where to switch it ("reminders:off")
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,11 @@ class Home:
     programmes: tuple[HomeProgramme, ...]
     status_title: str
     status: tuple[str, ...]  # a line per registration, naming its programme
+    planned_title: str = ""
+    planned: tuple[str, ...] = ()  # what the bot will send this person on its own, and when
+    preferences_title: str = ""
+    preferences: tuple[str, ...] = ()  # a line per kind of message: on or off
+    preference_buttons: tuple[Button, ...] = ()  # switch each kind
 
 
 # ---- a modal: the intake as a form of pages ------------------------------------------------------

@@ -105,6 +105,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             form = services.intake.form(user, dialogue)
             client.views_open(trigger_id=body["trigger_id"], view=render.modal(form))
             return
+        elif asked[1] is Act.NOTIFICATIONS:
+            screen = services.intake.switch(user, asked[2])
         elif asked[1] in (Act.START, Act.WAITLIST):
             screen = services.intake.start(user, dialogue, waitlist=asked[1] is Act.WAITLIST)
         else:

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import Services
 from bot.intents import COMMANDS as WORDS
-from handlers import render
+from handlers import home, render
 from handlers.context import DirectMessages, slack_unescape, slack_user
 
 COMMANDS = tuple(WORDS)  # every command the manifest declares; a test keeps the two in step
@@ -30,6 +30,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)
         if reply.direct:
             dms.post(client, user_id, reply.direct)
+        if reply.ephemeral.changed:  # a switched preference: the Home tab shows them too
+            home.refresh(services, dms, client, user_id)
 
     for name in COMMANDS:
         app.command(name)(command)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -188,5 +189,10 @@ class PreferenceRow(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
+    # One switch per kind of message (bot.preferences.KINDS); a new row starts with every one on.
     nudges: Mapped[bool] = mapped_column(Boolean)
+    reminders: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    deadlines: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    checkins: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    broadcasts: Mapped[bool] = mapped_column(Boolean, server_default=true())
     updated_at: Mapped[datetime]
