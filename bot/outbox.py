@@ -120,8 +120,46 @@ def _always(records: Records, message: OutboxMessage) -> bool:
     return True
 
 
-TEMPLATES: Mapping[str, Renderer] = {"nudge.intake": _nudge}
-CHECKS: Mapping[str, Check] = {"nudge.intake": _nudge_still_due}
+def _broadcast(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
+    # The coordinator's text is raw here; the surface's renderer escapes it (mrkdwn in Slack).
+    programme = catalogue.get(str(params["programme_id"])).name.get(t.locale)
+    return Screen(lines=(t.t("broadcast.header", programme=programme), str(params["text"])))
+
+
+def _broadcast_wanted(records: Records, message: OutboxMessage) -> bool:
+    return message.participant_id is None or records.preferences.wants(message.participant_id, "broadcasts")
+
+
+def _report_status(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
+    programme = catalogue.get(str(params["programme_id"])).name.get(t.locale)
+    rule, status = str(params.get("rule") or ""), str(params["status"])
+    if status == "afgewezen" and params.get("reason"):
+        return Screen(
+            lines=(
+                t.t("report.changed.reason", programme=programme, rule=rule, reason=str(params["reason"])),
+            )
+        )
+    return Screen(
+        lines=(t.t("report.changed", programme=programme, rule=rule, status=t.t(f"report.status.{status}")),)
+    )
+
+
+def _report_still_there(records: Records, message: OutboxMessage) -> bool:
+    intake_id = message.params.get("intake_id")
+    intake = records.intakes.get(intake_id) if isinstance(intake_id, int) else None
+    return intake is not None and intake.status is not IntakeStatus.CANCELLED  # not withdrawn or erased
+
+
+TEMPLATES: Mapping[str, Renderer] = {
+    "nudge.intake": _nudge,
+    "broadcast": _broadcast,
+    "report.status": _report_status,
+}
+CHECKS: Mapping[str, Check] = {
+    "nudge.intake": _nudge_still_due,
+    "broadcast": _broadcast_wanted,
+    "report.status": _report_still_there,
+}
 
 
 @dataclass(frozen=True)

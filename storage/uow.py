@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Unavailable
+from storage.coordinators import SqlCoordination
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
 from storage.repositories import (
     SqlConversations,
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.nudges = SqlNudges(self.session)
         self.preferences = SqlPreferences(self.session)
         self.registrations = SqlRegistrations(self.session, connection)
+        self.coordination = SqlCoordination(self.session)
         return self
 
     def __exit__(
