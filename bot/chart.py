@@ -22,8 +22,10 @@ def funnel_png(
     stages: Sequence[tuple[str, int]],
     target: int | None = None,
     target_label: str = "",
+    marks: Sequence[int] = (),
 ) -> bytes:
-    """Horizontal bars, the first stage on top; `target` draws a dashed line across all of them."""
+    """Horizontal bars, the first stage on top; `target` draws a dashed line across all of them, and
+    each of `marks` (where a tranche fills up) a dotted one."""
     figure = Figure(figsize=(6.4, 3.2), dpi=100)  # a Figure of its own: no global pyplot state
     axes = figure.subplots()
     labels = [label for label, _ in stages][::-1]
@@ -31,6 +33,8 @@ def funnel_png(
     bars = axes.barh(labels, values, color=RIJKSBLAUW, height=0.6)
     axes.bar_label(bars, padding=3)
     top = max([*values, target or 0, 1])
+    for mark in marks:
+        axes.axvline(mark, color="#8c8c8c", linestyle=":", linewidth=1)
     if target:
         axes.axvline(target, color=TARGET, linestyle="--", linewidth=1.5)
         axes.text(target, len(labels) - 0.4, f" {target_label}", color=TARGET, va="bottom", fontsize=9)

@@ -320,7 +320,9 @@ class CoordinatorService:
         target = programme.targets.get("placed")
         stages = [(t.t(f"manage.stage.{s}"), int(getattr(funnel, s))) for s in STAGES]
         label = t.t("manage.chart.target", n=target) if target else ""
-        return self._chart(programme.name.get(t.locale), stages, target, label)
+        tranche = programme.targets.get("tranche")
+        marks = range(tranche, target, tranche) if tranche and target else ()
+        return self._chart(programme.name.get(t.locale), stages, target, label, marks)
 
     def _overview(self, ask: _Ask, programme: Programme) -> Manage:
         lines = self.overview_lines(ask.uow, ask.t, programme)
@@ -406,7 +408,11 @@ class CoordinatorService:
         return Manage(
             (ask.t.t("manage.broadcast.see_dm"),),
             direct=(
-                ask.t.t("manage.broadcast.preview", count=count, programme=self._name(ask, programme)),
+                ask.t.t(
+                    "manage.broadcast.preview",
+                    people=_people(ask.t, count),
+                    programme=self._name(ask, programme),
+                ),
                 ask.t.t("broadcast.header", programme=self._name(ask, programme)),
                 text,
             ),
@@ -458,7 +464,13 @@ class CoordinatorService:
             )
         self._note(ask, AuditAction.BROADCAST_SENT, programme, subject=str(draft.id), detail=str(len(people)))
         return Manage(
-            (ask.t.t("manage.broadcast.sent", count=len(people), programme=self._name(ask, programme)),)
+            (
+                ask.t.t(
+                    "manage.broadcast.sent",
+                    people=_people(ask.t, len(people)),
+                    programme=self._name(ask, programme),
+                ),
+            )
         )
 
     # ---- export -------------------------------------------------------------------------------------
@@ -654,6 +666,10 @@ def _report_status(text: str) -> tuple[ReportStatus | None, str]:
         return None, ""
     words = text.split()
     return best[1], " ".join(words[len(normalise(text)[: best[0]].split()) :]).strip()
+
+
+def _people(t: Translator, count: int) -> str:
+    return t.t("manage.people.one") if count == 1 else t.t("manage.people", n=count)
 
 
 def _shown(value: object) -> str:

@@ -191,7 +191,7 @@ def test_a_broadcast_is_previewed_then_sent_through_the_outbox_once(services: Se
     preview = beheer(services, MR, "managersruil bericht Kom naar de <!channel> borrel & neem iemand mee")
     assert "voorbeeld in je DM" in said(preview)
     assert preview.direct[-1] == "Kom naar de <!channel> borrel & neem iemand mee"  # raw: Slack escapes
-    assert "deelnemers van Managersruil eruit. Versturen?" in preview.direct[0]
+    assert "van Managersruil eruit. Versturen?" in preview.direct[0]
     send, cancel = preview.choices
     with services.uow() as uow:
         assert uow.outbox.waiting("slack", "UMR000001") == []
