@@ -31,7 +31,7 @@ from bot.coordinator_records import (
 )
 from bot.csv_export import write_csv
 from bot.dialogues.model import Dialogue
-from bot.i18n import DEFAULT_LOCALE, Translator, all_texts, keywords
+from bot.i18n import DEFAULT_LOCALE, Safe, Translator, all_texts, keywords
 from bot.interaction import Target, decode, encode
 from bot.outbox import Notice
 from bot.parsing import clean, normalise, parse_date
@@ -303,6 +303,8 @@ class CoordinatorService:
                     current=current,
                 )
             )
+        if programme.kind == REPORTS_KIND:
+            lines.append(self._report_counts(uow, t, programme))
         registration = uow.coordination.registration(programme.id)
         if registration and registration.closed:
             when = (
@@ -314,6 +316,18 @@ class CoordinatorService:
         else:
             lines.append(t.t("manage.registration.open"))
         return tuple(lines)
+
+    def _report_counts(self, uow: UnitOfWork, t: Translator, programme: Programme) -> Safe:
+        """'Meldingen: 2 nieuw, 1 in behandeling': where the confirmed reports stand."""
+        states = uow.coordination.report_states(programme.id)
+        reports = [i for _, i in uow.coordination.intakes(programme.id) if i.status is IntakeStatus.CONFIRMED]
+        counts: dict[str, int] = {}
+        for intake in reports:
+            state = states.get(intake.id or 0)
+            key = f"report.status.{state.status.value}" if state else "report.status.new"
+            counts[key] = counts.get(key, 0) + 1
+        parts = [f"{n} {t.t(key)}" for key, n in counts.items()]
+        return t.t("manage.reports.counts", counts=", ".join(parts) or "0")
 
     def chart(self, uow: UnitOfWork, t: Translator, programme: Programme) -> bytes:
         funnel = self.funnel(uow, programme)

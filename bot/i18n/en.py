@@ -536,6 +536,7 @@ MESSAGES: Final[dict[str, str]] = {
     "manage.intake.title": "Registration {number} of {programme}, by {person} ({status}), last changed on {date}:",
     "manage.intake.open": "in progress",
     "manage.intake.confirmed": "confirmed",
+    "manage.reports.counts": "Reports: {counts}",
     "manage.reports.none": "There are no reports for {programme} yet.",
     "manage.reports.title": "Reports for {programme}, new ones first:",
     "manage.reports.line": "{number}. {rule} ({status}, {date})",

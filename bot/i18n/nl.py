@@ -554,6 +554,7 @@ MESSAGES: Final[dict[str, str]] = {
     "manage.intake.title": "Aanmelding {number} bij {programme}, van {person} ({status}), laatst gewijzigd op {date}:",
     "manage.intake.open": "nog bezig",
     "manage.intake.confirmed": "bevestigd",
+    "manage.reports.counts": "Meldingen: {counts}",
     "manage.reports.none": "Er zijn nog geen meldingen bij {programme}.",
     "manage.reports.title": "Meldingen bij {programme}, de nieuwe eerst:",
     "manage.reports.line": "{number}. {rule} ({status}, {date})",

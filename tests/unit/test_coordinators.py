@@ -293,6 +293,8 @@ def test_a_report_gets_a_status_and_the_reporter_a_message_at_every_change(servi
     assert "staat nu op: in behandeling" in services.notices.screen(first).lines[0]
     assert services.notices.screen(second).lines[0].endswith("De reden: Past niet in een pilot")
     assert "afgewezen (Past niet in een pilot)" in said(beheer(services, RR, "regels meldingen"))
+    assert "Meldingen: " in said(beheer(services, RR, "regels"))
+    assert "1 afgewezen" in said(beheer(services, RR, "regels"))
 
 
 def test_report_statuses_are_read_in_either_language() -> None:
