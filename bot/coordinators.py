@@ -47,6 +47,7 @@ REPORT_TEMPLATE = "report.status"
 REPORTS_KIND = "reports"
 _MEMBER = re.compile(r"^<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,20})$")
 _WORD = re.compile(r"\S+")
+_DIGITS = 9  # an intake number longer than this is none (and would overflow PostgreSQL's integer)
 _SUBCOMMANDS = (
     "keyword.help",
     "keyword.export",
@@ -215,8 +216,12 @@ class CoordinatorService:
             return self._reports(ask, programme)
         if first in _words("keyword.view") and len(rest) > 1:
             first, tail = normalise(rest[1][0]), ask.text[rest[1][1] :].strip()
-        if first.isdigit():
+        if first.isdigit() and len(first) <= _DIGITS:
             return self._one(ask, programme, int(first), tail)
+        if first.isdigit():  # beyond any id the database holds
+            return Manage(
+                (ask.t.t("manage.intake.missing", number=first, programme=self._name(ask, programme)),)
+            )
         return Manage((ask.t.t("manage.unknown"), ask.t.t("manage.help", word=self._word(programme))))
 
     def _programme_in(self, words: Sequence[str]) -> tuple[Programme | None, int]:

@@ -273,6 +273,8 @@ def test_viewing_one_intake_is_audited(services: Services) -> None:
     entry = audit(services, MR)[0]
     assert (entry.action, entry.subject) == (AuditAction.VIEW_INTAKE, str(intake))
     assert "Ik vind geen aanmelding 999999" in said(beheer(services, MR, "managersruil 999999"))
+    huge = "9" * 40
+    assert f"Ik vind geen aanmelding {huge}" in said(beheer(services, MR, f"managersruil {huge}"))
 
 
 # ---- regulation reports ------------------------------------------------------------------------------
