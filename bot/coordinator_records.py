@@ -15,6 +15,7 @@ class AuditAction(StrEnum):
     EXPORT = "export"  # a programme's intakes, as CSV
     VIEW_INTAKE = "view_intake"  # one intake's answers
     LIST_REPORTS = "list_reports"  # the regulation reports, with their rule
+    VIEW_AUDIT = "view_audit"  # this log itself: it names people too
     COORDINATOR_ADDED = "coordinator_added"
     COORDINATOR_REMOVED = "coordinator_removed"
     REGISTRATION_CLOSED = "registration_closed"

@@ -40,6 +40,7 @@ from bot.programmes import Catalogue, Programme
 from bot.quiet_hours import Window, next_opening
 from bot.records import Intake, IntakeStatus
 
+AUDIT_SHOWN = 30  # newest entries in `/ruil beheer <programme> audit`
 BROADCAST_LIMIT = 2000  # characters: a Slack section holds 3000, and a message should be read
 BROADCAST_STEP = "broadcast"  # the payload codec's step on a broadcast's buttons
 BROADCAST_TEMPLATE = "broadcast"
@@ -58,6 +59,7 @@ _SUBCOMMANDS = (
     "keyword.coordinator",
     "keyword.reports",
     "keyword.view",
+    "keyword.audit",
 )
 STAGES = ("started", "completed", "proposed", "accepted", "placed")
 # A report's status as typed, in either language: longest phrases first.
@@ -212,6 +214,8 @@ class CoordinatorService:
             return self._roles(ask, programme)
         if first in _words("keyword.coordinator"):
             return self._role(ask, programme, tail)
+        if first in _words("keyword.audit"):
+            return self._audit(ask, programme)
         if first in _words("keyword.reports") and programme.kind == REPORTS_KIND:
             return self._reports(ask, programme)
         if first in _words("keyword.view") and len(rest) > 1:
@@ -521,6 +525,24 @@ class CoordinatorService:
             direct=(ask.t.t("manage.export.dm", programme=self._name(ask, programme)),),
             files=tuple(files),
         )
+
+    # ---- the audit log: readable, never changeable ------------------------------------------------
+
+    def _audit(self, ask: _Ask, programme: Programme) -> Manage:
+        entries = ask.uow.coordination.audit_log(programme.id, limit=AUDIT_SHOWN)
+        self._note(ask, AuditAction.VIEW_AUDIT, programme)
+        lines = [ask.t.t("manage.audit.title", programme=self._name(ask, programme), count=len(entries))]
+        for entry in entries:
+            lines.append(
+                ask.t.t(
+                    "manage.audit.line",
+                    at=ask.t.datetime(entry.at),
+                    actor=entry.actor,
+                    action=ask.t.t(f"manage.audit.{entry.action.value}"),
+                    subject=f" {entry.subject}" if entry.subject else "",
+                )
+            )
+        return Manage((ask.t.t("manage.intake.see_dm"),), direct=tuple(lines))
 
     # ---- one intake, and regulation reports --------------------------------------------------------
 

@@ -107,6 +107,7 @@ ACTIONS = [
     "managersruil 1",
     "regels meldingen",
     "regels 1 opgelost",
+    "regels audit",
 ]
 
 
@@ -307,3 +308,7 @@ def test_a_coordinator_sets_a_reports_status_and_the_reporter_hears_each_change(
     deliver(bot, slack, clock)
     assert "staat nu op: pilot gestart" in said_to(slack, reporter)
     assert any(e.action is AuditAction.LIST_REPORTS for e in audited(bot, RR))
+    said, dm = beheer_dm(bot, RR, "regels audit")
+    assert "Je ziet het in je DM." in said
+    assert "Niemand kan het wijzigen of wissen." in dm.visible
+    assert f"{RR} zette de status van melding {report}" in dm.visible

@@ -307,6 +307,18 @@ def test_report_statuses_are_read_in_either_language() -> None:
     assert _report_status("pilotje")[0] is None
 
 
+def test_a_coordinator_reads_the_programmes_audit_log_and_that_is_logged_too(services: Services) -> None:
+    beheer(services, "UNOBODY2", "regels meldingen")
+    beheer(services, RR, "regels meldingen")
+    reply = beheer(services, RR, "regels audit")
+    text = said(reply)
+    assert "Het auditlog van Van regels naar ruimte" in text
+    assert "Niemand kan het wijzigen of wissen." in text
+    assert "27 november 2026 om 10:30: UNOBODY2 werd geweigerd" in text
+    assert f"{RR} bekeek de meldingen" in text
+    assert audit(services, RR)[0].action is AuditAction.VIEW_AUDIT
+
+
 # ---- the audit log is append-only ---------------------------------------------------------------------
 
 
