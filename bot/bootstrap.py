@@ -9,13 +9,14 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.coordinators import CoordinatorService
 from bot.deadlines import DeadlineProducer
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import check_all
 from bot.dialogues.model import Dialogue
 from bot.nudges import NudgeProducer
 from bot.outbox import Notices
-from bot.ports import UnitOfWork
+from bot.ports import ProposalCounts, UnitOfWork, no_proposals
 from bot.programmes import Catalogue, load_catalogue
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService
@@ -34,6 +35,7 @@ class Services:
     tick: Tick  # writes what is due at a moment to the outbox
     notices: Notices  # renders outbox messages for this surface
     windows: Mapping[str, Window]  # each programme's contact hours
+    coordination: CoordinatorService  # /ruil beheer: the coordinators' tools
     close: Callable[[], None] = lambda: None  # releases the database connections
 
     def window(self, programme_id: str | None) -> Window:
@@ -65,6 +67,7 @@ def wire(
     clock: Clock,
     console: bool = False,
     intakes: Mapping[str, Dialogue] = INTAKES,
+    proposals: ProposalCounts = no_proposals,
 ) -> Services:
     """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
     # Every declared dialogue: a programme may have more than one (Peer-to-Peer's two).
@@ -99,4 +102,6 @@ def wire(
         ),
         notices=Notices(catalogue, console=console),
         windows=windows,
+        # `proposals`: how many were proposed, accepted and placed; the proposals branch connects it.
+        coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, proposals),
     )

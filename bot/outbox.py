@@ -154,9 +154,44 @@ def _always(records: Records, message: OutboxMessage) -> bool:
     return True
 
 
+def _broadcast(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
+    # The coordinator's text is raw here; the surface's renderer escapes it (mrkdwn in Slack).
+    programme = catalogue.get(str(params["programme_id"])).name.get(t.locale)
+    return Screen(lines=(t.t("broadcast.header", programme=programme), str(params["text"])))
+
+
+def _report_status(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
+    programme = catalogue.get(str(params["programme_id"])).name.get(t.locale)
+    rule, status = str(params.get("rule") or ""), str(params["status"])
+    if status == "afgewezen" and params.get("reason"):
+        return Screen(
+            lines=(
+                t.t("report.changed.reason", programme=programme, rule=rule, reason=str(params["reason"])),
+            )
+        )
+    return Screen(
+        lines=(t.t("report.changed", programme=programme, rule=rule, status=t.t(f"report.status.{status}")),)
+    )
+
+
+def _report_still_there(records: Records, message: OutboxMessage) -> bool:
+    intake_id = message.params.get("intake_id")
+    intake = records.intakes.get(intake_id) if isinstance(intake_id, int) else None
+    return intake is not None and intake.status is not IntakeStatus.CANCELLED  # not withdrawn or erased
+
+
 DEADLINE_KEY = "deadline"  # dedupe keys "deadline:<intake>:<deadline>:<days>"
-TEMPLATES: Mapping[str, Renderer] = {"nudge.intake": _nudge, "deadline.intake": _deadline}
-CHECKS: Mapping[str, Check] = {"nudge.intake": _nudge_still_due, "deadline.intake": _deadline_still_due}
+TEMPLATES: Mapping[str, Renderer] = {
+    "nudge.intake": _nudge,
+    "deadline.intake": _deadline,
+    "broadcast": _broadcast,
+    "report.status": _report_status,
+}
+CHECKS: Mapping[str, Check] = {
+    "nudge.intake": _nudge_still_due,
+    "deadline.intake": _deadline_still_due,
+    "report.status": _report_still_there,
+}
 # The kind of message each template is (bot.preferences.KINDS): a person who turned a kind off gets
 # none of it, also what was queued before. A template not listed here is of the kind its first word
 # names ("reminder.session" -> "reminders"; see `kind_of`), so a new producer needs no entry.

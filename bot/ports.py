@@ -9,6 +9,15 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.coordinator_records import (
+    AuditEntry,
+    Broadcast,
+    BroadcastStatus,
+    Funnel,
+    Registration,
+    ReportState,
+    ReportStatus,
+)
 from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
 from bot.records import Conversation, Intake, Participant
@@ -193,6 +202,62 @@ class Registrations(Protocol):
         ...
 
 
+class Coordination(Protocol):
+    """What the coordinator tools keep: roles beyond the catalogue, the audit log (append only: there
+    is no way to change or remove an entry), registration, broadcasts and report statuses."""
+
+    def role_changes(self, programme_id: str, platform: str) -> Mapping[str, bool]:
+        """Member ids a coordinator added (True) or removed (False), over the catalogue's list."""
+        ...
+
+    def set_role(
+        self, programme_id: str, platform: str, external_id: str, active: bool, by: str, now: datetime
+    ) -> None: ...
+    def audit(self, entry: AuditEntry) -> None: ...
+    def audit_log(self, programme_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """The newest entries first."""
+        ...
+
+    def registration(self, programme_id: str) -> Registration | None: ...
+    def set_registration(self, registration: Registration) -> None: ...
+    def funnel(self, programme_id: str) -> Funnel:
+        """Intakes started (ever, stopped ones too) and completed (confirmed) of a programme."""
+        ...
+
+    def intakes(self, programme_id: str) -> list[tuple[str, Intake]]:
+        """(member id, intake) of every open or confirmed intake of a programme, oldest first."""
+        ...
+
+    def recipients(self, programme_id: str) -> list[Participant]:
+        """Everyone with a confirmed intake in a programme: who a broadcast goes to."""
+        ...
+
+    def add_broadcast(self, broadcast: Broadcast) -> Broadcast: ...
+    def broadcast(self, broadcast_id: int) -> Broadcast | None: ...
+    def settle_broadcast(
+        self, broadcast_id: int, status: BroadcastStatus, recipients: int, now: datetime
+    ) -> bool:
+        """Draft -> sent or cancelled; False (and nothing changes) when it was no longer a draft."""
+        ...
+
+    def report_state(self, intake_id: int) -> ReportState | None: ...
+    def set_report_state(
+        self, intake_id: int, status: ReportStatus, reason: str | None, by: str, now: datetime
+    ) -> ReportState: ...
+    def report_states(self, programme_id: str) -> Mapping[int, ReportState]: ...
+
+
+class ProposalCounts(Protocol):
+    """How many of a programme's people were proposed a match, accepted one, and were swapped or
+    placed. The proposals part of the bot provides it; until then, zeros."""
+
+    def __call__(self, uow: UnitOfWork, programme_id: str) -> tuple[int, int, int]: ...
+
+
+def no_proposals(uow: UnitOfWork, programme_id: str) -> tuple[int, int, int]:
+    return 0, 0, 0
+
+
 class UnitOfWork(Protocol):
     @property
     def participants(self) -> Participants: ...
@@ -212,6 +277,8 @@ class UnitOfWork(Protocol):
     def registrations(self) -> Registrations: ...
     @property
     def deadlines(self) -> Deadlines: ...
+    @property
+    def coordination(self) -> Coordination: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -552,6 +552,8 @@ class IntakeService:
             return self._as_form_too(turn, show.step(turn.dialogue, state, [show.t.t("resume.welcome_back")]))
         if turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
             return self._registered(turn)
+        if (closed := self._closed_by_coordinator(turn)) is not None:
+            return closed
         deadline = self._deadline(turn)
         if deadline is not None and not waitlist:
             return self._closed(turn, deadline)
@@ -585,6 +587,24 @@ class IntakeService:
         if isinstance(deadline, date) and local_today(self._clock) > deadline:
             return deadline
         return None
+
+    def _closed_by_coordinator(self, turn: _Turn) -> Screen | None:
+        """A coordinator closed registration (/ruil beheer ... sluit): say so kindly, when it may
+        reopen, and whom to ask. An intake under way or confirmed goes on as before."""
+        registration = turn.uow.coordination.registration(turn.programme.id)
+        if registration is None or not registration.closed:
+            return None
+        t = turn.show.t
+        reopens = registration.reopens_on
+        return Screen(
+            lines=(
+                self._say(
+                    turn,
+                    "registration.closed_now",
+                    reopens=t.t("registration.reopens", date=t.date(reopens)) if reopens else "",
+                ),
+            )
+        )
 
     def _closed(self, turn: _Turn, deadline: date) -> Screen:
         """Registration is closed: say so, and offer the waitlist."""
