@@ -196,6 +196,10 @@ CHECKS: Mapping[str, Check] = {
 # none of it, also what was queued before. A template not listed here is of the kind its first word
 # names ("reminder.session" -> "reminders"; see `kind_of`), so a new producer needs no entry.
 TEMPLATE_KINDS: Mapping[str, str] = {"nudge.intake": "nudges", "deadline.intake": "deadlines"}
+# Messages that answer something the person did or is part of (a report's new status, a proposal):
+# no switch turns them off. Every template is either of a kind or listed here, so none is unswitchable
+# by oversight (a test checks).
+ALWAYS_SENT: frozenset[str] = frozenset({"report.status"})
 _PREFIXES: Mapping[str, str] = {
     "nudge": "nudges",
     "reminder": "reminders",

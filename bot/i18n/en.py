@@ -551,7 +551,7 @@ MESSAGES: Final[dict[str, str]] = {
     "manage.refused.any": "Sorry, /ruil beheer is only for the coordinators of a programme. Want to take part yourself? Type /ruil.",
     "manage.pick": "Which programme? You coordinate {programmes}. Type, for example, /ruil beheer {word}.",
     "manage.unknown": "I don't recognise that.",
-    "manage.help": "Type /ruil beheer {word} for the overview with a chart, followed by: export (the registrations as CSV), sluit [tot DATE] or open (registration), bericht TEXT (to all participants, with a preview first), coordinatoren, coordinator toevoegen @name or coordinator verwijderen @name, or a number to read one registration. For From rules to room: meldingen, and NUMBER STATUS to set a report's status.",
+    "manage.help": "Type /ruil beheer {word} for the overview with a chart, followed by: export (the registrations as CSV), sluit [tot DATE] or open (registration), bericht TEXT (to all participants, with a preview first), coordinatoren, coordinator toevoegen @name or coordinator verwijderen @name, or a number to read one registration. For Van regels naar ruimte: meldingen, and NUMBER STATUS to set a report's status.",
     "manage.home.title": "Coordinator",
     "manage.home.line": "*{programme}*: {started} started · {completed} completed · {proposed} proposed · {accepted} accepted · {placed} swapped or placed · {registration}",
     "manage.home.hint": "Type /ruil beheer {word} (or another programme's name) for the overview with a chart, the export or a message to the participants.",

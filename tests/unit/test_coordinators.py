@@ -18,7 +18,7 @@ from bot.clock import FixedClock
 from bot.coordinator_records import AuditAction, AuditEntry, ReportStatus
 from bot.coordinators import Manage, _report_status
 from bot.csv_export import write_csv
-from bot.outbox import CHECKS, OutboxMessage
+from bot.outbox import Notices, OutboxMessage, kind_of
 from bot.programmes import CatalogueError, load_catalogue
 from bot.services import UserRef
 from storage.coordinators import SqlCoordination
@@ -230,16 +230,24 @@ def test_a_broadcast_needs_text_and_people(services: Services) -> None:
     assert "houd het onder de 2000" in said(beheer(services, MR, "managersruil bericht " + "x" * 2001))
 
 
-def test_the_broadcast_check_asks_the_preferences() -> None:
+def test_a_broadcast_is_dropped_for_someone_who_turned_broadcasts_off() -> None:
     class Off:
         def wants(self, participant_id: int, kind: str) -> bool:
             return kind != "broadcasts"
 
+    class Nobody:
+        def find(self, platform: str, external_id: str) -> None:
+            return None
+
     class Records:
         preferences = Off()
+        participants = Nobody()
 
     message = OutboxMessage("k", "slack", "U1", "nl", "broadcast", NOW, NOW, {}, participant_id=1)
-    assert CHECKS["broadcast"](Records(), message) is False  # type: ignore[arg-type]
+    notices = Notices(load_catalogue())
+    assert notices.as_now(Records(), message, NOW) is None  # type: ignore[arg-type]
+    nudge = OutboxMessage("k", "slack", "U1", "nl", "report.status", NOW, NOW, {}, participant_id=1)
+    assert kind_of(nudge.template) is None  # a report's status change is no kind one can turn off
 
 
 # ---- export ------------------------------------------------------------------------------------------
