@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot import spreadsheet
 from bot.chart import funnel_png
 from bot.clock import Clock, local_today
 from bot.coordinator_records import (
@@ -29,7 +30,6 @@ from bot.coordinator_records import (
     ReportState,
     ReportStatus,
 )
-from bot.csv_export import write_csv
 from bot.dialogues.model import Dialogue
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, all_texts, keywords
 from bot.interaction import Target, decode, encode
@@ -504,15 +504,18 @@ class CoordinatorService:
         for dialogue in self._dialogues.values():
             if dialogue.programme != programme.id:
                 continue
+            # Confirmed registrations only, in the format `ruilbot import` reads back (a file that
+            # went round would otherwise turn half-filled intakes into registrations).
             rows = [
-                (user, i.answers, i.status.value)
+                spreadsheet.Row(user, i.answers, extra={"status": i.status.value})
                 for user, i in intakes
-                if (i.dialogue_id or i.programme_id) == dialogue.id
+                if (i.dialogue_id or i.programme_id) == dialogue.id and i.status is IntakeStatus.CONFIRMED
             ]
-            content = write_csv([q.id for q in dialogue.questions], rows).encode("utf-8")
+            written = spreadsheet.write_csv(dialogue, rows, ask.t.locale, extra=spreadsheet.IGNORED)
+            content = written.encode(spreadsheet.EXCEL_ENCODING)
             files.append(
                 Attachment(
-                    f"{dialogue.id.replace('/', '-')}-{local_today(self._clock).isoformat()}.csv",
+                    spreadsheet.file_name(dialogue, local_today(self._clock)),
                     ask.t.t(
                         "manage.export.file", programme=programme.name.get(ask.t.locale), count=len(rows)
                     ),

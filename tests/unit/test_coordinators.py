@@ -4,9 +4,6 @@ broadcast, the export and regulation reports."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -17,10 +14,11 @@ from bot.chart import funnel_png
 from bot.clock import FixedClock
 from bot.coordinator_records import AuditAction, AuditEntry, ReportStatus
 from bot.coordinators import Manage, _report_status
-from bot.csv_export import write_csv
+from bot.dialogues.managersruil import INTAKE as MANAGERSRUIL
 from bot.outbox import Notices, OutboxMessage, kind_of
 from bot.programmes import CatalogueError, load_catalogue
 from bot.services import UserRef
+from bot.spreadsheet import read_csv
 from storage.coordinators import SqlCoordination
 from storage.uow import SqlUnitOfWork
 from tests.conftest import NOW
@@ -253,25 +251,23 @@ def test_a_broadcast_is_dropped_for_someone_who_turned_broadcasts_off() -> None:
 # ---- export ------------------------------------------------------------------------------------------
 
 
-def test_the_export_is_csv_in_the_import_format_and_is_audited(services: Services) -> None:
-    register(services, "UMR000004")
+def test_the_export_is_csv_that_ruilbot_import_reads_back_and_is_audited(services: Services) -> None:
+    intake_id = register(services, "UMR000004")
+    register(services, "UMR000014", confirm=False)  # under way: not a registration yet
     reply = beheer(services, MR, "managersruil export")
     assert "staan als CSV in je DM" in said(reply)
     (file,) = reply.files
-    rows = list(csv.reader(io.StringIO(file.content.decode("utf-8"))))
-    assert rows[0][0] == "slack_user"
-    assert rows[0][-1] == "status"
-    assert rows[0][1:5] == ["ministry", "ministry_other", "directorate", "function"]
-    mine = next(r for r in rows if r[0] == "UMR000004")
-    assert mine[-1] == "confirmed"
-    assert any(";" in cell for cell in mine)  # several answers joined by ';'
+    text = file.content.decode("utf-8-sig")  # with the byte order mark Excel needs
+    assert text.splitlines()[0].endswith(",status,match")
+    rows = {row.slack_user: row for row in read_csv(text, MANAGERSRUIL, NOW.date())}
+    assert "UMR000014" not in rows
+    with services.uow() as uow:
+        stored = uow.intakes.get(intake_id)
+    assert stored is not None
+    assert rows["UMR000004"].answers == stored.answers  # the import would store the same answers
+    assert next(line for line in text.splitlines() if line.startswith("UMR000004")).endswith(",confirmed,")
     entry = audit(services, MR)[0]
     assert (entry.action, entry.actor, entry.programme_id) == (AuditAction.EXPORT, MR, "managersruil")
-
-
-def test_write_csv_joins_lists_and_leaves_skipped_answers_empty() -> None:
-    out = write_csv(["a", "b", "c"], [("U1", {"a": ["x", "y"], "b": None, "c": 3}, "open")])
-    assert out == "slack_user,a,b,c,status\nU1,x;y,,3,open\n"
 
 
 def test_viewing_one_intake_is_audited(services: Services) -> None:
