@@ -9,13 +9,15 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.coordinators import CoordinatorService
+from bot.deadlines import DeadlineProducer
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import check_all
 from bot.dialogues.kick_off import REGISTRATIONS
 from bot.dialogues.model import Dialogue
 from bot.nudges import NudgeProducer
 from bot.outbox import Notices
-from bot.ports import UnitOfWork
+from bot.ports import ProposalCounts, UnitOfWork, no_proposals
 from bot.programmes import Catalogue, load_catalogue
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService, UserRef
@@ -37,6 +39,7 @@ class Services:
     notices: Notices  # renders outbox messages for this surface
     windows: Mapping[str, Window]  # each programme's contact hours
     sessions: SessionService  # sessions and events: /sessies, registering, the waitlist
+    coordination: CoordinatorService  # /ruil beheer: the coordinators' tools
     close: Callable[[], None] = lambda: None  # releases the database connections
 
     def window(self, programme_id: str | None) -> Window:
@@ -68,6 +71,7 @@ def wire(
     clock: Clock,
     console: bool = False,
     intakes: Mapping[str, Dialogue] = INTAKES,
+    proposals: ProposalCounts = no_proposals,
 ) -> Services:
     """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
     # Every declared dialogue: a programme may have more than one (Peer-to-Peer's two).
@@ -110,6 +114,8 @@ def wire(
         on_cancel=session_service.withdrawn_by_dialogue,
     )
 
+    every_dialogue = {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}
+
     return Services(
         clock=clock,
         catalogue=catalogue,
@@ -118,15 +124,14 @@ def wire(
         tick=Tick(
             uow,
             [
-                NudgeProducer(
-                    {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}},
-                    window,
-                    command_for=intake.command_for,
-                ),
+                NudgeProducer(every_dialogue, window, command_for=intake.command_for),
+                DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
                 SessionReminders(catalogue, window),
             ],
         ),
         notices=Notices(catalogue, console=console),
         windows=windows,
         sessions=session_service,
+        # `proposals`: how many were proposed, accepted and placed; the proposals branch connects it.
+        coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, proposals),
     )

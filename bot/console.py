@@ -37,7 +37,7 @@ class Postbox:
             for m in uow.outbox.waiting(PLATFORM, recipient):
                 if m.not_before > now or not is_open(now, self._services.window(m.programme_id)):
                     continue
-                current = self._services.notices.as_now(uow, m)
+                current = self._services.notices.as_now(uow, m, now)
                 if current is not None:
                     due.append(current)
                     uow.outbox.sent(m.id, now, None, None)

@@ -9,10 +9,20 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.coordinator_records import (
+    AuditEntry,
+    Broadcast,
+    BroadcastStatus,
+    Funnel,
+    Registration,
+    ReportState,
+    ReportStatus,
+)
 from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
 from bot.records import Conversation, Intake, Participant
-from bot.session_records import Occupancy, Place, Registration, Session
+from bot.session_records import Occupancy, Place, Session
+from bot.session_records import Registration as SessionPlace
 
 
 class Conflict(Exception):
@@ -135,6 +145,12 @@ class Outbox(Protocol):
         ...
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
+    def keyed(
+        self, prefix: str, platform: str | None = None, recipient: str | None = None
+    ) -> list[OutboxMessage]:
+        """Every message whose dedupe key starts with `prefix` (e.g. one intake's deadline reminders),
+        to `recipient` only when given."""
+        ...
 
 
 class Nudges(Protocol):
@@ -149,10 +165,30 @@ class Nudges(Protocol):
 
 
 class Preferences(Protocol):
-    def nudges_on(self, participant_id: int) -> bool: ...
-    def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None: ...
+    """Which kinds of message (bot.preferences.KINDS) a person wants; every kind is on by default."""
+
     def wants(self, participant_id: int, kind: str) -> bool:
-        """Does the person want messages of this kind ("nudges", "reminders", "deadlines", ...)?"""
+        """Raises ValueError for a kind that does not exist."""
+        ...
+
+    def all_wanted(self, participant_id: int) -> dict[str, bool]:
+        """Every kind, in the order of KINDS, and whether the person wants it."""
+        ...
+
+    def set_wants(self, participant_id: int, kind: str, on: bool, now: datetime) -> None: ...
+    def nudges_on(self, participant_id: int) -> bool:
+        """wants(participant_id, "nudges"), as before there were kinds."""
+        ...
+
+    def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None: ...
+
+
+class Deadlines(Protocol):
+    def unreminded(
+        self, programme_id: str, started_before: datetime, key_prefix: str, key_suffix: str, limit: int
+    ) -> list[tuple[Intake, Participant]]:
+        """Open intakes of a programme started by `started_before`, of people who did not turn
+        deadline reminders off, with no outbox message keyed `<key_prefix><intake id><key_suffix>`."""
         ...
 
 
@@ -188,25 +224,81 @@ class Sessions(Protocol):
     def add(self, session: Session, now: datetime) -> Session: ...
     def save(self, session: Session, now: datetime) -> Session: ...
     def occupancy(self, session_ids: Sequence[int]) -> Mapping[int, Occupancy]: ...
-    def registration(self, session_id: int, participant_id: int) -> Registration | None: ...
-    def registration_by_id(self, registration_id: int) -> Registration | None: ...
-    def of(self, participant_id: int) -> list[Registration]:
+    def registration(self, session_id: int, participant_id: int) -> SessionPlace | None: ...
+    def registration_by_id(self, registration_id: int) -> SessionPlace | None: ...
+    def of(self, participant_id: int) -> list[SessionPlace]:
         """The person's registrations that are not cancelled."""
         ...
 
-    def put(self, registration: Registration) -> Registration:
+    def put(self, registration: SessionPlace) -> SessionPlace:
         """Store a registration: a new one, or a changed one (by id)."""
         ...
 
-    def at(self, session_id: int, places: Sequence[Place]) -> list[Registration]:
+    def at(self, session_id: int, places: Sequence[Place]) -> list[SessionPlace]:
         """A session's registrations in these places, in waitlist order."""
         ...
 
-    def due_reminders(self, now: datetime, limit: int) -> list[Registration]:
+    def due_reminders(self, now: datetime, limit: int) -> list[SessionPlace]:
         """Registered places whose next reminder is due at `now`, of planned sessions."""
         ...
 
     def person(self, participant_id: int) -> Participant | None: ...
+
+
+class Coordination(Protocol):
+    """What the coordinator tools keep: roles beyond the catalogue, the audit log (append only: there
+    is no way to change or remove an entry), registration, broadcasts and report statuses."""
+
+    def role_changes(self, programme_id: str, platform: str) -> Mapping[str, bool]:
+        """Member ids a coordinator added (True) or removed (False), over the catalogue's list."""
+        ...
+
+    def set_role(
+        self, programme_id: str, platform: str, external_id: str, active: bool, by: str, now: datetime
+    ) -> None: ...
+    def audit(self, entry: AuditEntry) -> None: ...
+    def audit_log(self, programme_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """The newest entries first."""
+        ...
+
+    def registration(self, programme_id: str) -> Registration | None: ...
+    def set_registration(self, registration: Registration) -> None: ...
+    def funnel(self, programme_id: str) -> Funnel:
+        """Intakes started (ever, stopped ones too) and completed (confirmed) of a programme."""
+        ...
+
+    def intakes(self, programme_id: str) -> list[tuple[str, Intake]]:
+        """(member id, intake) of every open or confirmed intake of a programme, oldest first."""
+        ...
+
+    def recipients(self, programme_id: str) -> list[Participant]:
+        """Everyone with a confirmed intake in a programme: who a broadcast goes to."""
+        ...
+
+    def add_broadcast(self, broadcast: Broadcast) -> Broadcast: ...
+    def broadcast(self, broadcast_id: int) -> Broadcast | None: ...
+    def settle_broadcast(
+        self, broadcast_id: int, status: BroadcastStatus, recipients: int, now: datetime
+    ) -> bool:
+        """Draft -> sent or cancelled; False (and nothing changes) when it was no longer a draft."""
+        ...
+
+    def report_state(self, intake_id: int) -> ReportState | None: ...
+    def set_report_state(
+        self, intake_id: int, status: ReportStatus, reason: str | None, by: str, now: datetime
+    ) -> ReportState: ...
+    def report_states(self, programme_id: str) -> Mapping[int, ReportState]: ...
+
+
+class ProposalCounts(Protocol):
+    """How many of a programme's people were proposed a match, accepted one, and were swapped or
+    placed. The proposals part of the bot provides it; until then, zeros."""
+
+    def __call__(self, uow: UnitOfWork, programme_id: str) -> tuple[int, int, int]: ...
+
+
+def no_proposals(uow: UnitOfWork, programme_id: str) -> tuple[int, int, int]:
+    return 0, 0, 0
 
 
 class UnitOfWork(Protocol):
@@ -228,6 +320,10 @@ class UnitOfWork(Protocol):
     def registrations(self) -> Registrations: ...
     @property
     def sessions(self) -> Sessions: ...
+    @property
+    def deadlines(self) -> Deadlines: ...
+    @property
+    def coordination(self) -> Coordination: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -23,14 +23,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TypeVar, cast
 
-from bot import engine, forms
+from bot import engine, forms, preferences
 from bot.clock import AMSTERDAM, Clock, local_today
 from bot.dialogues.model import Dialogue, Kind
 from bot.engine import Accepted, Ended, Refused, State, Value
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, no_escape, normalise_locale
-from bot.intents import COMMANDS, Command, Intent, Names, intent, language, notifications, read_command, word
+from bot.intents import COMMANDS, Command, Intent, Names, intent, language, read_command, word
 from bot.interaction import CANCEL, REGISTERED, SUMMARY, Target
 from bot.limits import TYPED_TEXT
+from bot.outbox import Notices, kind_of
 from bot.parsing import clean
 from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.presenter import Presenter, clip
@@ -245,6 +246,14 @@ class IntakeService:
         programmes to choose from."""
         return self._run(user, lambda turn: self._start(turn) if turn.open else self._offer(turn, None))
 
+    def switch(self, user: UserRef, value: str) -> Screen:
+        """A preference button ('reminders:off'): switch that kind, and show how they all stand."""
+        found = preferences.from_button(value)
+        if found is None:
+            return self.stale(user)
+        asked = preferences.Asked((found[0],), found[1])
+        return self._run(user, lambda turn: self._preferences(turn, asked))
+
     def status(self, user: UserRef) -> Screen:
         return self._run(user, lambda turn: Screen(lines=(self._status_line(turn),)))
 
@@ -277,6 +286,7 @@ class IntakeService:
                         tuple(buttons),
                     )
                 )
+            wants = turn.uow.preferences.all_wanted(turn.participant.id)
             return Home(
                 title=t.t("home.title"),
                 intro=t.t("home.intro"),
@@ -284,6 +294,11 @@ class IntakeService:
                 programmes=tuple(programmes),
                 status_title=t.t("home.status"),
                 status=self._status_lines(turn) or (t.t("home.none"),),
+                planned_title=t.t("planned.title"),
+                planned=self._planned(turn, user.platform, user.external_id) or (t.t("planned.none"),),
+                preferences_title=t.t("preferences.title"),
+                preferences=preferences.lines(t, wants),
+                preference_buttons=preferences.buttons(t, wants),
             )
 
         return self._run(user, build)
@@ -351,8 +366,8 @@ class IntakeService:
             text = f"sessies {text}"
         if self._words is not None and (other := self._words(user, clean(text))) is not None:
             return CommandReply(other)
-        if (asked := notifications(text)) is not None:  # /ruil meldingen [aan|uit]
-            return CommandReply(self._run(user, lambda turn: self._notifications(turn, asked[1])))
+        if (asked := preferences.read(text, bare=True)) is not None:  # /ruil meldingen [soort] [aan|uit]
+            return CommandReply(self._run(user, lambda turn: self._preferences(turn, asked)))
         said = read_command(text, self._names, scope)
         if said.intent is Intent.LANGUAGE:
             switched = self._run(user, lambda turn: self._set_language(turn, said.language))
@@ -578,6 +593,8 @@ class IntakeService:
             return self._as_form_too(turn, show.step(turn.dialogue, state, [show.t.t("resume.welcome_back")]))
         if turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
             return self._registered(turn)
+        if (closed := self._closed_by_coordinator(turn)) is not None:
+            return closed
         deadline = self._deadline(turn)
         if deadline is not None and not waitlist:
             return self._closed(turn, deadline)
@@ -630,6 +647,24 @@ class IntakeService:
             return deadline
         return None
 
+    def _closed_by_coordinator(self, turn: _Turn) -> Screen | None:
+        """A coordinator closed registration (/ruil beheer ... sluit): say so kindly, when it may
+        reopen, and whom to ask. An intake under way or confirmed goes on as before."""
+        registration = turn.uow.coordination.registration(turn.programme.id)
+        if registration is None or not registration.closed:
+            return None
+        t = turn.show.t
+        reopens = registration.reopens_on
+        return Screen(
+            lines=(
+                self._say(
+                    turn,
+                    "registration.closed_now",
+                    reopens=t.t("registration.reopens", date=t.date(reopens)) if reopens else "",
+                ),
+            )
+        )
+
     def _closed(self, turn: _Turn, deadline: date) -> Screen:
         """Registration is closed: say so, and offer the waitlist."""
         t = turn.show.t
@@ -662,6 +697,8 @@ class IntakeService:
         code = language(text)
         if code is not None and (normalise_locale(code) or turn.open is None):  # 'taal adviseur' is an answer
             return self._set_language(turn, code)
+        if (asked := preferences.read(text, strict=turn.open is not None)) is not None:  # 'meldingen'
+            return self._preferences(turn, asked)
         later = turn.conversation.last_typed_at if turn.conversation else None
         if turn.typed_at is not None and later is not None and turn.typed_at < later:
             return self._out_of_order(turn, text)
@@ -1207,18 +1244,37 @@ class IntakeService:
             lines.append(turn.show.t.t("status.withdraw"))
         return Screen(lines=tuple(lines))
 
-    def _notifications(self, turn: _Turn, switch: bool | None) -> Screen:
-        """How the reminders the bot sends on its own stand for this person, or switch them."""
-        preferences, person = turn.uow.preferences, turn.participant.id
-        if switch is not None:
-            preferences.set_nudges(person, switch, self._clock.now())
-        on = preferences.nudges_on(person)
-        key = (
-            ("notifications.switched_on" if on else "notifications.switched_off")
-            if switch is not None
-            else ("notifications.on" if on else "notifications.off")
-        )
-        return Screen(lines=(turn.show.t.t(key),))
+    def _preferences(self, turn: _Turn, asked: preferences.Asked) -> Screen:
+        """How each kind of message the bot sends on its own stands for this person, after switching
+        what `asked` switches (nothing when it holds a word we could not place)."""
+        chosen, person = turn.uow.preferences, turn.participant.id
+        changed: tuple[str, ...] = ()
+        if asked.on is not None and not asked.unknown:
+            changed = asked.kinds or preferences.KINDS
+            for kind in changed:
+                chosen.set_wants(person, kind, asked.on, self._clock.now())
+        wants = chosen.all_wanted(person)
+        return preferences.screen(turn.show.t, asked, wants, console=self._console, changed=changed)
+
+    def _planned(self, turn: _Turn, platform: str, external_id: str) -> tuple[str, ...]:
+        """What the outbox holds for this person that would still go out: when (Amsterdam time), and what."""
+        t, uow, now = turn.show.t, turn.uow, self._clock.now()
+        notices = Notices(self._catalogue)
+        planned = []
+        for message in uow.outbox.waiting(platform, external_id):
+            if notices.as_now(uow, message, now) is None:
+                continue  # no longer true, or of a kind the person turned off: it will not come
+            kind = kind_of(message.template)
+            what = t.t(f"preferences.kind.{kind}") if kind else t.t("planned.message")
+            if message.programme_id and message.programme_id in self._catalogue.ids():
+                name = t.escape(self._catalogue.get(message.programme_id).name.get(t.locale))
+                what = t.t("planned.about", what=what, programme=name)
+            local = message.not_before.astimezone(AMSTERDAM)
+            when = t.t(
+                "planned.when", weekday=t.t(f"planned.weekday.{local.weekday()}"), at=t.datetime(local)
+            )
+            planned.append(t.t("planned.row", when=when, what=what))
+        return tuple(planned)
 
     def _dm_note(self, key: str) -> Callable[[_Turn], Screen]:
         return lambda turn: Screen(lines=(turn.show.t.t(key, programme=self._name(turn)),))

@@ -735,7 +735,8 @@ class SessionReminders:
                     "session.reminder",
                     now,
                     due=session.starts_at - timedelta(days=d),
-                    extra={"days": d},
+                    # A reminder held up (an outage) past the start is not sent (bot.outbox.expired).
+                    extra={"days": d, "expires_at": session.starts_at.isoformat()},
                 )
             after = session.starts_at - timedelta(days=d) if d is not None else now
             uow.sessions.put(replace(registration, remind_at=next_reminder(session.starts_at, days, after)))

@@ -24,6 +24,7 @@ class Act(StrEnum):
     SESSION_JOIN = "session_join"  # register for a session (its button carries the session as target)
     SESSION_LEAVE = "session_leave"  # unregister, or leave its waitlist
     SESSION_CONFIRM = "session_confirm"  # a manager an MD adviser brought says yes to the held place
+    NOTIFICATIONS = "notifications"  # switch one kind of message on or off (bot.preferences)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Button:
     label: str
     style: str | None = None  # "primary" | "danger"
     dialogue: str = ""  # for START, FORM and WAITLIST: which dialogue (they act on no intake yet)
+    value: str = ""  # for NOTIFICATIONS: the kind and where to switch it ("reminders:off")
     # What this button acts on when it is not the screen's target: a session (its id, its sequence
     # as the version, step "session"), so a click on a session that moved since changes nothing.
     target: Target | None = None
@@ -130,6 +132,11 @@ class Home:
     sessions_title: str = ""
     sessions: tuple[str, ...] = ()  # upcoming sessions, a line each, with the person's place
     session_buttons: tuple[Button, ...] = ()
+    planned_title: str = ""
+    planned: tuple[str, ...] = ()  # what the bot will send this person on its own, and when
+    preferences_title: str = ""
+    preferences: tuple[str, ...] = ()  # a line per kind of message: on or off
+    preference_buttons: tuple[Button, ...] = ()  # switch each kind
 
 
 # ---- a modal: the intake as a form of pages ------------------------------------------------------

@@ -111,6 +111,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             screen = services.sessions.leave(user, asked[0])
         elif asked[1] is Act.SESSION_CONFIRM:
             screen = services.sessions.confirm(user, asked[0])
+        elif asked[1] is Act.NOTIFICATIONS:
+            screen = services.intake.switch(user, asked[2])
         elif asked[1] in (Act.START, Act.WAITLIST):
             screen = services.intake.start(user, dialogue, waitlist=asked[1] is Act.WAITLIST)
         else:

@@ -9,6 +9,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Unavailable
+from storage.coordinators import SqlCoordination
+from storage.deadlines import SqlDeadlines
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
 from storage.repositories import (
     SqlConversations,
@@ -37,6 +39,8 @@ class SqlUnitOfWork:
         self.preferences = SqlPreferences(self.session)
         self.registrations = SqlRegistrations(self.session, connection)
         self.sessions = SqlSessions(self.session)
+        self.deadlines = SqlDeadlines(self.session)
+        self.coordination = SqlCoordination(self.session)
         return self
 
     def __exit__(

@@ -62,11 +62,11 @@ EVENTS_PATH = "/slack/events"  # where handlers.app.http_server (`ruilbot serve`
 SCOPES = {
     "chat:write": "chat.postMessage in the DM with a person, chat.update of the bot's own messages",
     "commands": "the slash commands /ruil, /peer, /regel and /sessies",
-    "files:write": "files.getUploadURLExternal and files.completeUploadExternal: a session's .ics in the DM",
     "im:history": "message.im events: what people type in their DM with the bot",
     "im:write": "conversations.open: open the DM with someone who used /ruil",
     "users:read": "users.info with include_locale: a new person's language",
     "users:read.email": "users.info profile.email, to prefill a session registration",
+    "files:write": "files upload v2: a coordinator's chart and CSV export, a session's .ics, in the DM",
 }
 # The scope each Web API method the bot calls needs (None: no scope).
 METHOD_SCOPES: dict[str, str | None] = {
@@ -81,6 +81,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
     "conversations.history": "im:history",  # the outbox sender looks for a message it may have sent
+    "files.upload_url": None,  # the stand-in's name for the POST of the bytes to the upload URL
 }
 # For each subscribed event: a request Slack would send, and the Web API call that shows it was handled.
 EVENT_SAMPLES: dict[str, tuple[Callable[[str, str], tuple[bytes, str]], str]] = {
@@ -455,6 +456,10 @@ def test_scopes_are_exactly_what_the_bot_uses(
     )
     assert sender.run_once(clock.now()).sent == 1
     sender.close()
+    # A coordinator's way: the overview, whose chart is shared as a file in their DM.
+    assert (
+        bot.dispatch(*slash_command("/ruil", "beheer managersruil", "U0000MR01", response_url=url))[0] == 200
+    )
     assert_no_errors(caplog)
     called = {c.method for c in slack.calls()} - {RESPONSE_URL_METHOD, UPLOAD_METHOD}
     unknown = called - set(METHOD_SCOPES)
