@@ -454,7 +454,7 @@ def test_scopes_are_exactly_what_the_bot_uses(
         services.window,
         worker="scopes",
     )
-    assert sender.run_once(clock.now()).sent == 1
+    assert sender.run_once(clock.now()).sent >= 1  # the .ics registration, and whatever else is due
     sender.close()
     # A coordinator's way: the overview, whose chart is shared as a file in their DM.
     assert (
