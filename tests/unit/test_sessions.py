@@ -291,3 +291,22 @@ def test_withdrawing_the_kick_off_registration_gives_up_the_place_and_its_detail
         kept = uow.sessions.registration(kick_off.id, person.id)
     assert kept is not None
     assert kept.answers == {}
+
+
+def test_herinneringen_uit_stops_session_reminders_even_when_queued(
+    services: Services, clock: FixedClock
+) -> None:
+    session_id = small_session(services, days=20)
+    quiet = UserRef("slack", new_user())
+    services.sessions.join(quiet, target(services, session_id))
+    clock.advance(timedelta(days=13, hours=1))
+    services.tick(clock.now())
+    assert [m.template for m in queued(services, quiet.external_id) if m.template == "session.reminder"] == [
+        "session.reminder"
+    ]
+    services.intake.command(quiet, "meldingen herinneringen uit")
+    with services.uow() as uow:
+        [reminder] = [
+            m for m in uow.outbox.waiting("slack", quiet.external_id) if m.template == "session.reminder"
+        ]
+        assert services.notices.as_now(uow, reminder, clock.now()) is None  # the sender drops it
