@@ -436,6 +436,10 @@ class SessionService:
             state = t.t("sessions.state_waitlisted", n=self._position(uow, own))
         elif own.place is Place.HELD:
             state = t.t("sessions.state_held")
+        elif own.remind_at is not None and uow.preferences.wants(own.participant_id, "reminders"):
+            # What is planned: the next reminder, when quiet hours let it out.
+            at = next_opening(own.remind_at, self._window(session.programme_id))
+            state = t.t("sessions.state_registered_reminder", at=t.datetime(at))
         else:
             state = t.t("sessions.state_registered")
         return t.t(

@@ -732,4 +732,5 @@ MESSAGES: Final[dict[str, str]] = {
     "keyword.session_confirm": "bevestig|bevestigen|confirm",
     "sessions.notice_brought_confirmed": "The manager you bring to {title} ({when}) is coming: the place is confirmed.",
     "sessions.notice_brought_declined": "The manager you wanted to bring to {title} ({when}) can't come; the place has been released.",
+    "sessions.state_registered_reminder": "you are registered; I'll remind you on {at}",
 }

@@ -750,4 +750,5 @@ MESSAGES: Final[dict[str, str]] = {
     "keyword.session_confirm": "bevestig|bevestigen|confirm",
     "sessions.notice_brought_confirmed": "De leidinggevende die je meeneemt naar {title} ({when}) komt: de plaats is bevestigd.",
     "sessions.notice_brought_declined": "De leidinggevende die je wilde meenemen naar {title} ({when}) kan niet komen; de plaats is vrijgegeven.",
+    "sessions.state_registered_reminder": "je bent aangemeld; ik herinner je eraan op {at}",
 }

@@ -146,7 +146,7 @@ def test_sessies_lists_and_a_click_registers_with_a_calendar_file(
     # The list and the Home tab now show the place, with a button to unregister.
     response, key = bot.command(user, "", "/sessies")
     again = visible_text(bot.ephemeral(key)["blocks"])
-    assert "je bent aangemeld" in again
+    assert "je bent aangemeld; ik herinner je eraan op 2 maart 2027 om 15:00" in again  # a week before
     assert f"Afmelden: {SPEED_DATE}" in again
     bot.home_opened(user)
     view = bot.home_view(user, 2)  # the first came with the registration
