@@ -120,8 +120,16 @@ def _always(records: Records, message: OutboxMessage) -> bool:
     return True
 
 
-TEMPLATES: Mapping[str, Renderer] = {"nudge.intake": _nudge}
-CHECKS: Mapping[str, Check] = {"nudge.intake": _nudge_still_due}
+def _proposal_ended(
+    t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool
+) -> Screen:
+    # Privacy: someone left (erased their data); the others hear it ended, never why.
+    programme = t.escape(catalogue.get(str(params["programme_id"])).name.get(t.locale))
+    return Screen(lines=(t.t("privacy.proposal_ended", programme=programme),))
+
+
+TEMPLATES: Mapping[str, Renderer] = {"nudge.intake": _nudge, "privacy.proposal_ended": _proposal_ended}
+CHECKS: Mapping[str, Check] = {"nudge.intake": _nudge_still_due, "privacy.proposal_ended": _always}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Protocol, Self
 
 from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
-from bot.records import Conversation, Intake, Participant
+from bot.records import Consent, Conversation, Intake, Participant
 
 
 class Conflict(Exception):
@@ -26,6 +26,10 @@ class Participants(Protocol):
     def find(self, platform: str, external_id: str) -> Participant | None: ...
     def add(self, platform: str, external_id: str, locale: str, now: datetime) -> Participant: ...
     def set_locale(self, participant_id: int, locale: str, now: datetime) -> None: ...
+    def ask_forget(self, participant_id: int, at: datetime | None) -> None:
+        """Remember (or, with None, forget) that "erase everything?" was asked at `at`."""
+        ...
+
     def situation(
         self, platform: str, external_id: str, surface: str, programme_id: str | None
     ) -> tuple[Participant | None, Intake | None, Conversation | None]:
@@ -159,6 +163,39 @@ class Registrations(Protocol):
         ...
 
 
+class Privacy(Protocol):
+    """Consents, and what the AVG gives a person: everything about them (export), and erasure."""
+
+    def consent(self, participant_id: int, programme_id: str) -> Consent | None: ...
+    def pending(self, participant_id: int) -> Consent | None:
+        """The consent question this person was asked last and has not answered, if any."""
+        ...
+
+    def ask(
+        self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+    ) -> None: ...
+    def give(
+        self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+    ) -> None: ...
+    def decline(self, participant_id: int, programme_id: str) -> None: ...
+    def holds_anything(self, participant_id: int) -> bool:
+        """Any intake or given consent: something the person's row is kept for."""
+        ...
+
+    def export(
+        self, participant_id: int, platform: str, external_id: str
+    ) -> dict[str, list[dict[str, object]]]:
+        """Every stored row about one person, by table, as JSON-ready values."""
+        ...
+
+    def erase(self, participant_id: int | None, platform: str, external_id: str) -> int:
+        """Delete every row about one person; returns how many went."""
+        ...
+
+    def intakes_of(self, programme_id: str, limit: int) -> list[int]: ...
+    def erase_intakes(self, intake_ids: list[int]) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def participants(self) -> Participants: ...
@@ -176,6 +213,8 @@ class UnitOfWork(Protocol):
     def preferences(self) -> Preferences: ...
     @property
     def registrations(self) -> Registrations: ...
+    @property
+    def privacy(self) -> Privacy: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -21,6 +21,10 @@ class Act(StrEnum):
     FORM = "form"  # fill the intake in as a form (a Slack modal)
     WAITLIST = "waitlist"  # registration is closed: join the waitlist
     REOPEN = "reopen"  # change the answers of a confirmed registration
+    AGREE = "agree"  # consent to a programme's processing, before its intake starts
+    DECLINE = "decline"  # ... or not: nothing starts, nothing is kept
+    FORGET_YES = "forget_yes"  # erase everything about me (after "are you sure?")
+    FORGET_NO = "forget_no"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Unavailable
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
+from storage.privacy import SqlPrivacy
 from storage.repositories import (
     SqlConversations,
     SqlInboundEvents,
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.nudges = SqlNudges(self.session)
         self.preferences = SqlPreferences(self.session)
         self.registrations = SqlRegistrations(self.session, connection)
+        self.privacy = SqlPrivacy(self.session)
         return self
 
     def __exit__(
