@@ -87,7 +87,12 @@ def consent_screen(t: Translator, programme: Programme, name: str, dialogue_id: 
             Button(Act.DECLINE, t.t("consent.decline"), None, dialogue_id),
         )
     )
-    return Screen(lines=consent_lines(t, programme, name), buttons=buttons, typing=t.t("consent.typing"))
+    return Screen(
+        lines=consent_lines(t, programme, name),
+        buttons=buttons,
+        typing=t.t("consent.typing"),
+        consent=dialogue_id,
+    )
 
 
 def request(text: str) -> str | None:

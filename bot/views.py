@@ -85,6 +85,7 @@ class Screen:
     applied: bool = True  # False when a click was stale or refused: its message must not say "done"
     target: Target | None = None  # what its buttons act on: every click carries it back
     changed: bool = False  # a registration was confirmed, reopened or stopped: the Home tab is out of date
+    consent: str = ""  # the dialogue whose consent question this is (asked before its first question)
 
     @property
     def text(self) -> str:

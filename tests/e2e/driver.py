@@ -28,6 +28,7 @@ from bot.clock import FixedClock
 from handlers.app import build_app, http_server
 from handlers.gateway import Gateway
 from handlers.lanes import FakeTimer
+from tests.consenting import consenting
 from tests.slack_signing import (
     FORM_CONTENT_TYPE,
     SignedResponse,
@@ -143,9 +144,16 @@ class Bot:
     """The bot as a running process, and Slack around it."""
 
     def __init__(
-        self, slack: SlackStandIn, database_url: str, clock: FixedClock, *, lock_wait: float = 30.0
+        self,
+        slack: SlackStandIn,
+        database_url: str,
+        clock: FixedClock,
+        *,
+        lock_wait: float = 30.0,
+        agrees: bool = True,
     ) -> None:
         self.lock_wait = lock_wait
+        self.agrees = agrees
         self.slack = slack
         self.database_url = database_url
         self.clock = clock
@@ -162,7 +170,10 @@ class Bot:
     # -- the process -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.services = bootstrap(self.database_url, clock=self.clock, lock_wait=self.lock_wait)
+        services = bootstrap(self.database_url, clock=self.clock, lock_wait=self.lock_wait)
+        # Every person here agrees when asked for consent (tests/consenting.py), unless the test is
+        # about consent itself.
+        self.services = consenting(services) if self.agrees else services
         self.gateway = build_app(
             self.services,
             token=DEFAULT_TOKEN,
