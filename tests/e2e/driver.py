@@ -51,6 +51,7 @@ FIRST_ANSWERS = ("finacien", "Directie Begroting", "Afdelingshoofd")
 MIDDLE_ANSWERS = ("15", "beleid", "uitvoering, staf", "bzk en ocw", "12 maanden", "1 maart")
 LAST_ANSWERS = ("Den Haag", "Leren hoe de uitvoering werkt")
 SUPERVISOR_SUPPORTS = "Ja, weet het en steunt het"
+AGREE, DECLINE = "Akkoord, begin", "Nee, stoppen"  # the consent question before an intake
 
 
 def new_user() -> str:
@@ -401,7 +402,10 @@ class Bot:
         shown = visible_text(reply.get("blocks") or []) or str(reply.get("text") or "")
         if not opens:
             return shown, None
-        return shown, self.wait_posted(user, before + 1)
+        opened = self.wait_posted(user, before + 1)
+        if self.agrees and AGREE in opened.labels():  # a bot in a process of its own asks: agree
+            return shown, self.press(user, opened, AGREE)
+        return shown, opened
 
     def answer(self, user: str, answers: Sequence[str]) -> Posted:
         """Type each answer in turn; return the reply to the last."""
