@@ -8,6 +8,7 @@ text and the facts it names (who sees what, for how long) come from here.
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,8 +55,9 @@ def erase_after(programme: Programme) -> datetime | None:
         return None
     months = retention_months(programme)
     year, month = divmod(end.month - 1 + months, 12)
-    day = min(end.day, 28)  # a month's end never falls on a day the later month lacks
-    moment = datetime.combine(date(end.year + year, month + 1, day), time(0, 0), AMSTERDAM)
+    year, month = end.year + year, month + 1
+    day = min(end.day, calendar.monthrange(year, month)[1])  # 31 August + 6 months: 28 or 29 February
+    moment = datetime.combine(date(year, month, day), time(0, 0), AMSTERDAM)
     return moment.astimezone(UTC) + timedelta(days=1)  # the whole last day counts
 
 

@@ -72,8 +72,9 @@ def _plain(value: object) -> object:
 
 
 class SqlPrivacy:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, tables: Mapping[str, Table] | None = None) -> None:
         self._session = session
+        self._links = personal_tables(tables)  # `tables`: the models' own, unless a test adds one
 
     # ---- consent --------------------------------------------------------------------------------
 
@@ -153,7 +154,7 @@ class SqlPrivacy:
         person = self._session.execute(select(P).where(P.c.id == participant_id)).mappings().all()
         kept[P.name] = [dict(r) for r in person]
         yield P, kept[P.name]
-        for link in personal_tables():
+        for link in self._links:
             keys = [r[link.target.name] for r in kept.get(link.parent.name, [])]
             rows = (
                 [
@@ -217,17 +218,16 @@ class SqlPrivacy:
         """Delete intakes and everything that hangs off them (conversations, nudges, ...)."""
         if not intake_ids:
             return
-        children = [link for link in personal_tables() if link.parent.name == I.name]
-        for link in reversed(_descendants(children)):
-            parent_keys = _keys_below(self._session, link, intake_ids)
+        children = [link for link in self._links if link.parent.name == I.name]
+        for link in reversed(_descendants(self._links, children)):
+            parent_keys = _keys_below(self._session, self._links, link, intake_ids)
             if parent_keys:
                 self._session.execute(delete(link.table).where(link.column.in_(parent_keys)))
         self._session.execute(delete(I).where(I.c.id.in_(intake_ids)))
 
 
-def _descendants(start: list[Link]) -> list[Link]:
+def _descendants(links: list[Link], start: list[Link]) -> list[Link]:
     """`start` and every link below them, parents first."""
-    links = personal_tables()
     found = list(start)
     names = {link.table.name for link in start}
     for link in links:
@@ -237,13 +237,13 @@ def _descendants(start: list[Link]) -> list[Link]:
     return found
 
 
-def _keys_below(session: Session, link: Link, intake_ids: list[int]) -> list[Any]:
+def _keys_below(session: Session, links: list[Link], link: Link, intake_ids: list[int]) -> list[Any]:
     """The keys of `link.parent` rows that hang off the given intakes (the intake ids themselves when
     the parent is the intakes table)."""
     if link.parent.name == I.name:
         return list(intake_ids)
-    upper = next(up for up in personal_tables() if up.table.name == link.parent.name)
-    above = _keys_below(session, upper, intake_ids)
+    upper = next(up for up in links if up.table.name == link.parent.name)
+    above = _keys_below(session, links, upper, intake_ids)
     if not above:
         return []
     rows = session.execute(select(link.target).where(upper.column.in_(above)))

@@ -1,0 +1,145 @@
+"""Privacy in the core and the store: the export and the erasure follow the foreign keys (so a table
+added later is included), the consent question in the console, and retention on the fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import console
+from bot.bootstrap import Services, wire
+from bot.clock import FixedClock
+from bot.privacy import erase_after, programme_end
+from bot.services import UserRef
+from storage.models import Base, IntakeRow, ParticipantRow
+from storage.privacy import SqlPrivacy, personal_tables
+from tests.consenting import consenting
+
+ANNA = UserRef("console", "anna-privacy")
+BOB = UserRef("console", "bob-privacy")
+
+
+def test_every_table_that_refers_to_a_person_is_personal() -> None:
+    found = {link.table.name: link.parent.name for link in personal_tables()}
+    assert found == {
+        "consents": "participants",
+        "intakes": "participants",
+        "outbox": "participants",
+        "preferences": "participants",
+        "conversations": "intakes",
+        "intake_nudges": "intakes",
+    }
+
+
+def with_later_tables() -> tuple[MetaData, Table, Table]:
+    """The models' tables, and two a later branch might add: one about a person, one about an intake."""
+    later = MetaData()
+    for table in Base.metadata.sorted_tables:
+        table.to_metadata(later)
+    notes = Table(
+        "test_later_notes",
+        later,
+        Column("id", Integer, primary_key=True),
+        Column("participant_id", ForeignKey("participants.id", ondelete="CASCADE")),
+        Column("note", String(200)),
+    )
+    marks = Table(
+        "test_later_marks",
+        later,
+        Column("id", Integer, primary_key=True),
+        Column("intake_id", ForeignKey("intakes.id", ondelete="CASCADE")),
+        Column("mark", String(200)),
+    )
+    return later, notes, marks
+
+
+def test_a_table_added_later_is_exported_and_erased(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    services = consenting(wire(sessions, clock=clock))
+    for who in (ANNA, BOB):
+        services.intake.start(who)
+        services.intake.text(who, "bzk")
+    later, notes, marks = with_later_tables()
+    with sessions() as session, session.begin():
+        connection = session.connection()
+        notes.create(connection)
+        marks.create(connection)
+        ids = {
+            r.external_id: (r.id, i)
+            for r, i in session.execute(
+                select(ParticipantRow, IntakeRow.id).join(
+                    IntakeRow, IntakeRow.participant_id == ParticipantRow.id
+                )
+            ).all()
+            if r.external_id in (ANNA.external_id, BOB.external_id)
+        }
+        for who, (person, intake) in ids.items():
+            connection.execute(notes.insert().values(participant_id=person, note=f"note of {who}"))
+            connection.execute(marks.insert().values(intake_id=intake, mark=f"mark of {who}"))
+
+        privacy = SqlPrivacy(session, later.tables)
+        anna = ids[ANNA.external_id][0]
+        exported = privacy.export(anna, "console", ANNA.external_id)
+        assert [n["note"] for n in exported["test_later_notes"]] == [f"note of {ANNA.external_id}"]
+        assert [m["mark"] for m in exported["test_later_marks"]] == [f"mark of {ANNA.external_id}"]
+        assert exported["intakes"][0]["answers"] == {"ministry": "BZK"}
+
+        privacy.erase(anna, "console", ANNA.external_id)
+        left = [r.note for r in connection.execute(select(notes))]
+        assert left == [f"note of {BOB.external_id}"]
+        assert [r.mark for r in connection.execute(select(marks))] == [f"mark of {BOB.external_id}"]
+        assert privacy.export(anna, "console", ANNA.external_id)["participants"] == []
+        session.rollback()
+
+
+def test_the_console_asks_consent_before_the_first_question(raw_services: Services) -> None:
+    typed: Iterator[str] = iter(["1", "wat bedoel je?", "akkoord", "bzk"])
+    shown: list[str] = []
+
+    def read(_prompt: str) -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    services = raw_services
+    console.run(services.intake, ANNA, read, shown.append, privacy=services.privacy)
+    out = "\n".join(shown)
+    asked = out.index("Voordat we beginnen met Managersruil")
+    assert out.index("Typ akkoord om te beginnen") > asked
+    assert "Ik heb nog je antwoord nodig" in out
+    assert out.index("Vraag 1 van 12") > out.index("Ik heb nog je antwoord nodig")
+    assert "Genoteerd: Binnenlandse Zaken" in out
+
+
+def test_intakes_are_erased_a_set_time_after_the_programme_ends(
+    services: Services, clock: FixedClock
+) -> None:
+    managers, cohort = services.catalogue.get("managersruil"), services.catalogue.get("leerwerkplaats")
+    assert str(programme_end(managers)) == "2027-08-30"  # its last event, the kick-off
+    assert erase_after(managers) == datetime(2028, 8, 30, 22, 0, tzinfo=UTC)  # 12 months on, Amsterdam
+    services.intake.start(ANNA, "managersruil")
+    services.intake.text(ANNA, "bzk")
+    services.intake.start(ANNA, "leerwerkplaats")
+
+    def programmes() -> list[str]:
+        with services.uow() as uow:
+            person = uow.participants.find("console", ANNA.external_id)
+            assert person is not None
+            return sorted(i.programme_id for i in uow.intakes.of(person.id))
+
+    clock.advance(datetime(2028, 8, 30, 21, 0, tzinfo=UTC) - clock.now())
+    services.tick(clock.now())
+    assert programmes() == ["leerwerkplaats", "managersruil"]  # not yet: the last day still counts
+
+    clock.advance(datetime(2028, 8, 31, 9, 0, tzinfo=UTC) - clock.now())
+    services.tick(clock.now())
+    assert programmes() == ["leerwerkplaats"]
+    assert erase_after(cohort) is not None
+    clock.advance(erase_after(cohort) - clock.now())  # type: ignore[operator]
+    services.tick(clock.now())
+    assert programmes() == []
