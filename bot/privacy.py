@@ -27,6 +27,7 @@ from bot.views import Act, Button, Screen
 # in substance: everyone is asked again, before their next new intake.
 CONSENT_VERSION = 1
 RETENTION_MONTHS = 12  # after the programme's end, when its catalogue entry does not say
+UNANSWERED = timedelta(days=30)  # a consent question nobody answered: the row made to ask it goes
 FORGET_WINDOW = timedelta(hours=1)  # a 'yes' to "erase everything?" counts this long after the question
 EXPORT_FORMAT = 1
 EXPORT, FORGET = "export", "forget"  # what a person can ask of their data
@@ -264,13 +265,17 @@ class PrivacyService:
 
 
 class RetentionProducer:
-    """A tick producer: erases the intakes of every programme whose end plus retention has passed."""
+    """A tick producer: erases the intakes of every programme whose end plus retention has passed, and
+    the rows of people who were asked for consent and never answered (they closed the form)."""
 
     def __init__(self, catalogue: Catalogue) -> None:
         self._catalogue = catalogue
 
     def __call__(self, uow: UnitOfWork, now: datetime, limit: int) -> int:
-        looked = 0
+        silent = uow.privacy.unanswered(now - UNANSWERED, limit)
+        for participant_id, platform, external_id in silent:
+            uow.privacy.erase(participant_id, platform, external_id)
+        looked = len(silent)
         for programme in self._catalogue:
             moment = erase_after(programme)
             if moment is None or now < moment or looked >= limit:

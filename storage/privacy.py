@@ -21,13 +21,22 @@ from sqlalchemy import Column, Table, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.records import Consent
-from storage.models import Base, ConsentRow, InboundEventRow, IntakeRow, OutboxRow, ParticipantRow
+from storage.models import (
+    Base,
+    ConsentRow,
+    InboundEventRow,
+    IntakeRow,
+    OutboxRow,
+    ParticipantRow,
+    PreferenceRow,
+)
 
 P = cast(Table, ParticipantRow.__table__)
 K = cast(Table, ConsentRow.__table__)
 I = cast(Table, IntakeRow.__table__)  # noqa: E741 - the table's initial, as in the SQL it stands for
 O = cast(Table, OutboxRow.__table__)  # noqa: E741
 E = cast(Table, InboundEventRow.__table__)
+Pref = cast(Table, PreferenceRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -206,6 +215,23 @@ class SqlPrivacy:
         return gone
 
     # ---- retention ------------------------------------------------------------------------------
+
+    def unanswered(self, asked_before: datetime, limit: int) -> list[tuple[int, str, str]]:
+        """(id, platform, external id) of people whose row holds nothing but consent questions left
+        unanswered since before `asked_before` (they closed the form, or never replied)."""
+        pending = select(K.c.id).where(
+            K.c.participant_id == P.c.id, K.c.given_at.is_(None), K.c.asked_at < asked_before
+        )
+        given = select(K.c.id).where(K.c.participant_id == P.c.id, K.c.given_at.is_not(None))
+        intakes = select(I.c.id).where(I.c.participant_id == P.c.id)
+        chosen = select(Pref.c.participant_id).where(Pref.c.participant_id == P.c.id)
+        rows = self._session.execute(
+            select(P.c.id, P.c.platform, P.c.external_id)
+            .where(pending.exists(), ~given.exists(), ~intakes.exists(), ~chosen.exists())
+            .order_by(P.c.id)
+            .limit(limit)
+        )
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     def intakes_of(self, programme_id: str, limit: int) -> list[int]:
         """Ids of a programme's intakes (any status), oldest first."""

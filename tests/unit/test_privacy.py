@@ -4,7 +4,7 @@ added later is included), the consent question in the console, and retention on 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -143,3 +143,26 @@ def test_intakes_are_erased_a_set_time_after_the_programme_ends(
     clock.advance(erase_after(cohort) - clock.now())  # type: ignore[operator]
     services.tick(clock.now())
     assert programmes() == []
+
+
+def test_a_consent_question_left_unanswered_leaves_no_row_behind(
+    raw_services: Services, clock: FixedClock
+) -> None:
+    form = raw_services.intake.form(ANNA, "managersruil")  # the form asks; the person closes it
+    assert form.target is not None
+    assert form.target.step == "consent"
+    raw_services.intake.start(BOB, "managersruil")
+    raw_services.intake.consent(BOB, "managersruil", True)
+
+    def stored(user: UserRef) -> bool:
+        with raw_services.uow() as uow:
+            return uow.participants.find(user.platform, user.external_id) is not None
+
+    assert stored(ANNA)
+    clock.advance(timedelta(days=29))
+    raw_services.tick(clock.now())
+    assert stored(ANNA)
+    clock.advance(timedelta(days=2))
+    raw_services.tick(clock.now())
+    assert not stored(ANNA)
+    assert stored(BOB)  # agreed: the intake is theirs until the programme's retention ends
