@@ -1399,8 +1399,9 @@ class IntakeService:
             self._erase(turn.uow, person, self._clock.now())
             turn.participant, turn.intake, turn.conversation = replace(person, id=NOBODY), None, None
             return Screen(lines=(turn.show.t.t("privacy.forget_done"),), changed=True)
+        turn.uow.participants.ask_forget(person.id, None)  # answered, or moved on: a later 'ja' is not this
+        turn.participant = replace(person, forget_asked_at=None)
         if said in (Intent.NO, Intent.STOP):
-            turn.uow.participants.ask_forget(person.id, None)
             return Screen(lines=(turn.show.t.t("privacy.forget_kept"),))
         return None
 

@@ -3,8 +3,10 @@ added later is included), the consent question in the console, and retention on 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -166,3 +168,33 @@ def test_a_consent_question_left_unanswered_leaves_no_row_behind(
     raw_services.tick(clock.now())
     assert not stored(ANNA)
     assert stored(BOB)  # agreed: the intake is theirs until the programme's retention ends
+
+
+def run_console(services: Services, user: UserRef, typed: list[str], folder: Path) -> str:
+    lines = iter(typed)
+    shown: list[str] = []
+
+    def read(_prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    console.run(services.intake, user, read, shown.append, privacy=services.privacy, folder=folder)
+    return "\n".join(shown)
+
+
+def test_my_data_and_forget_me_in_the_console(services: Services, tmp_path: Path) -> None:
+    out = run_console(services, ANNA, ["managersruil", "bzk", "/ruil mijn-gegevens"], tmp_path)
+    assert "Hier is alles wat we van je bewaren" in out
+    [written] = tmp_path.glob("*.json")
+    data = json.loads(written.read_text(encoding="utf-8"))
+    assert data["tables"]["intakes"][0]["answers"] == {"ministry": "BZK"}
+
+    out = run_console(services, ANNA, ["vergeet mij", "directie", "ja"], tmp_path)
+    assert "Weet je zeker" in out
+    assert "gewist" not in out  # they moved on ('directie' answered the intake): 'ja' is not a yes to erasing
+    out = run_console(services, ANNA, ["vergeet-mij", "ja"], tmp_path)
+    assert "Alles wat we van je bewaarden is gewist" in out
+    with services.uow() as uow:
+        assert uow.participants.find("console", ANNA.external_id) is None
