@@ -1367,19 +1367,19 @@ class IntakeService:
         return Screen(lines=(turn.show.t.t("consent.declined", programme=self._name(turn)),))
 
     def _consent_answer(self, turn: _Turn, text: str) -> Screen | None:
-        """A typed answer to the consent question asked last, if that is what the person is at: it
-        was asked after they last touched an open intake."""
-        if turn.participant.id == NOBODY:
-            return None
+        """A typed answer to the consent question asked last, if that is what the person is at: no
+        intake is open, or the question came after they last touched the open one (then only a yes or
+        a no answers it; anything else goes to the open intake)."""
+        agreed = agrees(text)
+        if turn.participant.id == NOBODY or (turn.open is not None and agreed is None):
+            return None  # an answer to the open intake (and no extra read on the hot path)
         pending = turn.uow.privacy.pending(turn.participant.id)
         if pending is None or pending.dialogue_id not in self._dialogues:
             return None
-        touched = [t for t in (turn.open.updated_at if turn.open else None,) if t is not None]
-        if turn.conversation is not None and turn.conversation.updated_at is not None and turn.open:
-            touched.append(turn.conversation.updated_at)
-        if touched and max(touched) > pending.asked_at:
-            return None
-        agreed = agrees(text)
+        if turn.open is not None:
+            moved = turn.conversation.updated_at if turn.conversation else None
+            if max(turn.open.updated_at, moved or turn.open.updated_at) > pending.asked_at:
+                return None  # they went back to the open intake after the question
         if agreed is not None:
             return self._on_consent(turn, agreed, None)
         said = intent(text)
