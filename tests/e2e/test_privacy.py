@@ -193,6 +193,16 @@ def test_my_data_arrives_as_a_json_file_holding_the_answers(asking: Bot, slack: 
     assert data["tables"]["consents"][0]["text_version"] == CONSENT_VERSION
 
 
+def test_my_data_typed_in_the_dm_in_english(asking: Bot, slack: SlackStandIn) -> None:
+    user = new_user()
+    asking.press(user, asked(asking, user), AGREE)
+    asking.say(user, "taal en")
+    assert asking.dm(user, "my data").status == 200  # the answer is the file, with its line as comment
+    [shared] = slack.wait_for(lambda: slack.files_in(user) or None, timeout=15)
+    assert shared.initial_comment == "Here is everything we keep about you, as a JSON file."
+    assert json.loads(shared.content)["tables"]["participants"][0]["locale"] == "en"
+
+
 def test_my_data_of_someone_we_never_stored(asking: Bot, slack: SlackStandIn, db: Engine) -> None:
     user = new_user()
     shown, _ = asking.ruil(user, "my-data")

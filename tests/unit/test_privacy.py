@@ -8,14 +8,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import console
 from bot.bootstrap import Services, wire
 from bot.clock import FixedClock
-from bot.privacy import erase_after, programme_end
+from bot.dialogues import DIALOGUES
+from bot.privacy import CONSENT_VERSION, erase_after, programme_end
 from bot.services import UserRef
+from bot.views import Act
 from storage.models import Base, IntakeRow, ParticipantRow
 from storage.privacy import SqlPrivacy, personal_tables
 from tests.consenting import consenting
@@ -198,3 +201,37 @@ def test_my_data_and_forget_me_in_the_console(services: Services, tmp_path: Path
     assert "Alles wat we van je bewaarden is gewist" in out
     with services.uow() as uow:
         assert uow.participants.find("console", ANNA.external_id) is None
+
+
+@pytest.mark.parametrize("dialogue_id", sorted(DIALOGUES))
+def test_every_intake_asks_consent_before_its_first_question(
+    raw_services: Services, dialogue_id: str
+) -> None:
+    user = UserRef("slack", f"U{abs(hash(dialogue_id)) % 10**8:08d}")
+    programme = raw_services.catalogue.get(DIALOGUES[dialogue_id].programme)
+    asked = raw_services.intake.start(user, dialogue_id)
+    assert asked.prompt is None  # no question yet
+    assert asked.consent == dialogue_id
+    assert f"Voordat we beginnen met {programme.name.nl}" in "\n".join(asked.lines)
+    assert [b.act for b in asked.buttons] == [Act.AGREE, Act.DECLINE]
+    started = raw_services.intake.consent(user, dialogue_id, True)
+    assert started.prompt is not None
+    assert started.lines[0] == "Dank je, je toestemming is vastgelegd."
+
+
+def test_consent_is_per_programme(raw_services: Services) -> None:
+    intake = raw_services.intake
+    intake.start(ANNA, "peer-to-peer/aanmelding")
+    intake.consent(ANNA, "peer-to-peer/aanmelding", True)
+    assert intake.start(ANNA, "peer-to-peer/opdracht").prompt is not None  # the same programme: agreed
+    assert intake.start(ANNA, "managersruil").consent == "managersruil"  # another: asked
+    with raw_services.uow() as uow:
+        person = uow.participants.find("console", ANNA.external_id)
+        assert person is not None
+        given = uow.privacy.consent(person.id, "peer-to-peer")
+        pending = uow.privacy.pending(person.id)
+    assert given is not None
+    assert given.given_at is not None
+    assert given.text_version == CONSENT_VERSION
+    assert pending is not None
+    assert pending.programme_id == "managersruil"
