@@ -5,7 +5,7 @@ question. `Consenting` stands in front of the real `IntakeService` and, whenever
 question (a `Screen` naming `consent`, a form page with the consent step), answers it with the real
 `consent()` (what the Akkoord button does), and hands back what came after. Consent is recorded as in
 production, through the same code; nothing in production can switch it off. Tests of consent itself
-use the service without this helper (`services.intake.unwrapped`)."""
+use the service without it: the `raw_services` fixture, `Bot(..., agrees=False)` end to end."""
 
 from __future__ import annotations
 
@@ -51,8 +51,3 @@ class Consenting:
 def consenting(services: Services) -> Services:
     """`services` whose intake agrees to consent wherever it is asked (see `Consenting`)."""
     return replace(services, intake=cast(IntakeService, Consenting(services.intake)))
-
-
-def unwrapped(intake: IntakeService) -> IntakeService:
-    """The real service behind a `Consenting` one (itself otherwise)."""
-    return cast(IntakeService, getattr(intake, "unwrapped", intake))
