@@ -49,6 +49,14 @@ def retention_months(programme: Programme) -> int:
     return months if isinstance(months, int) and not isinstance(months, bool) else RETENTION_MONTHS
 
 
+def ended_at(programme: Programme) -> datetime | None:
+    """The moment a programme's end day is over (Amsterdam), in UTC; None when no end is known."""
+    end = programme_end(programme)
+    if end is None:
+        return None
+    return datetime.combine(end + timedelta(days=1), time(0, 0), AMSTERDAM).astimezone(UTC)
+
+
 def erase_after(programme: Programme) -> datetime | None:
     """The moment a programme's intakes are erased: its end plus its retention (None: no end known)."""
     end = programme_end(programme)
@@ -277,10 +285,12 @@ class RetentionProducer:
             uow.privacy.erase(participant_id, platform, external_id)
         looked = len(silent)
         for programme in self._catalogue:
-            moment = erase_after(programme)
-            if moment is None or now < moment or looked >= limit:
+            moment, ended = erase_after(programme), ended_at(programme)
+            if moment is None or ended is None or now < moment or looked >= limit:
                 continue
-            ids = uow.privacy.intakes_of(programme.id, limit - looked)
+            # Only this edition's: an intake started after the end is for a next one, whose dates the
+            # coordinators have yet to put in the catalogue.
+            ids = uow.privacy.intakes_of(programme.id, ended, limit - looked)
             uow.privacy.erase_intakes(ids)
             looked += len(ids)
         return looked

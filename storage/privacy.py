@@ -233,10 +233,13 @@ class SqlPrivacy:
         )
         return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
-    def intakes_of(self, programme_id: str, limit: int) -> list[int]:
-        """Ids of a programme's intakes (any status), oldest first."""
+    def intakes_of(self, programme_id: str, created_before: datetime, limit: int) -> list[int]:
+        """Ids of a programme's intakes (any status) started before `created_before`, oldest first."""
         rows = self._session.execute(
-            select(I.c.id).where(I.c.programme_id == programme_id).order_by(I.c.id).limit(limit)
+            select(I.c.id)
+            .where(I.c.programme_id == programme_id, I.c.created_at < created_before)
+            .order_by(I.c.id)
+            .limit(limit)
         )
         return [int(r[0]) for r in rows]
 

@@ -131,9 +131,9 @@ def test_intakes_are_erased_a_set_time_after_the_programme_ends(
     services.intake.text(ANNA, "bzk")
     services.intake.start(ANNA, "leerwerkplaats")
 
-    def programmes() -> list[str]:
+    def programmes(user: UserRef = ANNA) -> list[str]:
         with services.uow() as uow:
-            person = uow.participants.find("console", ANNA.external_id)
+            person = uow.participants.find("console", user.external_id)
             assert person is not None
             return sorted(i.programme_id for i in uow.intakes.of(person.id))
 
@@ -144,6 +144,11 @@ def test_intakes_are_erased_a_set_time_after_the_programme_ends(
     clock.advance(datetime(2028, 8, 31, 9, 0, tzinfo=UTC) - clock.now())
     services.tick(clock.now())
     assert programmes() == ["leerwerkplaats"]
+    # Someone who registers after the end is for a next edition: their intake stays.
+    services.intake.start(BOB, "managersruil")
+    clock.advance(timedelta(hours=1))
+    services.tick(clock.now())
+    assert programmes(BOB) == ["managersruil"]
     assert erase_after(cohort) is not None
     clock.advance(erase_after(cohort) - clock.now())  # type: ignore[operator]
     services.tick(clock.now())
