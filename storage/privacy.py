@@ -4,7 +4,7 @@ erasing intakes after their retention period.
 Export and erasure are driven by the metadata, not by a list of tables: every table that references
 `participants.id` (directly, or through a table that does, such as conversations through intakes) is
 about a person. A table added later with such a foreign key is exported and erased without a change
-here; `tests/unit/test_privacy_storage.py` holds that. Two kinds of rows name a person without such a
+here; `tests/unit/test_privacy.py` holds that. Two kinds of rows name a person without such a
 key, and are listed here by hand: outbox messages addressed to their platform id, and inbound ids
 that contain it.
 """
@@ -12,7 +12,7 @@ that contain it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -41,8 +41,9 @@ Pref = cast(Table, PreferenceRow.__table__)
 
 @dataclass(frozen=True)
 class Link:
-    """How a table's rows belong to a person: `column` refers to `parent`'s `target` column, and
-    `parent` is the participants table or belongs to a person itself."""
+    """One way a table's rows belong to a person: `column` refers to `parent`'s `target` column, and
+    `parent` is the participants table or a table about a person itself. A table may have several
+    (a proposal names two people; a row may name a person and one of their intakes)."""
 
     table: Table
     column: Column[Any]
@@ -51,24 +52,32 @@ class Link:
 
 
 def personal_tables(tables: Mapping[str, Table] | None = None) -> list[Link]:
-    """Every table that holds rows about one person, with the foreign key that says whose, parents
-    before children (a breadth-first walk over the foreign keys, from `participants`)."""
+    """Every foreign key that makes a table's rows about a person: those that refer to
+    `participants`, or to a table such keys reach. Ordered parents before children (by the longest
+    chain of keys from `participants`), so erasing in reverse deletes children first."""
     tables = tables if tables is not None else Base.metadata.tables
-    found: list[Link] = []
-    reached = {P.name}
-    frontier = [P.name]
-    while frontier:
-        parent_name = frontier.pop(0)
-        for table in sorted(tables.values(), key=lambda t: t.name):
-            if table.name in reached:
-                continue
-            for key in sorted(table.foreign_keys, key=lambda k: k.parent.name):
-                if key.column.table.name == parent_name:
-                    found.append(Link(table, key.parent, key.column.table, key.column))
-                    reached.add(table.name)
-                    frontier.append(table.name)
-                    break
-    return found
+    keys = [
+        (table, key)
+        for table in tables.values()
+        for key in table.foreign_keys
+        if key.column.table.name != table.name and table.name != P.name  # no self-references
+    ]
+    depth: dict[str, int] = {P.name: 0}
+    for _ in range(len(tables)):  # longest path in a graph without cycles: at most one pass per table
+        changed = False
+        for table, key in keys:
+            parent = key.column.table.name
+            if parent in depth and depth.get(table.name, -1) < depth[parent] + 1:
+                depth[table.name] = depth[parent] + 1
+                changed = True
+        if not changed:
+            break
+    links = [
+        Link(table, key.parent, key.column.table, key.column)
+        for table, key in keys
+        if key.column.table.name in depth
+    ]
+    return sorted(links, key=lambda link: (depth[link.table.name], link.table.name, link.column.name))
 
 
 def _plain(value: object) -> object:
@@ -157,54 +166,70 @@ class SqlPrivacy:
 
     # ---- export and erasure ---------------------------------------------------------------------
 
-    def _rows(self, participant_id: int) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
-        """Each personal table with the rows that belong to this person, parents before children."""
-        kept: dict[str, list[dict[str, Any]]] = {}
+    def _collect(self, seed: Table, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        """`rows` of `seed`, and every row that hangs off them through the links, by table; repeated
+        until nothing new turns up (a row can be reached along more than one key)."""
+        kept: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {
+            seed.name: {_ident(seed, r): r for r in rows}
+        }
+        grown = True
+        while grown:
+            grown = False
+            for link in self._links:
+                parents = kept.get(link.parent.name)
+                if not parents or link.table.name == seed.name:
+                    continue
+                wanted = list({r[link.target.name] for r in parents.values()})
+                found = self._session.execute(select(link.table).where(link.column.in_(wanted))).mappings()
+                mine = kept.setdefault(link.table.name, {})
+                for row in map(dict, found):
+                    ident = _ident(link.table, row)
+                    if ident not in mine:
+                        mine[ident] = row
+                        grown = True
+        return {name: list(rows.values()) for name, rows in kept.items()}
+
+    def _person(self, participant_id: int) -> dict[str, list[dict[str, Any]]]:
         person = self._session.execute(select(P).where(P.c.id == participant_id)).mappings().all()
-        kept[P.name] = [dict(r) for r in person]
-        yield P, kept[P.name]
-        for link in self._links:
-            keys = [r[link.target.name] for r in kept.get(link.parent.name, [])]
-            rows = (
-                [
-                    dict(r)
-                    for r in self._session.execute(select(link.table).where(link.column.in_(keys))).mappings()
-                ]
-                if keys
-                else []
-            )
-            kept.setdefault(link.table.name, []).extend(rows)
-            yield link.table, rows
+        return self._collect(P, [dict(r) for r in person])
+
+    def _delete(self, seed: Table, kept: Mapping[str, list[dict[str, Any]]]) -> int:
+        """Delete what `_collect` found: children before parents, each along the keys that found it,
+        so it holds without ON DELETE CASCADE too and never touches a row that is not in `kept`."""
+        gone = 0
+        for link in reversed(self._links):
+            parents = kept.get(link.parent.name)
+            if not parents or link.table.name == seed.name:
+                continue
+            wanted = list({r[link.target.name] for r in parents})
+            result = self._session.execute(delete(link.table).where(link.column.in_(wanted)))
+            gone += int(cast(Any, result).rowcount)
+        key = list(seed.primary_key.columns)
+        for row in kept.get(seed.name, []):
+            result = self._session.execute(delete(seed).where(and_(*(c == row[c.name] for c in key))))
+            gone += int(cast(Any, result).rowcount)
+        return gone
 
     def export(
         self, participant_id: int, platform: str, external_id: str
     ) -> dict[str, list[dict[str, object]]]:
         """Every stored row about one person, by table, as JSON-ready values."""
-        found: dict[str, list[dict[str, object]]] = {}
-        for table, rows in self._rows(participant_id):
-            found.setdefault(table.name, []).extend(rows)
+        found = self._person(participant_id)
         seen = {r["id"] for r in found.get(O.name, [])}
         addressed = self._session.execute(
             select(O).where(O.c.platform == platform, O.c.recipient == external_id)
         ).mappings()
         found.setdefault(O.name, []).extend(dict(r) for r in addressed if r["id"] not in seen)
+        tables = {P.name, *(link.table.name for link in self._links)}
         return {
-            name: [{k: _plain(v) for k, v in row.items()} for row in rows]
-            for name, rows in sorted(found.items())
+            name: [{k: _plain(v) for k, v in row.items()} for row in found.get(name, [])]
+            for name in sorted(tables)
         }
 
     def erase(self, participant_id: int | None, platform: str, external_id: str) -> int:
-        """Delete everything about one person: their rows in every personal table (children first, so
-        it holds without ON DELETE CASCADE too), messages addressed to them, inbound ids naming them.
-        Returns how many rows went."""
-        gone = 0
-        if participant_id is not None:
-            for table, rows in reversed(list(self._rows(participant_id))):
-                if not rows:
-                    continue
-                key = next(iter(table.primary_key.columns))
-                result = self._session.execute(delete(table).where(key.in_([r[key.name] for r in rows])))
-                gone += int(cast(Any, result).rowcount)
+        """Delete everything about one person: their rows in every personal table, messages addressed
+        to them, inbound ids naming them. Returns how many rows went."""
+        gone = self._delete(P, self._person(participant_id)) if participant_id is not None else 0
         result = self._session.execute(
             delete(O).where(and_(O.c.platform == platform, O.c.recipient == external_id))
         )
@@ -247,36 +272,14 @@ class SqlPrivacy:
         """Delete intakes and everything that hangs off them (conversations, nudges, ...)."""
         if not intake_ids:
             return
-        children = [link for link in self._links if link.parent.name == I.name]
-        for link in reversed(_descendants(self._links, children)):
-            parent_keys = _keys_below(self._session, self._links, link, intake_ids)
-            if parent_keys:
-                self._session.execute(delete(link.table).where(link.column.in_(parent_keys)))
-        self._session.execute(delete(I).where(I.c.id.in_(intake_ids)))
+        rows = self._session.execute(select(I).where(I.c.id.in_(intake_ids))).mappings().all()
+        self._delete(I, self._collect(I, [dict(r) for r in rows]))
 
 
-def _descendants(links: list[Link], start: list[Link]) -> list[Link]:
-    """`start` and every link below them, parents first."""
-    found = list(start)
-    names = {link.table.name for link in start}
-    for link in links:
-        if link.parent.name in names and link not in found:
-            found.append(link)
-            names.add(link.table.name)
-    return found
-
-
-def _keys_below(session: Session, links: list[Link], link: Link, intake_ids: list[int]) -> list[Any]:
-    """The keys of `link.parent` rows that hang off the given intakes (the intake ids themselves when
-    the parent is the intakes table)."""
-    if link.parent.name == I.name:
-        return list(intake_ids)
-    upper = next(up for up in links if up.table.name == link.parent.name)
-    above = _keys_below(session, links, upper, intake_ids)
-    if not above:
-        return []
-    rows = session.execute(select(link.target).where(upper.column.in_(above)))
-    return [r[0] for r in rows]
+def _ident(table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A row's identity: its primary key, or all of it for a table without one."""
+    key = [c.name for c in table.primary_key.columns] or list(row)
+    return tuple(repr(row[name]) for name in key)
 
 
 def _consent(row: Mapping[Any, Any]) -> Consent:

@@ -39,7 +39,7 @@ def test_every_table_that_refers_to_a_person_is_personal() -> None:
     }
 
 
-def with_later_tables() -> tuple[MetaData, Table, Table]:
+def with_later_tables() -> tuple[MetaData, Table, Table, Table]:
     """The models' tables, and two a later branch might add: one about a person, one about an intake."""
     later = MetaData()
     for table in Base.metadata.sorted_tables:
@@ -58,7 +58,15 @@ def with_later_tables() -> tuple[MetaData, Table, Table]:
         Column("intake_id", ForeignKey("intakes.id", ondelete="CASCADE")),
         Column("mark", String(200)),
     )
-    return later, notes, marks
+    pairs = Table(  # a proposal names two people
+        "test_later_pairs",
+        later,
+        Column("id", Integer, primary_key=True),
+        Column("first_id", ForeignKey("participants.id", ondelete="CASCADE")),
+        Column("second_id", ForeignKey("participants.id", ondelete="CASCADE")),
+        Column("note", String(200)),
+    )
+    return later, notes, marks, pairs
 
 
 def test_a_table_added_later_is_exported_and_erased(
@@ -68,11 +76,11 @@ def test_a_table_added_later_is_exported_and_erased(
     for who in (ANNA, BOB):
         services.intake.start(who)
         services.intake.text(who, "bzk")
-    later, notes, marks = with_later_tables()
+    later, notes, marks, pairs = with_later_tables()
     with sessions() as session, session.begin():
         connection = session.connection()
-        notes.create(connection)
-        marks.create(connection)
+        for table in (notes, marks, pairs):
+            table.create(connection)
         ids = {
             r.external_id: (r.id, i)
             for r, i in session.execute(
@@ -86,17 +94,21 @@ def test_a_table_added_later_is_exported_and_erased(
             connection.execute(notes.insert().values(participant_id=person, note=f"note of {who}"))
             connection.execute(marks.insert().values(intake_id=intake, mark=f"mark of {who}"))
 
+        anna, bob = ids[ANNA.external_id][0], ids[BOB.external_id][0]
+        connection.execute(pairs.insert().values(first_id=bob, second_id=anna, note="bob with anna"))
+        connection.execute(pairs.insert().values(first_id=bob, second_id=bob, note="bob alone"))
         privacy = SqlPrivacy(session, later.tables)
-        anna = ids[ANNA.external_id][0]
         exported = privacy.export(anna, "console", ANNA.external_id)
         assert [n["note"] for n in exported["test_later_notes"]] == [f"note of {ANNA.external_id}"]
         assert [m["mark"] for m in exported["test_later_marks"]] == [f"mark of {ANNA.external_id}"]
         assert exported["intakes"][0]["answers"] == {"ministry": "BZK"}
+        assert [p["note"] for p in exported["test_later_pairs"]] == ["bob with anna"]  # by its second key
 
         privacy.erase(anna, "console", ANNA.external_id)
         left = [r.note for r in connection.execute(select(notes))]
         assert left == [f"note of {BOB.external_id}"]
         assert [r.mark for r in connection.execute(select(marks))] == [f"mark of {BOB.external_id}"]
+        assert [r.note for r in connection.execute(select(pairs))] == ["bob alone"]
         assert privacy.export(anna, "console", ANNA.external_id)["participants"] == []
         session.rollback()
 
