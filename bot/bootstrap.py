@@ -17,6 +17,7 @@ from bot.dialogues.model import Dialogue
 from bot.nudges import NudgeProducer
 from bot.outbox import Notices
 from bot.ports import ProposalCounts, UnitOfWork, no_proposals
+from bot.privacy import PrivacyService, RetentionProducer
 from bot.programmes import Catalogue, load_catalogue
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService
@@ -31,6 +32,7 @@ class Services:
     clock: Clock
     catalogue: Catalogue
     intake: IntakeService
+    privacy: PrivacyService  # consent lives in the intake; export, erasure and retention here
     uow: Callable[[], UnitOfWork]
     tick: Tick  # writes what is due at a moment to the outbox
     notices: Notices  # renders outbox messages for this surface
@@ -79,7 +81,10 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    intake = IntakeService(uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console)
+    privacy = PrivacyService(uow, clock, catalogue, console=console)
+    intake = IntakeService(
+        uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console, erase=privacy.erase_in
+    )
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
     windows = {p.id: window_from_rules(p.rules) for p in catalogue}
 
@@ -92,12 +97,14 @@ def wire(
         clock=clock,
         catalogue=catalogue,
         intake=intake,
+        privacy=privacy,
         uow=uow,
         tick=Tick(
             uow,
             [
                 NudgeProducer(every_dialogue, window, command_for=intake.command_for),
                 DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
+                RetentionProducer(catalogue),
             ],
         ),
         notices=Notices(catalogue, console=console),

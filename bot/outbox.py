@@ -154,6 +154,14 @@ def _always(records: Records, message: OutboxMessage) -> bool:
     return True
 
 
+def _proposal_ended(
+    t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool
+) -> Screen:
+    # Privacy: someone left (erased their data); the others hear it ended, never why.
+    programme = t.escape(catalogue.get(str(params["programme_id"])).name.get(t.locale))
+    return Screen(lines=(t.t("privacy.proposal_ended", programme=programme),))
+
+
 def _broadcast(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
     # The coordinator's text is raw here; the surface's renderer escapes it (mrkdwn in Slack).
     programme = catalogue.get(str(params["programme_id"])).name.get(t.locale)
@@ -186,6 +194,7 @@ TEMPLATES: Mapping[str, Renderer] = {
     "deadline.intake": _deadline,
     "broadcast": _broadcast,
     "report.status": _report_status,
+    "privacy.proposal_ended": _proposal_ended,
 }
 CHECKS: Mapping[str, Check] = {
     "nudge.intake": _nudge_still_due,
@@ -199,7 +208,7 @@ TEMPLATE_KINDS: Mapping[str, str] = {"nudge.intake": "nudges", "deadline.intake"
 # Messages that answer something the person did or is part of (a report's new status, a proposal):
 # no switch turns them off. Every template is either of a kind or listed here, so none is unswitchable
 # by oversight (a test checks).
-ALWAYS_SENT: frozenset[str] = frozenset({"report.status"})
+ALWAYS_SENT: frozenset[str] = frozenset({"report.status", "privacy.proposal_ended"})
 _PREFIXES: Mapping[str, str] = {
     "nudge": "nudges",
     "reminder": "reminders",

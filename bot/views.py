@@ -22,6 +22,10 @@ class Act(StrEnum):
     WAITLIST = "waitlist"  # registration is closed: join the waitlist
     REOPEN = "reopen"  # change the answers of a confirmed registration
     NOTIFICATIONS = "notifications"  # switch one kind of message on or off (bot.preferences)
+    AGREE = "agree"  # consent to a programme's processing, before its intake starts
+    DECLINE = "decline"  # ... or not: nothing starts, nothing is kept
+    FORGET_YES = "forget_yes"  # erase everything about me (after "are you sure?")
+    FORGET_NO = "forget_no"
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Screen:
     applied: bool = True  # False when a click was stale or refused: its message must not say "done"
     target: Target | None = None  # what its buttons act on: every click carries it back
     changed: bool = False  # a registration was confirmed, reopened or stopped: the Home tab is out of date
+    consent: str = ""  # the dialogue whose consent question this is (asked before its first question)
 
     @property
     def text(self) -> str:

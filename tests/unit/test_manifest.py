@@ -48,7 +48,7 @@ from tests.slack_signing import (
     sign,
     slash_command,
 )
-from tests.slack_standin import APP_ID, BOT_USER_ID, RESPONSE_URL_METHOD, TEAM_ID, SlackStandIn
+from tests.slack_standin import APP_ID, BOT_USER_ID, RESPONSE_URL_METHOD, TEAM_ID, UPLOAD_METHOD, SlackStandIn
 
 MANIFEST_PATH = Path(__file__).resolve().parents[2] / "manifest.yaml"
 SECRET = "manifest-test-signing-secret"
@@ -61,7 +61,7 @@ SCOPES = {
     "im:history": "message.im events: what people type in their DM with the bot",
     "im:write": "conversations.open: open the DM with someone who used /ruil",
     "users:read": "users.info with include_locale: a new person's language",
-    "files:write": "files upload v2: a coordinator's chart and CSV export, shared in their own DM",
+    "files:write": "files upload v2: /ruil mijn-gegevens as a file; a coordinator's chart and CSV export",
 }
 # The scope each Web API method the bot calls needs (None: no scope).
 METHOD_SCOPES: dict[str, str | None] = {
@@ -75,7 +75,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.update": None,
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
-    "files.upload_url": None,  # the stand-in's name for the POST of the bytes to the upload URL
+    UPLOAD_METHOD: None,  # the bytes, to the URL getUploadURLExternal gave
 }
 # For each subscribed event: a request Slack would send, and the Web API call that shows it was handled.
 EVENT_SAMPLES: dict[str, tuple[Callable[[str, str], tuple[bytes, str]], str]] = {
@@ -436,6 +436,7 @@ def test_scopes_are_exactly_what_the_bot_uses(
     assert (
         bot.dispatch(*slash_command("/ruil", "beheer managersruil", "U0000MR01", response_url=url))[0] == 200
     )
+    assert bot.dispatch(*slash_command("/ruil", "mijn-gegevens", "U123", response_url=url))[0] == 200
     assert_no_errors(caplog)
     called = {c.method for c in slack.calls()} - {RESPONSE_URL_METHOD}
     unknown = called - set(METHOD_SCOPES)
