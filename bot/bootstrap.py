@@ -18,6 +18,7 @@ from bot.dialogues.model import Dialogue
 from bot.nudges import NudgeProducer
 from bot.outbox import Notices
 from bot.ports import ProposalCounts, UnitOfWork, no_proposals
+from bot.privacy import PrivacyService, RetentionProducer
 from bot.programmes import Catalogue, load_catalogue
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService, UserRef
@@ -34,6 +35,7 @@ class Services:
     clock: Clock
     catalogue: Catalogue
     intake: IntakeService
+    privacy: PrivacyService  # consent lives in the intake; export, erasure and retention here
     uow: Callable[[], UnitOfWork]
     tick: Tick  # writes what is due at a moment to the outbox
     notices: Notices  # renders outbox messages for this surface
@@ -83,6 +85,7 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
+    privacy = PrivacyService(uow, clock, catalogue, console=console)
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
     windows = {p.id: window_from_rules(p.rules) for p in catalogue}
 
@@ -112,6 +115,7 @@ def wire(
         hidden=REGISTRATIONS,  # a session's registration dialogue: not offered among the programmes
         on_confirm=session_service.registered_by_dialogue,
         on_cancel=session_service.withdrawn_by_dialogue,
+        erase=privacy.erase_in,
     )
 
     every_dialogue = {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}
@@ -120,6 +124,7 @@ def wire(
         clock=clock,
         catalogue=catalogue,
         intake=intake,
+        privacy=privacy,
         uow=uow,
         tick=Tick(
             uow,
@@ -127,6 +132,7 @@ def wire(
                 NudgeProducer(every_dialogue, window, command_for=intake.command_for),
                 DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
                 SessionReminders(catalogue, window),
+                RetentionProducer(catalogue),
             ],
         ),
         notices=Notices(catalogue, console=console),

@@ -157,6 +157,14 @@ def _always(records: Records, message: OutboxMessage) -> bool:
     return True
 
 
+def _proposal_ended(
+    t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool
+) -> Screen:
+    # Privacy: someone left (erased their data); the others hear it ended, never why.
+    programme = t.escape(catalogue.get(str(params["programme_id"])).name.get(t.locale))
+    return Screen(lines=(t.t("privacy.proposal_ended", programme=programme),))
+
+
 def _broadcast(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
     # The coordinator's text is raw here; the surface's renderer escapes it (mrkdwn in Slack).
     programme = catalogue.get(str(params["programme_id"])).name.get(t.locale)
@@ -189,6 +197,7 @@ TEMPLATES: Mapping[str, Renderer] = {
     "deadline.intake": _deadline,
     "broadcast": _broadcast,
     "report.status": _report_status,
+    "privacy.proposal_ended": _proposal_ended,
     # sessions: a place, a move, a cancellation, a reminder (bot/session_notices.py)
     **{name: session_notices.renderer(name) for name in session_notices.TEMPLATES},
 }
@@ -210,7 +219,11 @@ TEMPLATE_KINDS: Mapping[str, str] = {
 # no switch turns them off. Every template is either of a kind or listed here, so none is unswitchable
 # by oversight (a test checks).
 ALWAYS_SENT: frozenset[str] = frozenset(
-    {"report.status", *(t for t in session_notices.TEMPLATES if t != "session.reminder")}
+    {
+        "report.status",
+        "privacy.proposal_ended",
+        *(t for t in session_notices.TEMPLATES if t != "session.reminder"),
+    }
 )
 _PREFIXES: Mapping[str, str] = {
     "nudge": "nudges",

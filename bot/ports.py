@@ -20,7 +20,7 @@ from bot.coordinator_records import (
 )
 from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
-from bot.records import Conversation, Intake, Participant
+from bot.records import Consent, Conversation, Intake, Participant
 from bot.session_records import Occupancy, Place, Session
 from bot.session_records import Registration as SessionPlace
 
@@ -37,6 +37,10 @@ class Participants(Protocol):
     def find(self, platform: str, external_id: str) -> Participant | None: ...
     def add(self, platform: str, external_id: str, locale: str, now: datetime) -> Participant: ...
     def set_locale(self, participant_id: int, locale: str, now: datetime) -> None: ...
+    def ask_forget(self, participant_id: int, at: datetime | None) -> None:
+        """Remember (or, with None, forget) that "erase everything?" was asked at `at`."""
+        ...
+
     def situation(
         self, platform: str, external_id: str, surface: str, programme_id: str | None
     ) -> tuple[Participant | None, Intake | None, Conversation | None]:
@@ -301,6 +305,46 @@ def no_proposals(uow: UnitOfWork, programme_id: str) -> tuple[int, int, int]:
     return 0, 0, 0
 
 
+class Privacy(Protocol):
+    """Consents, and what the AVG gives a person: everything about them (export), and erasure."""
+
+    def consent(self, participant_id: int, programme_id: str) -> Consent | None: ...
+    def pending(self, participant_id: int) -> Consent | None:
+        """The consent question this person was asked last and has not answered, if any."""
+        ...
+
+    def ask(
+        self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+    ) -> None: ...
+    def give(
+        self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+    ) -> None: ...
+    def decline(self, participant_id: int, programme_id: str) -> None: ...
+    def holds_anything(self, participant_id: int) -> bool:
+        """Any intake or given consent: something the person's row is kept for."""
+        ...
+
+    def export(
+        self, participant_id: int, platform: str, external_id: str
+    ) -> dict[str, list[dict[str, object]]]:
+        """Every stored row about one person, by table, as JSON-ready values."""
+        ...
+
+    def erase(self, participant_id: int | None, platform: str, external_id: str) -> int:
+        """Delete every row about one person; returns how many went."""
+        ...
+
+    def intakes_of(self, programme_id: str, created_before: datetime, limit: int) -> list[int]:
+        """A programme's intakes started before `created_before` (any status), oldest first."""
+        ...
+
+    def unanswered(self, asked_before: datetime, limit: int) -> list[tuple[int, str, str]]:
+        """People whose row holds nothing but consent questions unanswered since `asked_before`."""
+        ...
+
+    def erase_intakes(self, intake_ids: list[int]) -> None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def participants(self) -> Participants: ...
@@ -324,6 +368,8 @@ class UnitOfWork(Protocol):
     def deadlines(self) -> Deadlines: ...
     @property
     def coordination(self) -> Coordination: ...
+    @property
+    def privacy(self) -> Privacy: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

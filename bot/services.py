@@ -35,14 +35,20 @@ from bot.outbox import Notices, kind_of
 from bot.parsing import clean
 from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.presenter import Presenter, clip
+from bot.privacy import CONSENT_VERSION, FORGET_WINDOW, agrees, consent_screen
 from bot.programmes import Catalogue, Programme
-from bot.records import Conversation, Intake, IntakeStatus, Participant
+from bot.records import Consent, Conversation, Intake, IntakeStatus, Participant
 from bot.views import Act, Button, Form, FormAct, FormButton, FormReply, Home, HomeProgramme, Screen
 
 _ATTEMPTS = 4  # against Conflict (two messages of one person at the same moment), plus one locale lookup
 # Slack redelivers an unacknowledged event within minutes; ids older than this are forgotten.
 INBOUND_MEMORY = timedelta(days=1)
 _PRUNE_EVERY = 500  # turns with inbound ids between two clean-ups of old ones
+# The id of a person we hold no row for: a look at the Home tab or at help stores nobody. A row starts
+# with their first intake (its consent question), or when they ask us to remember a choice (language,
+# reminders).
+NOBODY = 0
+CONSENT = "consent"  # the step of a form that asks for consent before its first page
 
 
 class _AskPlatform(Exception):
@@ -134,10 +140,12 @@ class IntakeService:
         ]
         | None = None,
         on_cancel: Callable[[UnitOfWork, Participant, Dialogue, Translator], Sequence[str]] | None = None,
+        erase: Callable[[UnitOfWork, Participant, datetime], None] | None = None,
     ) -> None:
         self._uow = uow
         # Words another service answers before any intake reads them ('sessies', /sessies).
         self._words = words
+        self._erase = erase  # everything about a person, once they said yes to "erase everything?"
         self._clock = clock
         self._catalogue = catalogue
         self._intakes = intakes  # programme id -> the dialogue its name starts
@@ -226,6 +234,15 @@ class IntakeService:
     def edit(self, user: UserRef, target: Target, question_id: str) -> Screen:
         """A 'Wijzig' button next to an answer in the summary."""
         return self._run(user, lambda turn: self._on_edit(turn, target, question_id), target=target)
+
+    def consent(self, user: UserRef, dialogue_id: str | None, agree: bool) -> Screen:
+        """The answer to the consent question of a dialogue (its Akkoord or Nee button): agreeing
+        starts the intake at its first question; declining starts nothing and keeps nothing."""
+        known = dialogue_id if dialogue_id in self._dialogues or dialogue_id in self._intakes else None
+        profile = self._profile(user, self._dialogue_id(known)) if agree else {}
+        return self._run(
+            user, lambda turn: self._on_consent(turn, agree, known, profile), self._dialogue_id(known)
+        )
 
     def command_for(self, dialogue_id: str) -> str:
         """What a person types to go on with a dialogue: '/ruil managersruil', '/ruil peer opdracht'."""
@@ -319,9 +336,13 @@ class IntakeService:
         """A submitted page (its fields by question id: text as typed, choices as values) or the
         summary (confirm). Errors come back per field and nothing is stored; a target that no longer
         holds changes nothing and shows where the person is."""
+        # 'Akkoord' on a form's consent page starts the intake: with what the profile says, for a
+        # dialogue that prefills (asked here, outside the transaction; a rare click).
+        prefills = any(q.prefill for d in self._dialogues.values() for q in d.questions)
+        profile = user.profile() if target.step == CONSENT and prefills and user.profile else {}
         return self._run(
             replace(user, surface=MODAL),
-            lambda turn: self._on_form_submit(turn, target, values),
+            lambda turn: self._on_form_submit(turn, target, values, profile),
             target=target,
         )
 
@@ -443,8 +464,9 @@ class IntakeService:
                     if participant is None:
                         if locale is None and user.locale_hint is not None:
                             raise _AskPlatform  # a network call: never while holding a transaction
-                        participant = uow.participants.add(
-                            user.platform, user.external_id, locale or DEFAULT_LOCALE, now
+                        # Not stored (yet): see NOBODY. `_enrol` adds the row when there is reason to.
+                        participant = Participant(
+                            NOBODY, user.platform, user.external_id, locale or DEFAULT_LOCALE
                         )
                     show = self._presenter(participant.locale)
                     named = None
@@ -598,6 +620,8 @@ class IntakeService:
         deadline = self._deadline(turn)
         if deadline is not None and not waitlist:
             return self._closed(turn, deadline)
+        if not self._consented(turn):  # before the first question: what we keep, and may we
+            return self._ask_consent(turn)
         state, prefilled = self._prefilled(turn.dialogue, profile or {})
         intake = Intake(
             participant_id=turn.participant.id,
@@ -710,6 +734,10 @@ class IntakeService:
             if said is Intent.NO:
                 return self._keep_going(turn)
             return self._ask_cancel(turn)
+        if (forgotten := self._forget_answer(turn, text)) is not None:
+            return forgotten
+        if (consented := self._consent_answer(turn, text)) is not None:
+            return consented
         if active is not None and said is Intent.STOP:
             return self._ask_cancel(turn)
         if turn.open is None:
@@ -1074,6 +1102,7 @@ class IntakeService:
         locale = normalise_locale(code)
         if locale is None:
             return Screen(lines=(turn.show.t.t("language.unknown"),))
+        self._enrol(turn)  # asked to remember a choice: the one reason besides an intake to keep a row
         turn.uow.participants.set_locale(turn.participant.id, locale, self._clock.now())
         turn.show = self._presenter(locale)
         lines = [turn.show.t.t("language.set")]
@@ -1110,6 +1139,9 @@ class IntakeService:
             if turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED:
                 registered = self._registered(turn)
                 return self._closing(turn, registered.lines, registered)
+            if not self._consented(turn) and self._deadline(turn) is None:
+                self._ask_consent(turn)
+                return self._consent_form(turn)
             started = self._start(turn, profile=profile)
             if turn.open is None:  # registration is closed: what the DM would say
                 return self._closing(turn, [*started.lines, started.typing or ""])
@@ -1191,8 +1223,14 @@ class IntakeService:
         return self._form_here(turn, [], State(state.answers, question_id))
 
     def _on_form_submit(
-        self, turn: _Turn, target: Target, values: Mapping[str, str | Sequence[str]]
+        self,
+        turn: _Turn,
+        target: Target,
+        values: Mapping[str, str | Sequence[str]],
+        profile: Mapping[str, str] | None = None,
     ) -> FormReply:
+        if target.step == CONSENT and target.intake == NOBODY:  # 'Akkoord' on the consent page
+            return self._on_form_consent(turn, profile)
         if not self._form_holds(turn, target):
             return FormReply(form=self._form_stale(turn))
         show = self._raw(turn)
@@ -1250,6 +1288,7 @@ class IntakeService:
         chosen, person = turn.uow.preferences, turn.participant.id
         changed: tuple[str, ...] = ()
         if asked.on is not None and not asked.unknown:
+            person = self._enrol(turn).id  # a switch is a choice to remember: it needs a row
             changed = asked.kinds or preferences.KINDS
             for kind in changed:
                 chosen.set_wants(person, kind, asked.on, self._clock.now())
@@ -1404,3 +1443,123 @@ class IntakeService:
             return self._say(turn, "status.ended" if ended else "status.ready")
         answered, total = len(state.answers), len(engine.applicable(turn.dialogue, state.answers))
         return self._say(turn, "status.open", answered=answered, total=total)
+
+    # ---- consent, and the typed answer to "erase everything?" -------------------------------------
+
+    def _enrol(self, turn: _Turn) -> Participant:
+        """The person's row, added now if they had none (see NOBODY)."""
+        if turn.participant.id == NOBODY:
+            p = turn.participant
+            turn.participant = turn.uow.participants.add(
+                p.platform, p.external_id, p.locale, self._clock.now()
+            )
+        return turn.participant
+
+    def _consent(self, turn: _Turn) -> Consent | None:
+        if turn.participant.id == NOBODY:
+            return None
+        return turn.uow.privacy.consent(turn.participant.id, turn.programme.id)
+
+    def _consented(self, turn: _Turn) -> bool:
+        """Did the person agree to the current consent text of this programme?"""
+        consent = self._consent(turn)
+        return (
+            consent is not None and consent.given_at is not None and consent.text_version >= CONSENT_VERSION
+        )
+
+    def _ask_consent(self, turn: _Turn, lines: Sequence[str] = ()) -> Screen:
+        """Before the first question: what we keep, why, who sees it, how long; agree or stop. The
+        question is remembered (so a typed 'akkoord' knows what it answers): that starts the row."""
+        person = self._enrol(turn)
+        turn.uow.privacy.ask(
+            person.id, turn.programme.id, turn.dialogue.id, CONSENT_VERSION, self._clock.now()
+        )
+        asked = consent_screen(turn.show.t, turn.programme, self._name(turn), turn.dialogue.id, self._console)
+        return replace(asked, lines=(*lines, *asked.lines))
+
+    def _on_consent(
+        self, turn: _Turn, agree: bool, dialogue_id: str | None, profile: Mapping[str, str] | None = None
+    ) -> Screen:
+        if dialogue_id is None:  # typed, or a button that names nothing we know: the question asked last
+            pending = turn.uow.privacy.pending(turn.participant.id) if turn.participant.id != NOBODY else None
+            if pending is None or pending.dialogue_id not in self._dialogues:
+                return self._no_intake(turn, None)
+            self._focus(turn, pending.dialogue_id)
+        if not agree:
+            return self._decline(turn)
+        person = self._enrol(turn)
+        now = self._clock.now()
+        turn.uow.privacy.give(person.id, turn.programme.id, turn.dialogue.id, CONSENT_VERSION, now)
+        started = self._start(turn, waitlist=self._deadline(turn) is not None, profile=profile)
+        return replace(started, lines=(turn.show.t.t("consent.thanks"), *started.lines))
+
+    def _decline(self, turn: _Turn) -> Screen:
+        """No consent: nothing starts; a row that was made only to ask goes again."""
+        person = turn.participant
+        if person.id != NOBODY:
+            turn.uow.privacy.decline(person.id, turn.programme.id)
+            if not turn.uow.privacy.holds_anything(person.id) and self._erase is not None:
+                self._erase(turn.uow, person, self._clock.now())
+                turn.participant = replace(person, id=NOBODY)
+        return Screen(lines=(turn.show.t.t("consent.declined", programme=self._name(turn)),))
+
+    def _consent_answer(self, turn: _Turn, text: str) -> Screen | None:
+        """A typed answer to the consent question asked last, if that is what the person is at: no
+        intake is open, or the question came after they last touched the open one (then only a yes or
+        a no answers it; anything else goes to the open intake)."""
+        agreed = agrees(text)
+        if turn.participant.id == NOBODY or (turn.open is not None and agreed is None):
+            return None  # an answer to the open intake (and no extra read on the hot path)
+        pending = turn.uow.privacy.pending(turn.participant.id)
+        if pending is None or pending.dialogue_id not in self._dialogues:
+            return None
+        if turn.open is not None:
+            moved = turn.conversation.updated_at if turn.conversation else None
+            if max(turn.open.updated_at, moved or turn.open.updated_at) > pending.asked_at:
+                return None  # they went back to the open intake after the question
+        if agreed is not None:
+            return self._on_consent(turn, agreed, None)
+        said = intent(text)
+        named, _ = self._names.find(text)
+        if said is None and named is None and language(text) is None:  # neither yes nor no: ask again
+            self._focus(turn, pending.dialogue_id)
+            return self._ask_consent(turn, [turn.show.t.t("consent.unclear")])
+        return None
+
+    def _forget_answer(self, turn: _Turn, text: str) -> Screen | None:
+        """'ja' or 'nee' typed within the hour after "erase everything about you?" was asked."""
+        person, asked = turn.participant, turn.participant.forget_asked_at
+        if person.id == NOBODY or asked is None or self._clock.now() - asked > FORGET_WINDOW:
+            return None
+        said = intent(text)
+        if said is Intent.YES and self._erase is not None:
+            self._erase(turn.uow, person, self._clock.now())
+            turn.participant, turn.intake, turn.conversation = replace(person, id=NOBODY), None, None
+            return Screen(lines=(turn.show.t.t("privacy.forget_done"),), changed=True)
+        turn.uow.participants.ask_forget(person.id, None)  # answered, or moved on: a later 'ja' is not this
+        turn.participant = replace(person, forget_asked_at=None)
+        if said in (Intent.NO, Intent.STOP):
+            return Screen(lines=(turn.show.t.t("privacy.forget_kept"),))
+        return None
+
+    def _consent_form(self, turn: _Turn) -> Form:
+        """The consent question as a form page: 'Akkoord' submits; closing the form starts nothing."""
+        t = self._raw(turn).t
+        lines = consent_screen(t, turn.programme, str(self._name(turn)), turn.dialogue.id, True).lines
+        return Form(
+            self._form_title(turn),
+            Target(NOBODY, 0, CONSENT),
+            lines,
+            submit=t.t("consent.agree"),
+            close=t.t("consent.decline"),
+        )
+
+    def _on_form_consent(self, turn: _Turn, profile: Mapping[str, str] | None = None) -> FormReply:
+        pending = turn.uow.privacy.pending(turn.participant.id) if turn.participant.id != NOBODY else None
+        if pending is not None and pending.dialogue_id in self._dialogues:
+            self._focus(turn, pending.dialogue_id)
+            turn.uow.privacy.give(
+                turn.participant.id, turn.programme.id, turn.dialogue.id, CONSENT_VERSION, self._clock.now()
+            )
+        prefill = profile if any(q.prefill for q in turn.dialogue.questions) else None
+        return FormReply(form=self._open_form(turn, prefill))

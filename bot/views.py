@@ -25,6 +25,10 @@ class Act(StrEnum):
     SESSION_LEAVE = "session_leave"  # unregister, or leave its waitlist
     SESSION_CONFIRM = "session_confirm"  # a manager an MD adviser brought says yes to the held place
     NOTIFICATIONS = "notifications"  # switch one kind of message on or off (bot.preferences)
+    AGREE = "agree"  # consent to a programme's processing, before its intake starts
+    DECLINE = "decline"  # ... or not: nothing starts, nothing is kept
+    FORGET_YES = "forget_yes"  # erase everything about me (after "are you sure?")
+    FORGET_NO = "forget_no"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class Screen:
     target: Target | None = None  # what its buttons act on: every click carries it back
     changed: bool = False  # a registration was confirmed, reopened or stopped: the Home tab is out of date
     attachment: Attachment | None = None  # a file sent with the message (outbox messages only)
+    consent: str = ""  # the dialogue whose consent question this is (asked before its first question)
 
     @property
     def text(self) -> str:

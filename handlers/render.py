@@ -31,7 +31,7 @@ FORM_EDIT_PREFIX = "form_edit:"  # 'Wijzig' on a modal's summary
 FIELD = "value"  # action_id of a modal's input element
 FORM_ACT_PREFIX = "form_act:"  # Terug, Overzicht, Ga verder, Stoppen on a modal page
 # Acts that start something: their button names a dialogue, not an intake (nor does a preference switch).
-_STARTS = (Act.START, Act.FORM, Act.WAITLIST, Act.NOTIFICATIONS)
+_STARTS = (Act.START, Act.FORM, Act.WAITLIST, Act.NOTIFICATIONS, Act.AGREE, Act.DECLINE)
 # Buttons that act on no intake yet (start one) carry this target.
 NO_INTAKE = Target(0, 0, "start")
 

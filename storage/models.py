@@ -73,6 +73,7 @@ class ParticipantRow(Base):
     locale: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    forget_asked_at: Mapped[datetime | None]  # "erase everything?" was asked: a typed yes answers it
 
 
 class IntakeRow(Base):
@@ -326,3 +327,20 @@ class ReportStateRow(Base):
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime]
     version: Mapped[int]
+
+
+class ConsentRow(Base):
+    """A person's consent to a programme's processing, asked before the first question of an intake:
+    which text they were shown (its version), and when they agreed. `given_at` is empty while the
+    question is open (a typed 'akkoord' must know which programme it answers)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("participant_id", "programme_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[str] = mapped_column(String(64))
+    dialogue_id: Mapped[str] = mapped_column(String(64))  # what the person asked to start
+    text_version: Mapped[int]
+    asked_at: Mapped[datetime]
+    given_at: Mapped[datetime | None]

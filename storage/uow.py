@@ -12,6 +12,7 @@ from bot.ports import Unavailable
 from storage.coordinators import SqlCoordination
 from storage.deadlines import SqlDeadlines
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
+from storage.privacy import SqlPrivacy
 from storage.repositories import (
     SqlConversations,
     SqlInboundEvents,
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
         self.sessions = SqlSessions(self.session)
         self.deadlines = SqlDeadlines(self.session)
         self.coordination = SqlCoordination(self.session)
+        self.privacy = SqlPrivacy(self.session)
         return self
 
     def __exit__(

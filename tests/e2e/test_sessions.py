@@ -373,7 +373,9 @@ def test_the_kick_off_asks_its_questions_prefilled_from_slack_and_a_brought_mana
         phone="070 426 6426",
     )
     listed, button = kick_off_button(bot, adviser)
-    asked = bot.press(adviser, listed, button)
+    consent = bot.press(adviser, listed, button)
+    assert "wat gebeurt er met je gegevens?" in consent.visible  # before the first question
+    asked = bot.press(adviser, consent, "Akkoord")
     assert "kick-off van de Managersruil" in asked.visible
     assert "alvast ingevuld (Naam, Functie, E-mailadres en Telefoonnummer)" in asked.visible
     assert (
@@ -435,7 +437,8 @@ def test_a_brought_manager_who_declines_frees_the_place(
 ) -> None:
     adviser, manager = new_user(), new_user()
     listed, button = kick_off_button(bot, adviser)
-    bot.press(adviser, listed, button)
+    consent = bot.press(adviser, listed, button)
+    bot.press(adviser, consent, "Akkoord")
     for answer in (
         "Emilie",
         "BZK",

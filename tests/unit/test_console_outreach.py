@@ -14,6 +14,7 @@ from bot.services import UserRef
 
 TYPED = [
     "/ruil leerwerkplaats",
+    "akkoord",  # the consent question before the first one
     "Belastingdienst",
     "/klok +3d",  # Thursday 4 November: three days untouched, a nudge
     "/klok +4d",  # Monday 8 November: 7 days before the deadline; the second nudge would fall today too

@@ -66,7 +66,7 @@ SCOPES = {
     "im:write": "conversations.open: open the DM with someone who used /ruil",
     "users:read": "users.info with include_locale: a new person's language",
     "users:read.email": "users.info profile.email, to prefill a session registration",
-    "files:write": "files upload v2: a coordinator's chart and CSV export, a session's .ics, in the DM",
+    "files:write": "files upload v2: /ruil mijn-gegevens, a coordinator's chart and export, a session's .ics",
 }
 # The scope each Web API method the bot calls needs (None: no scope).
 METHOD_SCOPES: dict[str, str | None] = {
@@ -81,7 +81,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
     "conversations.history": "im:history",  # the outbox sender looks for a message it may have sent
-    "files.upload_url": None,  # the stand-in's name for the POST of the bytes to the upload URL
+    UPLOAD_METHOD: None,  # the bytes, to the URL getUploadURLExternal gave
 }
 # For each subscribed event: a request Slack would send, and the Web API call that shows it was handled.
 EVENT_SAMPLES: dict[str, tuple[Callable[[str, str], tuple[bytes, str]], str]] = {
@@ -460,6 +460,7 @@ def test_scopes_are_exactly_what_the_bot_uses(
     assert (
         bot.dispatch(*slash_command("/ruil", "beheer managersruil", "U0000MR01", response_url=url))[0] == 200
     )
+    assert bot.dispatch(*slash_command("/ruil", "mijn-gegevens", "U123", response_url=url))[0] == 200
     assert_no_errors(caplog)
     called = {c.method for c in slack.calls()} - {RESPONSE_URL_METHOD, UPLOAD_METHOD}
     unknown = called - set(METHOD_SCOPES)

@@ -275,7 +275,10 @@ def test_withdrawing_the_kick_off_registration_gives_up_the_place_and_its_detail
     me = UserRef("slack", new_user(), profile=lambda: {"real_name": "Jan Jansen", "email": "jan@minfin.nl"})
     kick_off = next(s for s, _ in services.sessions.upcoming() if s.event_key == "kick-off")
     assert kick_off.id is not None
-    asked = services.sessions.join(me, Target(kick_off.id, kick_off.sequence, STEP))
+    consent = services.sessions.join(me, Target(kick_off.id, kick_off.sequence, STEP))
+    assert consent.consent == "managersruil/kick-off"  # what we keep, and may we: asked first
+    asked = services.intake.consent(me, consent.consent, True)  # 'Akkoord'
+    assert "alvast ingevuld" in asked.text
     assert "Bij welk departement" in asked.text
     for answer in ("FIN", "Afdelingshoofd", "Korte Voorhout 7, Den Haag", "0612345678", "nee", "ja"):
         services.intake.text(me, answer)

@@ -2,7 +2,7 @@
 then kept here), and who registered, waits or is held a place
 
 Revision ID: 0006_sessions
-Revises: 0009_coordinators
+Revises: 0008_privacy
 Create Date: 2026-11-29
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = "0006_sessions"
-down_revision = "0009_coordinators"  # after main's; the lead re-chains at merge
+down_revision = "0008_privacy"  # after main's last; the lead re-chains at merge
 branch_labels = None
 depends_on = None
 
