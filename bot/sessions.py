@@ -45,6 +45,7 @@ STEP = "session"  # the step of a session button's target: Target(session id, se
 T = TypeVar("T")
 _ATTEMPTS = 3
 LISTED = 20  # sessions in one list, soonest first
+STRANGER = 0  # the participant id of someone only looking: no row is made for them (no places either)
 
 
 class SessionError(ValueError):
@@ -147,7 +148,9 @@ class SessionService:
         dialogue = self._asks_first(user, target)
         if dialogue is not None and self._start_dialogue is not None:
             return self._start_dialogue(user, dialogue)  # the questions first; confirming takes the place
-        return self._run(user, lambda uow, person, t, now: self._join(uow, person, t, now, target))
+        return self._run(
+            user, lambda uow, person, t, now: self._join(uow, person, t, now, target), store=True
+        )
 
     def _asks_first(self, user: Who, target: Target | None) -> str | None:
         """The dialogue a session's registration asks, when this click can still register."""
@@ -165,7 +168,9 @@ class SessionService:
 
     def confirm(self, user: Who, target: Target | None) -> Screen:
         """A manager an MD adviser brought along says yes: the held place is theirs, with its .ics."""
-        return self._run(user, lambda uow, person, t, now: self._confirm(uow, person, t, now, target))
+        return self._run(
+            user, lambda uow, person, t, now: self._confirm(uow, person, t, now, target), store=True
+        )
 
     def registered_by_dialogue(
         self,
@@ -206,7 +211,9 @@ class SessionService:
 
     def leave(self, user: Who, target: Target | None) -> Screen:
         """'Afmelden': the place goes to the first on the waitlist, who hears so."""
-        return self._run(user, lambda uow, person, t, now: self._leave(uow, person, t, now, target))
+        return self._run(
+            user, lambda uow, person, t, now: self._leave(uow, person, t, now, target), store=True
+        )
 
     def home(self, user: Who) -> tuple[str, tuple[str, ...], tuple[Button, ...]]:
         """The Home tab's section: a title, a line per upcoming session, and their buttons."""
@@ -337,7 +344,15 @@ class SessionService:
 
     # ---- the work, in one transaction ----------------------------------------------------------
 
-    def _run(self, user: Who, work: Callable[[UnitOfWork, Participant, Translator, datetime], T]) -> T:
+    def _run(
+        self,
+        user: Who,
+        work: Callable[[UnitOfWork, Participant, Translator, datetime], T],
+        *,
+        store: bool = False,
+    ) -> T:
+        """`work` in one transaction, for the person. Looking (a list, the Home tab) stores nobody: a
+        person we do not know yet is shown the list as a stranger; registering is what makes a row."""
         locale: str | None = None
         for attempt in range(_ATTEMPTS):
             try:
@@ -349,7 +364,11 @@ class SessionService:
                         # A first contact: ask the platform for a language, outside any transaction.
                         locale = normalise_locale(user.locale_hint()) or DEFAULT_LOCALE
                         continue
-                    if person is None:
+                    if person is None and not store:
+                        person = Participant(
+                            STRANGER, user.platform, user.external_id, locale or DEFAULT_LOCALE
+                        )
+                    elif person is None:
                         person = uow.participants.add(
                             user.platform, user.external_id, locale or DEFAULT_LOCALE, now
                         )
