@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matching.packing import Packing, _Adjacency, _cover_bound, pack
+from bot.matching import packing
+from bot.matching.packing import Packing, _Adjacency, _Large, pack
 from bot.matching.scoring import Graph
 
 
@@ -120,12 +121,47 @@ def test_nobody_is_proposed_when_no_swap_closes() -> None:
     assert packing.total == packing.bound == 0
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_graphs)
-def test_the_cycle_cover_bound_never_undercuts_the_optimum(
-    case: tuple[int, dict[tuple[int, int], int]],
+def all_cycles(n: int, edges: dict[tuple[int, int], int]) -> dict[tuple[int, ...], int]:
+    """Every 2- and 3-way swap with its score, smallest index first (both directions of a 3-way)."""
+    found = {
+        (a, b): edges[a, b] + edges[b, a]
+        for a, b in itertools.combinations(range(n), 2)
+        if (a, b) in edges and (b, a) in edges
+    }
+    for a, b, c in itertools.permutations(range(n), 3):
+        if a < b and a < c and all(e in edges for e in ((a, b), (b, c), (c, a))):
+            found[a, b, c] = edges[a, b] + edges[b, c] + edges[c, a]
+    return found
+
+
+prices = st.lists(st.integers(0, 80), min_size=8, max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs, prices, st.sampled_from([0.0, -5.0, -20.0]), st.booleans())
+def test_pricing_finds_exactly_the_cycles_above_the_floor_and_a_bound_no_packing_beats(
+    case: tuple[int, dict[tuple[int, int], int]], duals: list[int], floor: float, dense: bool
 ) -> None:
     n, edges = case
     g = graph(n, edges)
-    adj = _Adjacency(n, g.src, g.dst, g.score)
-    assert _cover_bound(adj, target=0.0, until=time.monotonic() + 0.05) >= brute_force(n, edges) - 1e-6
+    if not dense:  # the binary-search lookup that large graphs use instead of the matrix
+        packing.DENSE_CELLS, saved = 0, packing.DENSE_CELLS
+    try:
+        large = _Large(_Adjacency(n, g.src, g.dst, g.score), seed=1)
+    finally:
+        if not dense:
+            packing.DENSE_CELLS = saved
+    assert (large.look.matrix is not None) == dense
+    prices_ = np.array(duals[:n], dtype=np.float64)
+    priced = large.price(prices_, floor=floor)
+    expected = {
+        m: s - sum(duals[p] for p in m)
+        for m, s in all_cycles(n, edges).items()
+        if s - sum(duals[p] for p in m) > floor
+    }
+    got = {tuple(map(int, m)): float(r) for m, r in zip(priced.members2, priced.reduced2, strict=True)}
+    got |= {tuple(map(int, m)): float(r) for m, r in zip(priced.members3, priced.reduced3, strict=True)}
+    assert priced.complete
+    assert got == pytest.approx(expected)
+    if floor == 0.0:  # the Lagrangian bound holds for any prices >= 0
+        assert priced.bound >= brute_force(n, edges) - 1e-6
