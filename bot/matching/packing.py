@@ -6,17 +6,21 @@ variable per cycle, one row per person), solved with HiGHS:
 * when the graph has at most FULL_LIMIT cycles, every cycle is a column and the MIP is solved to
   proven optimality (or stops at the time limit with HiGHS's dual bound);
 * a large, dense graph has far too many 3-cycles to list (1,000 synthetic intakes: 400,000; 10,000:
-  tens of millions), so: column generation from the cycles among everyone's best few pairs, adding
-  cycles of positive reduced cost found by a search of the whole graph. Any prices pi >= 0 give the
-  Lagrangian bound  sum(pi) + sum over ALL cycles of max(0, score - pi(cycle)),  so each complete
-  search proves a bound for the whole graph. Once no cycle prices out, every cycle within delta of
-  zero reduced cost joins the columns, and then a packing better than the best one among the columns
-  scores at most bound - delta. A packing is found by an LP-guided dive, improved by large
-  neighbourhood search (small exact re-solves), and handed to the MIP as its start.
+  hundreds of millions), so: column generation. Any prices pi >= 0 on people give the Lagrangian bound
+  sum(pi) + sum over ALL cycles of max(0, score - pi(cycle)), so each complete search of the graph
+  (`_Large.price`) proves a bound. It starts from everyone's best pair out as prices (no cycle has a
+  positive reduced cost under them: a bound at once) and prices at a point between the best prices so
+  far and the restricted LP's duals (Wentges smoothing). The search for cycles of positive reduced
+  cost walks each person's pairs best first and stops where no cycle can pay any more; a lookup table
+  answers "can c take a's post, and for how much" without a search.
+  The packing: an LP-guided dive, then large neighbourhood search (small exact re-solves), first
+  among the columns, then over every cycle among a group of people who could swap well together.
 
-The MIP of this set packing is hard for HiGHS on dense instances (its LP relaxation is very fractional),
-so on large graphs the result is the best packing found with the gap to the proven bound.
-Scores are whole points, so a total equal to the floor of the bound is proven optimal.
+The cycle formulation's LP is nearly integral in value here (200 and 300 intakes: 0.1% and 0.04% above
+the optimum) but its solutions are very fractional, and HiGHS's branch and bound cannot close that last
+bit on a dense graph; so on large graphs the result is the best packing found with the gap to the
+proven bound. Scores are whole points, so a total equal to the floor of the bound is proven optimal.
+HiGHS counts a time limit from an object's first run, so every limit set here adds the time used.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ SMOOTHING = 0.5  # weight of the best prices so far when pricing (see _Large.run
 LP_SHARE = 0.5  # of the time limit for the LP bound; the rest for the packing
 DIVE_SHARE = 0.5  # of the time left after the LP, for the dive
 POOL_SHARE = 0.7  # of the time left after the dive, for the search among the columns; then the graph
+NEAR = 8.0  # after the LP: every cycle this close to zero reduced cost joins the columns to search
+POOL_NEIGHBOURHOOD = 150  # people freed in one step of the search among the columns
 NEIGHBOURHOOD = 90  # people freed and re-solved exactly in one step of the search
 SUB_SECONDS = 1.0  # the most one such exact re-solve may take
 
@@ -462,6 +468,11 @@ class _Large:
             smoothing = SMOOTHING if added else 0.0
         duals = center
         ceiling = np.floor(bound + _EPS)
+        # The best packings use cycles of reduced cost near zero (each one's shortfall counts against
+        # the bound), so those join the columns the dive and the search choose from.
+        near = self.price(lp_duals, floor=-NEAR, enough=8 * n, until=time.monotonic() + 0.1 * time_limit)
+        self.add(near.members2, near.reduced2, 2 * n)
+        self.add(near.members3, near.reduced3, 4 * n)
         search = _Search(self, duals)
         search.dive(time.monotonic() + DIVE_SHARE * (deadline - time.monotonic()))
         values = np.zeros(self.master.count)
@@ -692,7 +703,7 @@ def _improve(master: _Master, values: Floats, until: float, ceiling: float, seed
                 free.add(person)
                 if person in owner:
                     free.update(members[owner[person]])
-            if len(free) > 60:
+            if len(free) > POOL_NEIGHBOURHOOD:
                 break
         released = {owner[p] for p in free if p in owner}
         inside = sorted({c for p in free for c in holding[p] if free.issuperset(members[c])})
