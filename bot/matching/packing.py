@@ -42,7 +42,10 @@ _EPS = 1e-6
 FULL_LIMIT = 30_000  # cycles: up to here the MIP gets them all; beyond, column generation
 DENSE_CELLS = 150_000_000  # a pair lookup table up to 12,000 people (2 bytes a cell), else a search
 SMOOTHING = 0.5  # weight of the best prices so far when pricing (see _Large.run)
+COVER_SHARE = 0.08  # of the time limit, for the cycle-cover bound when the LP did not converge
 LP_SHARE = 0.5  # of the time limit for the LP bound; the rest for the packing
+DIVE_COLUMNS = 40_000  # the largest LP the dive solves to a vertex, again and again; beyond, greedy
+DIVE_SHARE = 0.5  # of the time left after the LP, for the dive
 POOL_SHARE = 0.7  # of the time left after the LP, for the search among the columns; then the graph
 NEAR = 8.0  # after the LP: every cycle this close to zero reduced cost joins the columns to search
 POOL_NEIGHBOURHOOD = 150  # people freed in one step of the search among the columns
@@ -146,6 +149,7 @@ class _Master:
         self.members: list[Ints] = []
         self.scores: list[Floats] = []
         self.count = 0
+        self.solved = False  # the last LP solve finished (its duals are the LP's, not a timed-out guess)
 
     def add(self, members: Ints, scores: Floats) -> None:
         k, width = members.shape
@@ -166,17 +170,25 @@ class _Master:
         self.scores.append(scores)
         self.count += k
 
-    def solve_lp(self, seconds: float) -> tuple[float, Floats]:
+    def solve_lp(self, seconds: float, vertex: bool = False) -> tuple[float, Floats]:
         """The LP relaxation's value and duals (people's prices, >= 0). An interior point method without
         crossover: on these degenerate LPs it is far faster than simplex, and any prices >= 0 give a
         valid Lagrangian bound, so slightly inexact duals cost tightness, never correctness."""
         self.h.setOptionValue("solver", "ipm")
-        self.h.setOptionValue("run_crossover", "off")
+        self.h.setOptionValue("run_crossover", "on" if vertex else "off")  # a dive needs a vertex
         # HiGHS counts its time limit from the object's first run, not this one.
         self.h.setOptionValue("time_limit", self.h.getRunTime() + max(seconds, 0.5))
         self.h.run()
+        self.solved = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         duals = np.clip(np.asarray(self.h.getSolution().row_dual, dtype=np.float64), 0, None)
         return float(self.h.getInfo().objective_function_value), duals
+
+    def bounds(self, columns: list[int], lower: float, upper: float) -> None:
+        if columns:
+            k = len(columns)
+            self.h.changeColsBounds(
+                k, np.array(columns, dtype=np.int32), np.full(k, lower), np.full(k, upper)
+            )
 
     def solve_mip(self, seconds: float, start: Floats | None = None) -> tuple[Floats, float, bool]:
         """(column values, dual bound, optimal) within `seconds`, from a known packing if given."""
@@ -440,10 +452,11 @@ class _Large:
             slack *= 2
         self.add(start.members2, start.reduced2, 2 * n)
         self.add(start.members3, start.reduced3, 4 * n)
-        smoothing = SMOOTHING
+        smoothing, lp_best = SMOOTHING, 0.0
         lp_until = began + LP_SHARE * time_limit
         while True:
             lp_value, lp_duals = self.master.solve_lp(lp_until - time.monotonic())
+            lp_best = max(lp_best, lp_value)
             if np.floor(bound + _EPS) <= lp_value + _EPS or time.monotonic() > lp_until:
                 break
             # Price at a point between the best prices so far and the LP's (Wentges smoothing): the
@@ -458,15 +471,30 @@ class _Large:
             if added == 0 and priced.complete and smoothing == 0:
                 break  # nothing prices out anywhere: the LP over all cycles is solved, bound == LP
             smoothing = SMOOTHING if added else 0.0
+        if np.floor(bound + _EPS) > lp_best + _EPS:  # not converged: try the cheaper, looser bound
+            cover = _cover_bound(self.adj, target=lp_best, until=time.monotonic() + COVER_SHARE * time_limit)
+            bound = min(bound, cover)
         duals = center
         ceiling = np.floor(bound + _EPS)
         # The best packings use cycles of reduced cost near zero (each one's shortfall counts against
         # the bound), so those join the columns the search chooses from.
-        near = self.price(duals, floor=-NEAR, enough=8 * n, until=time.monotonic() + 0.1 * time_limit)
+        prices, slack, until = (
+            (lp_duals if self.master.solved else duals),
+            NEAR,
+            time.monotonic() + 0.1 * time_limit,
+        )
+        while True:  # widen until there are a few per person
+            near = self.price(prices, floor=-slack, enough=8 * n, until=until)
+            if not near.complete or len(near.members2) + len(near.members3) >= 6 * n or slack > 64:
+                break
+            slack *= 2
         self.add(near.members2, near.reduced2, 2 * n)
-        self.add(near.members3, near.reduced3, 4 * n)
+        self.add(near.members3, near.reduced3, 6 * n)
         search = _Search(self, duals)
-        search.greedy(self.master)
+        if self.master.count <= DIVE_COLUMNS:
+            search.dive(time.monotonic() + DIVE_SHARE * (deadline - time.monotonic()))
+        else:  # each step of the dive solves this LP to a vertex: too slow here
+            search.greedy(self.master)
         values = np.zeros(self.master.count)
         ids = {m: i for i, m in enumerate(m for g in self.master.members for m in map(tuple, g.tolist()))}
         for members, _ in search.held.values():
@@ -509,6 +537,55 @@ class _Search:
 
     def cycles(self) -> list[Cycle]:
         return [Cycle(m, s) for m, s in self.held.values()]
+
+    def dive(self, until: float) -> None:
+        """A good packing fast: solve the LP to a vertex; keep the cycles it takes more than half of,
+        and some more by LP value (disjoint, greedily); close every other cycle through a kept person;
+        price new cycles among the people still free; repeat."""
+        large = self.large
+        master = large.master
+        kept: set[int] = set()
+        closed: set[int] = set()
+        covered: set[int] = set()
+        while time.monotonic() < until:
+            _, duals = master.solve_lp(until - time.monotonic(), vertex=True)
+            x = np.asarray(master.h.getSolution().col_value, dtype=np.float64)
+            members = [tuple(m) for group in master.members for m in group.tolist()]
+            if len(x) != len(members):
+                break
+            open_ = [c for c in np.nonzero(x > 1e-3)[0].tolist() if c not in kept and c not in closed]
+            if not open_:
+                duals[list(covered)] = 1e9  # nobody kept can be in a new cycle
+                priced = large.price(duals, 0.0, enough=2 * self.n, until=until)
+                if not large.add(priced.members2, priced.reduced2, self.n) + large.add(
+                    priced.members3, priced.reduced3, 2 * self.n
+                ):
+                    break
+                continue
+            open_.sort(key=lambda c: -x[c])
+            extra = max(1, len(open_) // 10)
+            pick: list[int] = []
+            for column in open_:
+                if x[column] <= 0.5 + 1e-3 and extra == 0:
+                    break
+                if covered.isdisjoint(members[column]):
+                    pick.append(column)
+                    covered.update(members[column])
+                    extra -= x[column] <= 0.5 + 1e-3
+            shut = [
+                c
+                for c, people in enumerate(members)
+                if c not in kept and c not in pick and not covered.isdisjoint(people)
+            ]
+            kept.update(pick)
+            closed.update(shut)
+            master.bounds(pick, 1.0, 1.0)
+            master.bounds(shut, 0.0, 0.0)
+        master.bounds(list(range(master.count)), 0.0, 1.0)
+        members = [tuple(m) for group in master.members for m in group.tolist()]
+        scores = np.concatenate(master.scores) if master.scores else np.zeros(0)
+        for c in sorted(kept):
+            self.take(members[c], round(scores[c]))
 
     def greedy(self, master: _Master) -> None:
         """The columns by score, each when all its people are still free. (By the LP's values was
@@ -709,3 +786,37 @@ def _pool_packing(members: list[tuple[int, ...]], scores: Floats, until: float) 
     x = np.asarray(h.getSolution().col_value)
     picked = np.nonzero(x > 0.5)[0].tolist()
     return picked, float(scores[picked].sum())
+
+
+def _cover_bound(adj: _Adjacency, target: float, until: float) -> float:
+    """An upper bound that drops the cycle length: everyone takes at most one post and gives theirs to
+    at most one person (a cycle cover). Relaxing 'given to at most one' with prices u >= 0 on posts,
+    everyone picks their best pair at score - u[post]:  L(u) = sum(u) + sum_v max(0, best_v(u)).
+    Valid for any u; subgradient steps (Polyak, towards `target`) make it tighter until `until`."""
+    n = adj.n
+    sources = np.nonzero(np.diff(adj.start) > 0)[0]
+    first = adj.start[sources]
+    owner = np.repeat(np.arange(len(sources)), np.diff(adj.start)[sources])
+    prices = np.zeros(n)
+    best = np.inf
+    scale, stale = 1.0, 0
+    while time.monotonic() < until:
+        reduced = adj.score - prices[adj.dst]
+        top = np.maximum.reduceat(reduced, first)
+        value = float(prices.sum() + np.clip(top, 0, None).sum())
+        if value < best - 1e-9:
+            best, stale = value, 0
+        else:
+            stale += 1
+            if stale >= 20:
+                scale, stale = scale / 2, 0
+        # Each source's chosen post (the first best), if worth taking at all.
+        at_top = np.nonzero(reduced >= top[owner] - 1e-12)[0]
+        chosen = at_top[np.unique(owner[at_top], return_index=True)[1]]
+        chosen = chosen[top[owner[chosen]] > 0]
+        gradient = 1.0 - np.bincount(adj.dst[chosen], minlength=n)
+        norm = float((gradient**2).sum())
+        if norm == 0 or scale < 1e-4:
+            break
+        prices = np.clip(prices - scale * max(value - target, 1.0) / norm * gradient, 0, None)
+    return best

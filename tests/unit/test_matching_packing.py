@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.matching import packing
-from bot.matching.packing import Packing, _Adjacency, _Large, pack
+from bot.matching.packing import Packing, _Adjacency, _cover_bound, _Large, pack
 from bot.matching.scoring import Graph
 
 
@@ -165,3 +166,14 @@ def test_pricing_finds_exactly_the_cycles_above_the_floor_and_a_bound_no_packing
     assert got == pytest.approx(expected)
     if floor == 0.0:  # the Lagrangian bound holds for any prices >= 0
         assert priced.bound >= brute_force(n, edges) - 1e-6
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs)
+def test_the_cycle_cover_bound_never_undercuts_the_optimum(
+    case: tuple[int, dict[tuple[int, int], int]],
+) -> None:
+    n, edges = case
+    g = graph(n, edges)
+    adj = _Adjacency(n, g.src, g.dst, g.score)
+    assert _cover_bound(adj, target=0.0, until=time.monotonic() + 0.05) >= brute_force(n, edges) - 1e-6
