@@ -6,22 +6,19 @@ variable per cycle, one row per person), solved with HiGHS:
 * when the graph has at most FULL_LIMIT cycles, every cycle is a column and the MIP is solved to
   proven optimality (or stops at the time limit with HiGHS's dual bound);
 * a large, dense graph has far too many 3-cycles to list (1,000 synthetic intakes: 400,000; 10,000:
-  hundreds of millions), so: column generation. Any prices pi >= 0 on people give the Lagrangian bound
-  sum(pi) + sum over ALL cycles of max(0, score - pi(cycle)), so each complete search of the graph
-  (`_Large.price`) proves a bound. It starts from everyone's best pair out as prices (no cycle has a
-  positive reduced cost under them: a bound at once) and prices at a point between the best prices so
-  far and the restricted LP's duals (Wentges smoothing). The search for cycles of positive reduced
-  cost walks each person's pairs best first and stops where no cycle can pay any more; a lookup table
-  answers "can c take a's post, and for how much" without a search.
-  The packing: the columns taken greedily by score, then large neighbourhood search
-  (small exact re-solves), first among the columns (to which every cycle within NEAR of zero reduced
-  cost is added), then over every cycle among a group of people who could swap well together.
+  tens of millions), so: column generation from the cycles among everyone's best few pairs, adding
+  cycles of positive reduced cost found by a search of the whole graph. Any prices pi >= 0 give the
+  Lagrangian bound  sum(pi) + sum over ALL cycles of max(0, score - pi(cycle)),  so each complete
+  search proves a bound for the whole graph. Once no cycle prices out, every cycle within delta of
+  zero reduced cost joins the columns, and then a packing better than the best one among the columns
+  scores at most bound - delta. A packing is found by an LP-guided dive, improved by large
+  neighbourhood search (small exact re-solves), and handed to the MIP as its start.
 
-The cycle formulation's LP is nearly integral in value here (200 and 300 intakes: 0.1% and 0.04% above
-the optimum) but its solutions are very fractional, and HiGHS's branch and bound cannot close that last
-bit on a dense graph; so on large graphs the result is the best packing found with the gap to the
-proven bound. Scores are whole points, so a total equal to the floor of the bound is proven optimal.
-HiGHS counts a time limit from an object's first run, so every limit set here adds the time used.
+The MIP of this set packing is hard for HiGHS on dense instances (its LP relaxation is very fractional),
+so on large graphs the result is the best packing found with the gap to the proven bound.
+Scores are whole points, so a total equal to the floor of the bound is proven optimal.
+HiGHS counts a time limit from an object's first run, so each limit set here adds the time used so far
+(before, a later solve on the same master could stop at once, or a run overshoot its limit).
 """
 
 from __future__ import annotations
@@ -39,18 +36,8 @@ Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 
 _EPS = 1e-6
+MIP_COLUMNS = 60_000  # the largest restricted MIP we hand to HiGHS after column generation
 FULL_LIMIT = 30_000  # cycles: up to here the MIP gets them all; beyond, column generation
-DENSE_CELLS = 150_000_000  # a pair lookup table up to 12,000 people (2 bytes a cell), else a search
-SMOOTHING = 0.5  # weight of the best prices so far when pricing (see _Large.run)
-COVER_SHARE = 0.08  # of the time limit, for the cycle-cover bound when the LP did not converge
-LP_SHARE = 0.5  # of the time limit for the LP bound; the rest for the packing
-DIVE_COLUMNS = 40_000  # the largest LP the dive solves to a vertex, again and again; beyond, greedy
-DIVE_SHARE = 0.5  # of the time left after the LP, for the dive
-POOL_SHARE = 0.7  # of the time left after the LP, for the search among the columns; then the graph
-NEAR = 8.0  # after the LP: every cycle this close to zero reduced cost joins the columns to search
-POOL_NEIGHBOURHOOD = 150  # people freed in one step of the search among the columns
-NEIGHBOURHOOD = 90  # people freed and re-solved exactly in one step of the search
-SUB_SECONDS = 1.0  # the most one such exact re-solve may take
 
 
 @dataclass(frozen=True)
@@ -149,7 +136,6 @@ class _Master:
         self.members: list[Ints] = []
         self.scores: list[Floats] = []
         self.count = 0
-        self.solved = False  # the last LP solve finished (its duals are the LP's, not a timed-out guess)
 
     def add(self, members: Ints, scores: Floats) -> None:
         k, width = members.shape
@@ -176,10 +162,9 @@ class _Master:
         valid Lagrangian bound, so slightly inexact duals cost tightness, never correctness."""
         self.h.setOptionValue("solver", "ipm")
         self.h.setOptionValue("run_crossover", "on" if vertex else "off")  # a dive needs a vertex
-        # HiGHS counts its time limit from the object's first run, not this one.
-        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(seconds, 0.5))
+        # HiGHS counts a time limit from the object's first run, not from this one: add the time used.
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(seconds, 0.1))
         self.h.run()
-        self.solved = self.h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         duals = np.clip(np.asarray(self.h.getSolution().row_dual, dtype=np.float64), 0, None)
         return float(self.h.getInfo().objective_function_value), duals
 
@@ -193,7 +178,7 @@ class _Master:
     def solve_mip(self, seconds: float, start: Floats | None = None) -> tuple[Floats, float, bool]:
         """(column values, dual bound, optimal) within `seconds`, from a known packing if given."""
         self.h.setOptionValue("solver", "choose")
-        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(seconds, 1.0))
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(seconds, 0.1))
         self.h.setOptionValue("mip_rel_gap", 0.0)
         self.h.setOptionValue("mip_abs_gap", 0.5)  # whole points: within 0.5 of the bound is optimal
         if self.count:
@@ -222,25 +207,27 @@ class _Master:
 
 
 def pack(
-    graph: Graph, *, time_limit: float = 50.0, full_limit: int = FULL_LIMIT, start_k: int = 6, seed: int = 7
+    graph: Graph, *, time_limit: float = 50.0, full_limit: int = FULL_LIMIT, start_k: int = 6
 ) -> Packing:
     """The best set of 2- and 3-way swaps in `graph`, with a proven bound. Every cycle is a column when
     they number at most `full_limit`; else column generation (see the module text). Stops after about
-    `time_limit` seconds with the best total found and the bound proven so far. (`start_k` is kept for
-    callers of the earlier method; the search now starts from everyone's near-best cycles.)"""
+    `time_limit` seconds with the best total found and the bound proven so far."""
     began = time.monotonic()
     n = graph.size
     adj = _Adjacency(n, graph.src, graph.dst, graph.score)
-    triples = three_cycles(adj, limit=full_limit * 20) if len(adj.src) <= full_limit * 20 else None
-    if triples is not None:
-        pairs = two_cycles(adj)
-        if len(triples[0]) + len(pairs[0]) <= full_limit:
-            master = _Master(n)
-            master.add(*pairs)
-            master.add(*triples)
-            values, bound, _ = master.solve_mip(time_limit)
-            return _result(master.chosen(values), np.floor(bound + _EPS), "exact")
-    return _Large(adj, seed).run(began, time_limit)
+    pairs = two_cycles(adj)
+    triples = three_cycles(adj, limit=full_limit * 20)
+    if triples is not None and len(triples[0]) + len(pairs[0]) <= full_limit:
+        master = _Master(n)
+        master.add(*pairs)
+        master.add(*triples)
+        values, bound, _ = master.solve_mip(time_limit)
+        return _result(master.chosen(values), np.floor(bound + _EPS), "exact")
+    return _generate_columns(adj, pairs, began, time_limit, start_k)
+
+
+def _total(master: _Master, values: Floats) -> int:
+    return sum(c.score for c in master.chosen(values))
 
 
 def _result(cycles: list[Cycle], bound: float, method: str) -> Packing:
@@ -250,542 +237,100 @@ def _result(cycles: list[Cycle], bound: float, method: str) -> Packing:
     return Packing(tuple(cycles), total, proven, total >= proven, method)
 
 
-class _Lookup:
-    """The score of any pairs a -> b, -1 where the pair is impossible: from a dense matrix when it fits
-    in DENSE_CELLS (one gather, no search), else by binary search in the sorted edges."""
-
-    def __init__(self, adj: _Adjacency) -> None:
-        self.adj = adj
-        self.matrix: NDArray[np.int16] | None = None
-        top = int(adj.score.max()) if len(adj.score) else 0
-        low = int(adj.score.min()) if len(adj.score) else 0
-        if adj.n * adj.n <= DENSE_CELLS and low >= 0 and top < 2**15 - 1:
-            self.matrix = np.zeros((adj.n, adj.n), dtype=np.int16)  # score + 1; 0: impossible
-            self.matrix[adj.src, adj.dst] = adj.score + 1
-
-    def __call__(self, a: Ints, b: Ints) -> Ints:
-        if self.matrix is not None:
-            return self.matrix[a, b].astype(np.int64) - 1
-        exists, at = self.adj.find(a.reshape(-1), b.reshape(-1))
-        return np.where(exists, self.adj.score[at], -1).reshape(a.shape)
+def _best_edges(adj: _Adjacency, k: int) -> Ints:
+    """Each person's k best-scoring pairs out and k best in: where good cycles are likely to be."""
+    picked: list[Ints] = []
+    top = int(adj.score.max()) + 1 if len(adj.score) else 1
+    for by in (adj.src, adj.dst):
+        order = np.argsort(by * top + (top - 1 - adj.score))  # by person, best first
+        first = np.searchsorted(by[order], np.arange(adj.n))
+        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
+        picked.append(order[rank < k])
+    return np.unique(np.concatenate(picked))
 
 
-class _Sorted:
-    """Everyone's pairs out, best first, and in: the pricing walks down a list only as far as a cycle
-    can still pay, and the neighbourhood search picks good partners from the top."""
+class _Columns:
+    """The master problem plus the set of 3-cycles already in it."""
 
-    def __init__(self, adj: _Adjacency) -> None:
-        # Two stable sorts on small integer types (numpy sorts those by radix): by score, then person.
-        small = np.int16 if adj.n < 2**15 else np.int32
-        top = int(adj.score.max()) if len(adj.score) else 0
-        by_score = np.argsort((top - adj.score).astype(np.int16 if top < 2**15 else np.int32), kind="stable")
-        order = by_score[np.argsort(adj.src[by_score].astype(small), kind="stable")]
-        self.src, self.dst, self.score = adj.src, adj.dst[order], adj.score[order]  # src: still sorted
-        self.start = adj.start
-        self.top = top
-        self.keys = self.src * (self.top + 1) + (self.top - self.score)  # ascending
-        self.by_dst = np.argsort(self.dst.astype(small), kind="stable")
-        self.in_start = np.concatenate([[0], np.cumsum(np.bincount(self.dst, minlength=adj.n))])
+    def __init__(self, n: int) -> None:
+        self.master = _Master(n)
+        self.seen: set[tuple[int, ...]] = set()
 
-    def upto(self, b: Ints, at_least: Ints) -> Ints:
-        """Per person b: the end of b's pairs out that score at least `at_least`."""
-        v = np.clip(self.top - at_least, -1, self.top)
-        return np.searchsorted(self.keys, b * (self.top + 1) + v, side="right").astype(np.int64)
-
-    def from_(self, b: Ints, at_most: Ints) -> Ints:
-        """Per person b: the first of b's pairs out that scores at most `at_most`."""
-        v = np.clip(self.top - at_most, 0, self.top + 1)
-        return np.searchsorted(self.keys, b * (self.top + 1) + v, side="left").astype(np.int64)
-
-    def best_in(self, reduced: Floats, n: int) -> Floats:
-        """Per person: the highest reduced score of a pair into them (-inf if none)."""
-        best = np.full(n, -np.inf)
-        has = np.nonzero(np.diff(self.in_start) > 0)[0]
-        if len(has):
-            best[has] = np.maximum.reduceat(reduced[self.by_dst], self.in_start[has])
-        return best
+    def add(self, adj: _Adjacency, members: Ints) -> int:
+        fresh = [i for i, m in enumerate(members.tolist()) if tuple(m) not in self.seen]
+        if fresh:
+            self.master.add(members[fresh], _cycle_scores(adj, members[fresh]))
+            self.seen.update(map(tuple, members[fresh].tolist()))
+        return len(fresh)
 
 
-@dataclass(frozen=True)
-class _Priced:
-    members2: Ints  # 2-cycles whose reduced cost is above the floor
-    reduced2: Floats
-    members3: Ints  # 3-cycles likewise, smallest index first
-    reduced3: Floats
-    complete: bool  # False when the search stopped early, having found enough or run out of time
-    bound: float  # sum(duals) + every positive reduced cost: valid when complete and floor >= 0
+def _generate_columns(
+    adj: _Adjacency, pairs: tuple[Ints, Floats], began: float, time_limit: float, start_k: int
+) -> Packing:
+    n = adj.n
+    columns = _Columns(n)
+    # Start from the cycles among everyone's best few pairs; the rest must earn their place.
+    sparse = _best_edges(adj, start_k)
+    near = _Adjacency(n, adj.src[sparse], adj.dst[sparse], adj.score[sparse])
+    columns.add(adj, two_cycles(near)[0])
+    seed = three_cycles(near)
+    if seed is not None:
+        columns.add(adj, seed[0])
+    # Everyone swapped contributes one pair, their own: the best of those is a bound to start from.
+    best_out = np.zeros(n)
+    np.maximum.at(best_out, adj.src, adj.score.astype(np.float64))
+    bound, converged = float(best_out.sum()), False
+    duals, lagrangian = np.zeros(n), np.inf
 
+    def elapsed() -> float:
+        return time.monotonic() - began
 
-_CHUNK = 2_000_000  # paths looked at in one vectorised step: bounded memory
-_ANCHORS = 200_000  # anchor edges whose walks are laid out at once
-
-
-class _Large:
-    """Column generation for the LP bound, then a neighbourhood search for the packing."""
-
-    def __init__(self, adj: _Adjacency, seed: int) -> None:
-        self.adj, self.n = adj, adj.n
-        self.look = _Lookup(adj)
-        self.sorted = _Sorted(adj)
-        s = self.sorted
-        forward = np.nonzero(s.src < s.dst)[0]
-        back = self.look(s.dst[forward], s.src[forward])
-        forward, back = forward[back >= 0], back[back >= 0]
-        self.pairs = np.stack([s.src[forward], s.dst[forward]], axis=1)
-        self.pair_scores = (s.score[forward] + back).astype(np.float64)
-        self.rng = np.random.default_rng(seed)
-        self.master = _Master(self.n)
-        self.keys: set[int] = set()
-
-    # -- pricing ----------------------------------------------------------------------------------
-
-    def price(self, duals: Floats, floor: float, enough: int | None = None, until: float = np.inf) -> _Priced:
-        """Every 2- and 3-cycle whose reduced cost (score minus its people's duals) exceeds `floor`.
-
-        A 3-cycle is found once from its best edge a -> b (reduced cost of an edge: its score minus its
-        source's dual): that edge is above floor / 3, the edge b -> c lies between the floor's rest and
-        the anchor's value, and the walk down b's list, best first, stops there."""
-        s, n = self.sorted, self.n
-        rc2 = self.pair_scores - duals[self.pairs].sum(axis=1) if len(self.pairs) else np.zeros(0)
-        above2 = rc2 > floor
-        reduced = s.score - duals[s.src]
-        best_in = s.best_in(reduced, n)
-        best_out = np.full(n, -np.inf)
-        has = np.nonzero(np.diff(s.start) > 0)[0]
-        best_out[has] = reduced[s.start[has]]
-        hope = reduced + best_out[s.dst] + best_in[s.src]
-        anchors = np.nonzero((reduced > floor / 3) & (hope > floor))[0]
-        anchors = anchors[np.argsort(-reduced[anchors], kind="stable")]
-        found_keys: list[Ints] = []
-        found_rc: list[Floats] = []
-        found, complete = 0, True
-        big = float(s.top + 1)
-        for block in range(0, len(anchors), _ANCHORS):
-            if (enough is not None and found >= enough) or time.monotonic() > until:
-                complete = False
-                break
-            at = anchors[block : block + _ANCHORS]
-            a, b, r_ab = s.src[at], s.dst[at], reduced[at]
-            # b -> c must score enough for the cycle to pass the floor, and no more than a -> b's value
-            lowest = np.floor(floor - r_ab - best_in[a] + duals[b]) + 1
-            highest = np.floor(r_ab + duals[b] + 1e-9)
-            lo = s.from_(b, np.clip(highest, -1, big).astype(np.int64))
-            hi = s.upto(b, np.clip(lowest, -1, big).astype(np.int64))
-            counts = np.maximum(hi - lo, 0)
-            ends = np.cumsum(counts)
-            done = 0
-            while done < len(at):
-                if (enough is not None and found >= enough) or time.monotonic() > until:
-                    complete = False
-                    break
-                stop = int(np.searchsorted(ends, (ends[done - 1] if done else 0) + _CHUNK, side="right"))
-                chunk = np.arange(done, max(stop, done + 1))
-                done = int(chunk[-1]) + 1
-                k = counts[chunk]
-                total = int(k.sum())
-                if total == 0:
-                    continue
-                e = np.repeat(chunk, k)
-                f = np.repeat(lo[chunk], k) + np.arange(total) - np.repeat(np.cumsum(k) - k, k)
-                x, y, z = a[e], b[e], s.dst[f]
-                back = self.look(z, x)
-                r_ca = back - duals[z]
-                rc = r_ab[e] + (s.score[f] - duals[y]) + r_ca
-                good = (back >= 0) & (z != x) & (rc > floor) & (r_ca <= r_ab[e] + 1e-9)
-                x, y, z, rc = x[good], y[good], z[good], rc[good]
-                first = np.argmin(np.stack([x, y, z]), axis=0)
-                rotations = np.stack([np.stack([x, y, z]), np.stack([y, z, x]), np.stack([z, x, y])])
-                canon = rotations[first, :, np.arange(len(x))]
-                found_keys.append((canon[:, 0] * n + canon[:, 1]) * n + canon[:, 2])
-                found_rc.append(rc)
-                found += len(rc)
-        keys = np.concatenate(found_keys) if found_keys else np.zeros(0, dtype=np.int64)
-        rcs = np.concatenate(found_rc) if found_rc else np.zeros(0)
-        keys, first_at = np.unique(keys, return_index=True)
-        rcs = rcs[first_at]
-        members3 = np.stack([keys // (n * n), (keys // n) % n, keys % n], axis=1).astype(np.int64)
-        bound = float(duals.sum() + np.clip(rc2, 0, None).sum() + np.clip(rcs, 0, None).sum())
-        return _Priced(self.pairs[above2], rc2[above2], members3, rcs, complete, bound)
-
-    def add(self, members: Ints, reduced: Floats, most: int) -> int:
-        """The `most` best (by reduced cost) of these cycles that are not columns yet."""
-        n = self.n
-        if len(members) == 0:
-            return 0
-        if members.shape[1] == 2:
-            keys = -(members[:, 0] * n + members[:, 1]) - 1
-        else:
-            keys = (members[:, 0] * n + members[:, 1]) * n + members[:, 2]
-        fresh = [i for i, key in enumerate(keys.tolist()) if key not in self.keys]
-        if not fresh:
-            return 0
-        chosen = np.array(fresh)[np.argsort(-reduced[fresh], kind="stable")[:most]]
-        self.keys.update(keys[chosen].tolist())
-        self.master.add(members[chosen], self.scores(members[chosen]))
-        return len(chosen)
-
-    def scores(self, members: Ints) -> Floats:
-        width = members.shape[1]
-        total = np.zeros(len(members))
-        for i in range(width):
-            total += self.look(members[:, i], members[:, (i + 1) % width])
-        return total
-
-    # -- the run ----------------------------------------------------------------------------------
-
-    def run(self, began: float, time_limit: float) -> Packing:
-        n, s = self.n, self.sorted
-        if len(s.score) == 0:
-            return _result([], 0.0, "column generation")
-        deadline = began + time_limit
-        # Everyone's best pair out as prices: no cycle has a positive reduced cost, so the sum is a
-        # bound; the cycles close to zero under them are everyone's near-best swaps, to start from.
-        duals = np.zeros(n)
-        has = np.nonzero(np.diff(s.start) > 0)[0]
-        duals[has] = s.score[s.start[has]]
-        bound, center = float(duals.sum()), duals
-        slack = 5.0
-        while True:  # widen until everyone has a few near-best cycles to start from
-            start = self.price(duals, floor=-slack, enough=4 * n, until=time.monotonic() + 0.1 * time_limit)
-            if not start.complete or len(start.members3) + len(start.members2) >= 3 * n or slack > 100:
-                break
-            slack *= 2
-        self.add(start.members2, start.reduced2, 2 * n)
-        self.add(start.members3, start.reduced3, 4 * n)
-        smoothing, lp_best = SMOOTHING, 0.0
-        lp_until = began + LP_SHARE * time_limit
-        while True:
-            lp_value, lp_duals = self.master.solve_lp(lp_until - time.monotonic())
-            lp_best = max(lp_best, lp_value)
-            if np.floor(bound + _EPS) <= lp_value + _EPS or time.monotonic() > lp_until:
-                break
-            # Price at a point between the best prices so far and the LP's (Wentges smoothing): the
-            # LP's own duals swing wildly while the columns are few.
-            duals = smoothing * center + (1 - smoothing) * lp_duals
-            priced = self.price(duals, floor=0.0, enough=4 * n, until=lp_until)
-            if priced.complete and priced.bound < bound:
-                bound, center = priced.bound, duals
-            added = self.add(priced.members2, priced.reduced2, n) + self.add(
-                priced.members3, priced.reduced3, 2 * n
-            )
-            if added == 0 and priced.complete and smoothing == 0:
-                break  # nothing prices out anywhere: the LP over all cycles is solved, bound == LP
-            smoothing = SMOOTHING if added else 0.0
-        if np.floor(bound + _EPS) > lp_best + _EPS:  # not converged: try the cheaper, looser bound
-            cover = _cover_bound(self.adj, target=lp_best, until=time.monotonic() + COVER_SHARE * time_limit)
-            bound = min(bound, cover)
-        duals = center
-        ceiling = np.floor(bound + _EPS)
-        # The best packings use cycles of reduced cost near zero (each one's shortfall counts against
-        # the bound), so those join the columns the search chooses from.
-        prices, slack, until = (
-            (lp_duals if self.master.solved else duals),
-            NEAR,
-            time.monotonic() + 0.1 * time_limit,
+    while True:
+        lp_value, duals = columns.master.solve_lp(time_limit - elapsed())
+        priced = _price(adj, pairs, duals, enough=max(2 * n, 2000))
+        if priced.complete:
+            lagrangian = priced.bound
+            bound = min(bound, lagrangian)
+        most = max(n, 1000)
+        added = columns.add(adj, priced.members2[np.argsort(-priced.reduced2)][:most])
+        added += columns.add(adj, priced.members3[np.argsort(-priced.reduced3)][:most])
+        if priced.complete and (added == 0 or bound - lp_value < _EPS):
+            converged = True  # no cycle anywhere prices out: the LP over ALL cycles is solved
+            break
+        if elapsed() > 0.45 * time_limit:
+            break
+    delta = 0.0
+    if converged:
+        delta = _near_optimal(
+            adj, pairs, duals, columns, cap=max(4 * n, 5000), until=began + 0.5 * time_limit
         )
-        while True:  # widen until there are a few per person
-            near = self.price(prices, floor=-slack, enough=8 * n, until=until)
-            if not near.complete or len(near.members2) + len(near.members3) >= 6 * n or slack > 64:
-                break
-            slack *= 2
-        self.add(near.members2, near.reduced2, 2 * n)
-        self.add(near.members3, near.reduced3, 6 * n)
-        search = _Search(self, duals)
-        if self.master.count <= DIVE_COLUMNS:
-            search.dive(time.monotonic() + DIVE_SHARE * (deadline - time.monotonic()))
-        else:  # each step of the dive solves this LP to a vertex: too slow here
-            search.greedy(self.master)
-        values = np.zeros(self.master.count)
-        ids = {m: i for i, m in enumerate(m for g in self.master.members for m in map(tuple, g.tolist()))}
-        for members, _ in search.held.values():
-            values[ids[members]] = 1.0
-        values = _improve(
-            self.master,
-            values,
-            until=time.monotonic() + POOL_SHARE * (deadline - time.monotonic()),
-            ceiling=ceiling,
-        )
-        search = _Search(self, duals)
-        search.load(self.master, values)
-        search.improve(deadline, ceiling)
-        cycles = search.cycles()
-        return _result(cycles, ceiling, "column generation")
-
-
-class _Search:
-    """A packing, improved by large neighbourhood search: free the swaps of a group of people who
-    could swap well together, re-solve that group exactly over every cycle among them, keep the
-    result when it scores at least as much. Any packing is a valid answer, so this only ever helps."""
-
-    def __init__(self, large: _Large, duals: Floats) -> None:
-        self.large, self.duals, self.n = large, duals, large.n
-        self.owner = np.full(self.n, -1, dtype=np.int64)
-        self.held: dict[int, tuple[tuple[int, ...], int]] = {}
-        self.next_id = 0
-        self.total = 0
-
-    def take(self, members: tuple[int, ...], score: int) -> None:
-        self.held[self.next_id] = (members, score)
-        self.owner[list(members)] = self.next_id
-        self.next_id += 1
-        self.total += score
-
-    def drop(self, cycle: int) -> None:
-        members, score = self.held.pop(cycle)
-        self.owner[list(members)] = -1
-        self.total -= score
-
-    def cycles(self) -> list[Cycle]:
-        return [Cycle(m, s) for m, s in self.held.values()]
-
-    def dive(self, until: float) -> None:
-        """A good packing fast: solve the LP to a vertex; keep the cycles it takes more than half of,
-        and some more by LP value (disjoint, greedily); close every other cycle through a kept person;
-        price new cycles among the people still free; repeat."""
-        large = self.large
-        master = large.master
-        kept: set[int] = set()
-        closed: set[int] = set()
-        covered: set[int] = set()
-        while time.monotonic() < until:
-            _, duals = master.solve_lp(until - time.monotonic(), vertex=True)
-            x = np.asarray(master.h.getSolution().col_value, dtype=np.float64)
-            members = [tuple(m) for group in master.members for m in group.tolist()]
-            if len(x) != len(members):
-                break
-            open_ = [c for c in np.nonzero(x > 1e-3)[0].tolist() if c not in kept and c not in closed]
-            if not open_:
-                duals[list(covered)] = 1e9  # nobody kept can be in a new cycle
-                priced = large.price(duals, 0.0, enough=2 * self.n, until=until)
-                if not large.add(priced.members2, priced.reduced2, self.n) + large.add(
-                    priced.members3, priced.reduced3, 2 * self.n
-                ):
-                    break
-                continue
-            open_.sort(key=lambda c: -x[c])
-            extra = max(1, len(open_) // 10)
-            pick: list[int] = []
-            for column in open_:
-                if x[column] <= 0.5 + 1e-3 and extra == 0:
-                    break
-                if covered.isdisjoint(members[column]):
-                    pick.append(column)
-                    covered.update(members[column])
-                    extra -= x[column] <= 0.5 + 1e-3
-            shut = [
-                c
-                for c, people in enumerate(members)
-                if c not in kept and c not in pick and not covered.isdisjoint(people)
-            ]
-            kept.update(pick)
-            closed.update(shut)
-            master.bounds(pick, 1.0, 1.0)
-            master.bounds(shut, 0.0, 0.0)
-        master.bounds(list(range(master.count)), 0.0, 1.0)
-        members = [tuple(m) for group in master.members for m in group.tolist()]
-        scores = np.concatenate(master.scores) if master.scores else np.zeros(0)
-        for c in sorted(kept):
-            self.take(members[c], round(scores[c]))
-
-    def greedy(self, master: _Master) -> None:
-        """The columns by score, each when all its people are still free. (By the LP's values was
-        worse: 669,260 against 736,347 points at 10,000 intakes; an interior, unfinished LP misleads.)"""
-        members = [tuple(m) for group in master.members for m in group.tolist()]
-        scores = np.concatenate(master.scores) if master.scores else np.zeros(0)
-        for c in np.argsort(-scores, kind="stable").tolist():
-            if all(self.owner[p] < 0 for p in members[c]):
-                self.take(members[c], round(scores[c]))
-
-    def load(self, master: _Master, values: Floats) -> None:
-        for cycle in master.chosen(values):
-            self.take(cycle.members, cycle.score)
-
-    def improve(self, deadline: float, ceiling: float) -> None:
-        idle, patience = 0, max(200, self.n)
-        while time.monotonic() < deadline and self.total < ceiling and idle < patience:
-            group = self.neighbourhood()
-            gained = self.resolve(group, deadline)
-            idle = 0 if gained > 0 else idle + 1
-
-    def neighbourhood(self, size: int = NEIGHBOURHOOD) -> Ints:
-        """People around a seed (someone left out, more often than not): each one's best partners,
-        out and in, picked at random from the top few, with the people they swap with now."""
-        large, s, rng = self.large, self.large.sorted, self.rng_()
-        free = np.nonzero((self.owner < 0) & (np.diff(s.start) > 0))[0]
-        seed = int(rng.choice(free)) if len(free) and rng.random() < 0.7 else int(rng.integers(self.n))
-        group: dict[int, None] = {}
-        queue = [seed]
-        while queue and len(group) < size:
-            p = queue.pop(0)
-            if p in group:
-                continue
-            mates = self.held[self.owner[p]][0] if self.owner[p] >= 0 else (p,)
-            for m in mates:
-                group[m] = None
-            outs = s.dst[s.start[p] : min(s.start[p + 1], s.start[p] + 12)]
-            ins_at = s.by_dst[s.in_start[p] : s.in_start[p + 1]]
-            ins = s.src[ins_at]
-            if len(ins) > 12:
-                r = s.score[ins_at] - self.duals[ins]
-                ins = ins[np.argpartition(-r, 11)[:12]]
-            for pool in (outs, ins):
-                if len(pool):
-                    queue.extend(rng.choice(pool, size=min(3, len(pool)), replace=False).tolist())
-        del large
-        return np.array(sorted(group), dtype=np.int64)  # sorted: cycles come out smallest first
-
-    def rng_(self) -> np.random.Generator:
-        return self.large.rng
-
-    def resolve(self, group: Ints, deadline: float) -> int:
-        """Re-solve `group` exactly; returns the points gained (the change is kept when >= 0)."""
-        k = len(group)
-        if k < 2:
-            return 0
-        w = self.large.look(group[:, None], group[None, :])
-        ok = w >= 0
-        i, j = np.nonzero(np.triu(ok & ok.T, 1))
-        members: list[tuple[int, ...]] = [(int(group[x]), int(group[y])) for x, y in zip(i, j, strict=True)]
-        scores = [int(w[x, y] + w[y, x]) for x, y in zip(i, j, strict=True)]
-        a, b, c = np.nonzero(ok[:, :, None] & ok[None, :, :] & ok.T[:, None, :])  # a->b, b->c, c->a
-        keep = (a < b) & (a < c)
-        a, b, c = a[keep], b[keep], c[keep]
-        members += [(int(group[x]), int(group[y]), int(group[z])) for x, y, z in zip(a, b, c, strict=True)]
-        scores += (w[a, b] + w[b, c] + w[c, a]).tolist()
-        released = sorted({int(self.owner[p]) for p in group.tolist() if self.owner[p] >= 0})
-        before = sum(self.held[r][1] for r in released)
-        current = {self.held[r][0] for r in released}
-        start = [1.0 if m in current else 0.0 for m in members]
-        picked, after = _small_packing(members, np.array(scores, dtype=np.float64), start, deadline)
-        if picked is None or after < before:
-            return 0
-        for r in released:
-            self.drop(r)
-        for chosen in picked:
-            self.take(members[chosen], scores[chosen])
-        return after - before
-
-
-def _small_packing(
-    members: list[tuple[int, ...]], scores: Floats, start: list[float], deadline: float
-) -> tuple[list[int] | None, int]:
-    """The exact best packing of a few thousand cycles at most: (chosen indices, total); None when
-    HiGHS did not finish in time (the caller keeps what it had)."""
-    if not members:
-        return [], 0
-    people = sorted({p for m in members for p in m})
-    row = {p: i for i, p in enumerate(people)}
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", max(0.05, min(SUB_SECONDS, deadline - time.monotonic())))
-    h.setOptionValue("mip_abs_gap", 0.5)
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    k = len(people)
-    h.addRows(
-        k,
-        np.full(k, -highspy.kHighsInf),
-        np.ones(k),
-        0,
-        np.zeros(0, dtype=np.int32),
-        np.zeros(0, dtype=np.int32),
-        np.zeros(0),
+    else:
+        # The cycle-cover bound is cheap to tighten; then one uncapped search at the last prices.
+        bound = min(bound, _cover_bound(adj, target=lp_value, until=time.monotonic() + 0.08 * time_limit))
+        if elapsed() < 0.55 * time_limit:
+            final = _price(adj, pairs, duals, until=began + 0.6 * time_limit)
+            if final.complete:
+                bound = min(bound, final.bound)
+    restricted = np.inf
+    # What is left: half to dive, then search around the dive's packing, then the MIP (if it fits).
+    values = _dive(adj, pairs, columns, until=time.monotonic() + 0.5 * (time_limit - elapsed()))
+    mip = columns.master.count <= MIP_COLUMNS  # beyond, HiGHS's MIP overruns its time in presolve
+    rest = time_limit - elapsed()
+    values = _improve(
+        columns,
+        values,
+        until=time.monotonic() + (0.6 * rest if mip else rest),
+        ceiling=np.floor(bound + _EPS),
     )
-    index = np.array([row[p] for m in members for p in m], dtype=np.int32)
-    starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int32)
-    c = len(members)
-    h.addCols(c, scores, np.zeros(c), np.ones(c), len(index), starts, index, np.ones(len(index)))
-    h.changeColsIntegrality(c, np.arange(c, dtype=np.int32), np.full(c, highspy.HighsVarType.kInteger))
-    h.setSolution(c, np.arange(c, dtype=np.int32), np.array(start, dtype=np.float64))
-    h.run()
-    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
-        return None, 0
-    x = np.asarray(h.getSolution().col_value)
-    if len(x) != c:
-        return None, 0
-    picked = np.nonzero(x > 0.5)[0].tolist()
-    return picked, round(float(scores[picked].sum()))
-
-
-def _improve(master: _Master, values: Floats, until: float, ceiling: float, seed: int = 7) -> Floats:
-    """Large neighbourhood search over the column pool: free the swaps around someone left out,
-    re-solve that small packing exactly, keep it when it scores at least as much. Any packing is a
-    valid answer, so this only ever helps. Stops at `until`, at the `ceiling` (a proven bound), or
-    after twice as many tries in a row without gain as there are people."""
-    members = [tuple(m) for group in master.members for m in group.tolist()]
-    scores = np.concatenate(master.scores) if master.scores else np.zeros(0)
-    holding: dict[int, list[int]] = {}
-    for column, people in enumerate(members):
-        for person in people:
-            holding.setdefault(person, []).append(column)
-    chosen = set(np.nonzero(values > 0.5)[0].tolist())
-    owner = {person: column for column in chosen for person in members[column]}
-    everyone = sorted(holding)
-    rng = np.random.default_rng(seed)
-    total = float(sum(scores[c] for c in chosen))
-    idle, patience = 0, max(50, 2 * len(everyone))
-    while time.monotonic() < until and everyone and total < ceiling - 0.5 and idle < patience:
-        left_out = [p for p in everyone if p not in owner]
-        focus = int(rng.choice(left_out if left_out and rng.random() < 0.8 else everyone))
-        free: set[int] = {focus}
-        for column in rng.permutation(holding[focus]).tolist():
-            for person in members[column]:
-                free.add(person)
-                if person in owner:
-                    free.update(members[owner[person]])
-            if len(free) > POOL_NEIGHBOURHOOD:
-                break
-        released = {owner[p] for p in free if p in owner}
-        inside = sorted({c for p in free for c in holding[p] if free.issuperset(members[c])})
-        before = sum(scores[c] for c in released)
-        picked, after = _pool_packing([members[c] for c in inside], scores[inside], until)
-        idle = 0 if after >= before + 0.5 else idle + 1
-        if after >= before + 0.5 or (after >= before and rng.random() < 0.3):
-            total += after - before
-            for column in released:
-                chosen.discard(column)
-                for person in members[column]:
-                    owner.pop(person, None)
-            for i in picked:
-                chosen.add(inside[i])
-                for person in members[inside[i]]:
-                    owner[person] = inside[i]
-    improved = np.zeros(master.count)
-    improved[sorted(chosen)] = 1.0
-    return improved
-
-
-def _pool_packing(members: list[tuple[int, ...]], scores: Floats, until: float) -> tuple[list[int], float]:
-    """The exact best packing of a few hundred cycles: (chosen indices, total)."""
-    if not members:
-        return [], 0.0
-    people = sorted({p for m in members for p in m})
-    row = {p: i for i, p in enumerate(people)}
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", max(0.2, min(2.0, until - time.monotonic())))
-    h.setOptionValue("mip_abs_gap", 0.5)
-    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    k = len(people)
-    h.addRows(
-        k,
-        np.full(k, -highspy.kHighsInf),
-        np.ones(k),
-        0,
-        np.zeros(0, dtype=np.int32),
-        np.zeros(0, dtype=np.int32),
-        np.zeros(0),
-    )
-    index = np.array([row[p] for m in members for p in m], dtype=np.int32)
-    starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int32)
-    c = len(members)
-    h.addCols(c, scores, np.zeros(c), np.ones(c), len(index), starts, index, np.ones(len(index)))
-    h.changeColsIntegrality(c, np.arange(c, dtype=np.int32), np.full(c, highspy.HighsVarType.kInteger))
-    h.run()
-    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
-        return [], 0.0
-    x = np.asarray(h.getSolution().col_value)
-    picked = np.nonzero(x > 0.5)[0].tolist()
-    return picked, float(scores[picked].sum())
+    if mip:
+        found, restricted, _ = columns.master.solve_mip(time_limit - elapsed(), start=values)
+        if _total(columns.master, found) > _total(columns.master, values):
+            values = found
+    if converged:
+        # A packing with a cycle outside the columns has one of reduced cost <= -delta under these
+        # duals, so it scores at most lagrangian - delta; a packing inside them at most `restricted`.
+        bound = min(bound, max(restricted, lagrangian - delta))
+    return _result(columns.master.chosen(values), np.floor(bound + _EPS), "column generation")
 
 
 def _cover_bound(adj: _Adjacency, target: float, until: float) -> float:
@@ -820,3 +365,232 @@ def _cover_bound(adj: _Adjacency, target: float, until: float) -> float:
             break
         prices = np.clip(prices - scale * max(value - target, 1.0) / norm * gradient, 0, None)
     return best
+
+
+def _dive(adj: _Adjacency, pairs: tuple[Ints, Floats], columns: _Columns, until: float) -> Floats:
+    """A good packing fast, to start the MIP from. Solve the LP; keep the cycles it takes more than
+    half of, and some more by LP value (disjoint, greedily); close every other cycle through a kept
+    person; price new cycles among the people still free; repeat. Returns 0/1 column values."""
+    master = columns.master
+    kept: set[int] = set()
+    closed: set[int] = set()
+    covered: set[int] = set()
+    while time.monotonic() < until:
+        _, duals = master.solve_lp(until - time.monotonic(), vertex=True)
+        x = np.asarray(master.h.getSolution().col_value, dtype=np.float64)
+        members = [tuple(m) for group in master.members for m in group.tolist()]
+        open_ = [c for c in np.nonzero(x > 1e-3)[0].tolist() if c not in kept and c not in closed]
+        if not open_:
+            duals[list(covered)] = 1e9  # nobody kept can be in a new cycle
+            priced = _price(adj, pairs, duals, enough=max(2 * adj.n, 2000))
+            if not columns.add(adj, priced.members2) + columns.add(adj, priced.members3):
+                break
+            continue
+        open_.sort(key=lambda c: -x[c])
+        extra = max(1, len(open_) // 10)
+        pick: list[int] = []
+        for column in open_:
+            if x[column] <= 0.5 + 1e-3 and extra == 0:
+                break
+            if covered.isdisjoint(members[column]):
+                pick.append(column)
+                covered.update(members[column])
+                extra -= x[column] <= 0.5 + 1e-3
+        shut = [
+            c
+            for c, people in enumerate(members)
+            if c not in kept and c not in pick and not covered.isdisjoint(people)
+        ]
+        kept.update(pick)
+        closed.update(shut)
+        master.bounds(pick, 1.0, 1.0)
+        master.bounds(shut, 0.0, 0.0)
+    master.bounds(list(range(master.count)), 0.0, 1.0)
+    values = np.zeros(master.count)
+    values[list(kept)] = 1.0
+    return values
+
+
+def _improve(columns: _Columns, values: Floats, until: float, ceiling: float, seed: int = 7) -> Floats:
+    """Large neighbourhood search over the column pool: free the swaps around someone left out,
+    re-solve that small packing exactly, keep it when it scores at least as much. Any packing is a
+    valid answer, so this only ever helps. Stops at `until`, at the `ceiling` (a proven bound), or
+    after twice as many tries in a row without gain as there are people."""
+    master = columns.master
+    members = [tuple(m) for group in master.members for m in group.tolist()]
+    scores = np.concatenate(master.scores) if master.scores else np.zeros(0)
+    holding: dict[int, list[int]] = {}
+    for column, people in enumerate(members):
+        for person in people:
+            holding.setdefault(person, []).append(column)
+    chosen = set(np.nonzero(values > 0.5)[0].tolist())
+    owner = {person: column for column in chosen for person in members[column]}
+    everyone = sorted(holding)
+    rng = np.random.default_rng(seed)
+    total = float(sum(scores[c] for c in chosen))
+    idle, patience = 0, max(50, 2 * len(everyone))
+    while time.monotonic() < until and everyone and total < ceiling - 0.5 and idle < patience:
+        left_out = [p for p in everyone if p not in owner]
+        focus = int(rng.choice(left_out if left_out and rng.random() < 0.8 else everyone))
+        free: set[int] = {focus}
+        for column in rng.permutation(holding[focus]).tolist():
+            for person in members[column]:
+                free.add(person)
+                if person in owner:
+                    free.update(members[owner[person]])
+            if len(free) > 60:
+                break
+        released = {owner[p] for p in free if p in owner}
+        inside = sorted({c for p in free for c in holding[p] if free.issuperset(members[c])})
+        before = sum(scores[c] for c in released)
+        picked, after = _small_packing([members[c] for c in inside], scores[inside], until)
+        idle = 0 if after >= before + 0.5 else idle + 1
+        if after >= before + 0.5 or (after >= before and rng.random() < 0.3):
+            total += after - before
+            for column in released:
+                chosen.discard(column)
+                for person in members[column]:
+                    owner.pop(person, None)
+            for i in picked:
+                chosen.add(inside[i])
+                for person in members[inside[i]]:
+                    owner[person] = inside[i]
+    improved = np.zeros(master.count)
+    improved[sorted(chosen)] = 1.0
+    return improved
+
+
+def _small_packing(members: list[tuple[int, ...]], scores: Floats, until: float) -> tuple[list[int], float]:
+    """The exact best packing of a few hundred cycles: (chosen indices, total)."""
+    if not members:
+        return [], 0.0
+    people = sorted({p for m in members for p in m})
+    row = {p: i for i, p in enumerate(people)}
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", max(0.2, min(2.0, until - time.monotonic())))
+    h.setOptionValue("mip_abs_gap", 0.5)
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    k = len(people)
+    h.addRows(
+        k,
+        np.full(k, -highspy.kHighsInf),
+        np.ones(k),
+        0,
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0),
+    )
+    index = np.array([row[p] for m in members for p in m], dtype=np.int32)
+    starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int32)
+    c = len(members)
+    h.addCols(c, scores, np.zeros(c), np.ones(c), len(index), starts, index, np.ones(len(index)))
+    h.changeColsIntegrality(c, np.arange(c, dtype=np.int32), np.full(c, highspy.HighsVarType.kInteger))
+    h.run()
+    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
+        return [], 0.0
+    x = np.asarray(h.getSolution().col_value)
+    picked = np.nonzero(x > 0.5)[0].tolist()
+    return picked, float(scores[picked].sum())
+
+
+def _near_optimal(
+    adj: _Adjacency, pairs: tuple[Ints, Floats], duals: Floats, columns: _Columns, cap: int, until: float
+) -> float:
+    """Add every cycle whose reduced cost is at least -delta, for the largest delta (doubling from 1)
+    that keeps them within `cap` and the time; returns that delta (0 if none fitted)."""
+    done = 0.0
+    delta = 1.0
+    while time.monotonic() < until and delta <= 1024:
+        priced = _price(adj, pairs, duals, floor=-delta, until=until)
+        if not priced.complete:  # out of time: only what was complete before counts
+            return done
+        members = [priced.members2, priced.members3]
+        reduced = np.concatenate([priced.reduced2, priced.reduced3])
+        if len(reduced) > cap:
+            order = np.argsort(-reduced)
+            cut = -float(reduced[order[cap]])  # the best cycle left out: everything outside is below -cut
+            for width, group in enumerate(members):
+                mine = reduced[: len(members[0])] if width == 0 else reduced[len(members[0]) :]
+                columns.add(adj, group[mine > -cut])
+            return max(done, cut)
+        for group in members:
+            columns.add(adj, group)
+        done = delta
+        delta *= 2
+    return done
+
+
+def _cycle_scores(adj: _Adjacency, members: Ints) -> Floats:
+    total = np.zeros(len(members))
+    width = members.shape[1]
+    for i in range(width):
+        _, at = adj.find(members[:, i], members[:, (i + 1) % width])
+        total += adj.score[at]
+    return total
+
+
+@dataclass(frozen=True)
+class _Priced:
+    members2: Ints  # 2-cycles whose reduced cost is above the floor
+    reduced2: Floats
+    members3: Ints  # 3-cycles likewise (smallest index first)
+    reduced3: Floats
+    complete: bool  # False when the search stopped early, having found enough
+    bound: float  # the Lagrangian bound; only valid when complete and the floor is not negative
+
+
+def _price(
+    adj: _Adjacency,
+    pairs: tuple[Ints, Floats],
+    duals: Floats,
+    floor: float = _EPS,
+    enough: int | None = None,
+    until: float = np.inf,
+) -> _Priced:
+    """Cycles whose reduced cost under `duals` exceeds `floor`, searched over the whole graph; with
+    floor 0, also the Lagrangian bound sum(duals) + every positive reduced cost."""
+    members2, scores2 = pairs
+    reduced2 = scores2 - duals[members2].sum(axis=1) if len(scores2) else np.zeros(0)
+    above2 = reduced2 > floor
+    # Give each edge its source's dual: a cycle's reduced cost is then the sum over its edges.
+    reduced = adj.score - duals[adj.src]
+    best_in = np.full(adj.n, -np.inf)
+    best_out = np.full(adj.n, -np.inf)
+    np.maximum.at(best_in, adj.dst, reduced)
+    np.maximum.at(best_out, adj.src, reduced)
+    # An anchor is an edge a -> b that may lie on a cycle above the floor: then its best case
+    # (the best edge out of b, the best edge into a) is above the floor, and some edge of the cycle
+    # is above floor / 3, so each such cycle has an anchor.
+    hope = reduced + best_out[adj.dst] + best_in[adj.src]
+    anchors = np.nonzero((reduced > floor / 3) & (hope > floor))[0]
+    anchors = anchors[np.argsort(-hope[anchors], kind="stable")]
+    found_keys: list[Ints] = []
+    found_rc: list[Floats] = []
+    count, complete = 0, True
+    for chunk in np.array_split(anchors, max(1, len(anchors) // 5_000)):
+        if (enough is not None and count >= enough) or time.monotonic() > until:
+            complete = False
+            break
+        e, f = adj.expand(chunk)
+        hopeful = (reduced[e] + reduced[f] + best_in[adj.src[e]] > floor) & (adj.dst[f] != adj.src[e])
+        e, f = e[hopeful], f[hopeful]
+        exists, g = adj.find(adj.dst[f], adj.src[e])
+        e, f, g = e[exists], f[exists], g[exists]
+        rc = reduced[e] + reduced[f] + reduced[g]
+        good = rc > floor
+        x, y, z = adj.src[e][good], adj.dst[e][good], adj.dst[f][good]
+        # Rotate so the smallest index leads: the same cycle found from another anchor is one key.
+        first = np.argmin(np.stack([x, y, z]), axis=0)
+        rotations = np.stack([np.stack([x, y, z]), np.stack([y, z, x]), np.stack([z, x, y])])
+        canon = rotations[first, :, np.arange(len(x))]
+        found_keys.append((canon[:, 0] * adj.n + canon[:, 1]) * adj.n + canon[:, 2])
+        found_rc.append(rc[good])
+        count += int(good.sum())
+    keys = np.concatenate(found_keys) if found_keys else np.zeros(0, dtype=np.int64)
+    rcs = np.concatenate(found_rc) if found_rc else np.zeros(0)
+    keys, first_at = np.unique(keys, return_index=True)
+    rcs = rcs[first_at]
+    members3 = np.stack([keys // (adj.n * adj.n), (keys // adj.n) % adj.n, keys % adj.n], axis=1)
+    bound = float(duals.sum() + np.clip(reduced2, 0, None).sum() + np.clip(rcs, 0, None).sum())
+    return _Priced(members2[above2], reduced2[above2], members3.astype(np.int64), rcs, complete, bound)

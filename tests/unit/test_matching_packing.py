@@ -7,12 +7,10 @@ import itertools
 import time
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matching import packing
-from bot.matching.packing import Packing, _Adjacency, _cover_bound, _Large, pack
+from bot.matching.packing import Packing, _Adjacency, _cover_bound, _Master, pack
 from bot.matching.scoring import Graph
 
 
@@ -122,52 +120,6 @@ def test_nobody_is_proposed_when_no_swap_closes() -> None:
     assert packing.total == packing.bound == 0
 
 
-def all_cycles(n: int, edges: dict[tuple[int, int], int]) -> dict[tuple[int, ...], int]:
-    """Every 2- and 3-way swap with its score, smallest index first (both directions of a 3-way)."""
-    found = {
-        (a, b): edges[a, b] + edges[b, a]
-        for a, b in itertools.combinations(range(n), 2)
-        if (a, b) in edges and (b, a) in edges
-    }
-    for a, b, c in itertools.permutations(range(n), 3):
-        if a < b and a < c and all(e in edges for e in ((a, b), (b, c), (c, a))):
-            found[a, b, c] = edges[a, b] + edges[b, c] + edges[c, a]
-    return found
-
-
-prices = st.lists(st.integers(0, 80), min_size=8, max_size=8)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_graphs, prices, st.sampled_from([0.0, -5.0, -20.0]), st.booleans())
-def test_pricing_finds_exactly_the_cycles_above_the_floor_and_a_bound_no_packing_beats(
-    case: tuple[int, dict[tuple[int, int], int]], duals: list[int], floor: float, dense: bool
-) -> None:
-    n, edges = case
-    g = graph(n, edges)
-    if not dense:  # the binary-search lookup that large graphs use instead of the matrix
-        packing.DENSE_CELLS, saved = 0, packing.DENSE_CELLS
-    try:
-        large = _Large(_Adjacency(n, g.src, g.dst, g.score), seed=1)
-    finally:
-        if not dense:
-            packing.DENSE_CELLS = saved
-    assert (large.look.matrix is not None) == dense
-    prices_ = np.array(duals[:n], dtype=np.float64)
-    priced = large.price(prices_, floor=floor)
-    expected = {
-        m: s - sum(duals[p] for p in m)
-        for m, s in all_cycles(n, edges).items()
-        if s - sum(duals[p] for p in m) > floor
-    }
-    got = {tuple(map(int, m)): float(r) for m, r in zip(priced.members2, priced.reduced2, strict=True)}
-    got |= {tuple(map(int, m)): float(r) for m, r in zip(priced.members3, priced.reduced3, strict=True)}
-    assert priced.complete
-    assert got == pytest.approx(expected)
-    if floor == 0.0:  # the Lagrangian bound holds for any prices >= 0
-        assert priced.bound >= brute_force(n, edges) - 1e-6
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_graphs)
 def test_the_cycle_cover_bound_never_undercuts_the_optimum(
@@ -177,3 +129,18 @@ def test_the_cycle_cover_bound_never_undercuts_the_optimum(
     g = graph(n, edges)
     adj = _Adjacency(n, g.src, g.dst, g.score)
     assert _cover_bound(adj, target=0.0, until=time.monotonic() + 0.05) >= brute_force(n, edges) - 1e-6
+
+
+def test_each_solve_gets_its_own_time_limit_not_what_is_left_of_the_first() -> None:
+    # HiGHS counts a time limit from the object's first run: a second solve must add the time used.
+    master = _Master(3)
+    master.add(np.array([[0, 1], [1, 2]], dtype=np.int64), np.array([10.0, 12.0]))
+    master.solve_lp(5.0)
+    used = master.h.getRunTime()
+    master.solve_lp(5.0)
+    _, limit = master.h.getOptionValue("time_limit")  # (status, value)
+    assert limit >= used + 5.0
+    used = master.h.getRunTime()
+    master.solve_mip(5.0)
+    _, limit = master.h.getOptionValue("time_limit")
+    assert limit >= used + 5.0
