@@ -2,15 +2,20 @@
 graph size, time to score all pairs, time to pack, the total against the proven bound, and on small
 instances the total against the exact optimum by brute force. Figures only; nothing is asserted.
 
-Run: `make bench-matching` (or .venv/bin/python bench/matching.py [sizes...]).
+Run: `make bench-matching` (or .venv/bin/python bench/matching.py [sizes...] [--against FILE.py]).
+With `--against FILE.py`, another version of bot/matching/packing.py (say main's:
+`git show main:bot/matching/packing.py > /tmp/packing_main.py`) packs the same graphs right after this
+one, so the two are measured side by side under the same load (the machine is shared).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import random
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.engine import Value
 from bot.matching.candidates import Candidate, managersruil_candidate
-from bot.matching.packing import pack
+from bot.matching.packing import Packing, pack
 from bot.matching.scoring import Graph, Scorer
 from bot.programmes import load_catalogue
 
@@ -139,8 +144,23 @@ def brute_force(graph: Graph) -> int:
     return best(0, frozenset())
 
 
-def main(sizes: list[int]) -> None:
+def packing_from(path: str) -> Callable[..., Packing]:
+    """`pack` from another version of packing.py."""
+    spec = importlib.util.spec_from_file_location("packing_then", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["packing_then"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    then: Callable[..., Packing] = module.pack
+    return then
+
+
+def main(sizes: list[int], against: str | None = None) -> None:
     rules = load_catalogue().get("managersruil").matching()
+    packers: list[tuple[str, Callable[..., Packing]]] = [("this", pack)]
+    if against:
+        packers.append((Path(against).name, packing_from(against)))
     print(
         f"seed {SEED}, today {TODAY}; scores are whole points; bound = proven upper bound on the best total"
     )
@@ -153,16 +173,19 @@ def main(sizes: list[int]) -> None:
         began = time.perf_counter()
         graph = Scorer(rules, people, TODAY).graph()
         scored = time.perf_counter() - began
-        began = time.perf_counter()
-        packing = pack(graph, time_limit=9.0 if n <= 1000 else 45.0)  # targets: 10 s and 60 s in all
-        packed = time.perf_counter() - began
-        swaps2 = sum(1 for c in packing.cycles if len(c.members) == 2)
-        print(
-            f"{n:>8} {len(graph.src):>10} {swaps2:>8} {scored:>8.2f} {packed:>8.2f} {packing.total:>9} "
-            f"{packing.bound:>9} {packing.gap:>8.4%}  {packing.method}"
-            f"{', proven optimal' if packing.optimal else ''}"
-            f" ({len(packing.cycles)} swaps, {sum(len(c.members) for c in packing.cycles)} people)"
-        )
+        for name, packer in packers:
+            began = time.perf_counter()
+            packing = packer(graph, time_limit=9.0 if n <= 1000 else 45.0)  # targets: 10 s and 60 s in all
+            packed = time.perf_counter() - began
+            swaps2 = sum(1 for c in packing.cycles if len(c.members) == 2)
+            print(
+                f"{n:>8} {len(graph.src):>10} {swaps2:>8} {scored:>8.2f} {packed:>8.2f} {packing.total:>9} "
+                f"{packing.bound:>9} {packing.gap:>8.4%}  {packing.method}"
+                f"{', proven optimal' if packing.optimal else ''}"
+                f" ({len(packing.cycles)} swaps, {sum(len(c.members) for c in packing.cycles)} people)"
+                f"{f' [{name}]' if against else ''}",
+                flush=True,
+            )
     print("\nsmall instances against brute force (every set of disjoint 2- and 3-way swaps):")
     worst = 0
     for seed in range(20):
@@ -184,4 +207,7 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [100, 1000, 10000])
+    args = sys.argv[1:]
+    other = args[args.index("--against") + 1] if "--against" in args else None
+    numbers = [int(a) for a in args if a.isdigit()]
+    main(numbers or [100, 1000, 10000], other)

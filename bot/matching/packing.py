@@ -17,6 +17,8 @@ variable per cycle, one row per person), solved with HiGHS:
 The MIP of this set packing is hard for HiGHS on dense instances (its LP relaxation is very fractional),
 so on large graphs the result is the best packing found with the gap to the proven bound.
 Scores are whole points, so a total equal to the floor of the bound is proven optimal.
+HiGHS counts a time limit from an object's first run, so each limit set here adds the time used so far
+(before, a later solve on the same master could stop at once, or a run overshoot its limit).
 """
 
 from __future__ import annotations
@@ -160,7 +162,8 @@ class _Master:
         valid Lagrangian bound, so slightly inexact duals cost tightness, never correctness."""
         self.h.setOptionValue("solver", "ipm")
         self.h.setOptionValue("run_crossover", "on" if vertex else "off")  # a dive needs a vertex
-        self.h.setOptionValue("time_limit", max(seconds, 0.5))
+        # HiGHS counts a time limit from the object's first run, not from this one: add the time used.
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(seconds, 0.1))
         self.h.run()
         duals = np.clip(np.asarray(self.h.getSolution().row_dual, dtype=np.float64), 0, None)
         return float(self.h.getInfo().objective_function_value), duals
@@ -175,7 +178,7 @@ class _Master:
     def solve_mip(self, seconds: float, start: Floats | None = None) -> tuple[Floats, float, bool]:
         """(column values, dual bound, optimal) within `seconds`, from a known packing if given."""
         self.h.setOptionValue("solver", "choose")
-        self.h.setOptionValue("time_limit", max(seconds, 1.0))
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(seconds, 0.1))
         self.h.setOptionValue("mip_rel_gap", 0.0)
         self.h.setOptionValue("mip_abs_gap", 0.5)  # whole points: within 0.5 of the bound is optimal
         if self.count:
@@ -320,7 +323,8 @@ def _generate_columns(
         ceiling=np.floor(bound + _EPS),
     )
     if mip:
-        found, restricted, _ = columns.master.solve_mip(time_limit - elapsed(), start=values)
+        # HiGHS's MIP overshoots its limit by up to a second or so here: leave it a margin.
+        found, restricted, _ = columns.master.solve_mip(0.6 * (time_limit - elapsed()), start=values)
         if _total(columns.master, found) > _total(columns.master, values):
             values = found
     if converged:

@@ -25,6 +25,7 @@ Bools = NDArray[np.bool_]
 
 _EPS = 1e-9  # month arithmetic on floats: 6.0 months must not become 5.999...
 _BLOCK_CELLS = 4_000_000  # pairs evaluated at once when building the graph: bounded memory
+_SIMILARITY_CELLS = 4_000_000  # distinct text pairs compared all at once (a table of floats)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class _Table:
 
         self._inside: dict[HardRule, Bools] = {}
         self._texts: dict[str, tuple[list[str], Ints]] = {}
+        self._similar: dict[tuple[str, str], Floats | None] = {}
 
     def inside(self, rule: HardRule) -> Bools:
         """Per candidate: is the attribute among the rule's values? (Computed once per run.)"""
@@ -103,6 +105,18 @@ class _Table:
                 [str(c.value(rule.attribute)) in names for c in self.candidates], dtype=np.bool_
             )
         return self._inside[rule]
+
+    def similarity(self, mine: str, theirs: str) -> Floats | None:
+        """Every distinct text under `mine` against every one under `theirs` (rapidfuzz token set
+        ratio), when there are few enough of them to compare all at once; else None."""
+        if (mine, theirs) not in self._similar:
+            left, right = self.texts(mine)[0], self.texts(theirs)[0]
+            table = None
+            if len(left) * len(right) <= _SIMILARITY_CELLS:
+                ratios = process.cdist(left, right, scorer=fuzz.token_set_ratio, workers=-1)
+                table = np.asarray(ratios, dtype=np.float64)
+            self._similar[mine, theirs] = table
+        return self._similar[mine, theirs]
 
     def texts(self, name: str) -> tuple[list[str], Ints]:
         """The distinct texts under `name`, and per candidate the index of theirs."""
@@ -184,6 +198,9 @@ def _measure(rule: SoftRule, t: _Table, a: Ints, b: Ints) -> Floats:
             # Titles repeat ("afdelingshoofd"): compare each distinct pair of texts once.
             mine, mine_at = t.texts(rule.mine)
             theirs, theirs_at = t.texts(rule.theirs)
+            table = t.similarity(rule.mine, rule.theirs)
+            if table is not None:
+                return np.asarray(table[mine_at[a], theirs_at[b]], dtype=np.float64)
             keys, back = np.unique(mine_at[a] * len(theirs) + theirs_at[b], return_inverse=True)
             left = [mine[k] for k in (keys // len(theirs)).tolist()]
             right = [theirs[k] for k in (keys % len(theirs)).tolist()]

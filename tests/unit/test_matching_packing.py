@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matching.packing import Packing, _Adjacency, _cover_bound, pack
+from bot.matching.packing import Packing, _Adjacency, _cover_bound, _Master, pack
 from bot.matching.scoring import Graph
 
 
@@ -129,3 +129,18 @@ def test_the_cycle_cover_bound_never_undercuts_the_optimum(
     g = graph(n, edges)
     adj = _Adjacency(n, g.src, g.dst, g.score)
     assert _cover_bound(adj, target=0.0, until=time.monotonic() + 0.05) >= brute_force(n, edges) - 1e-6
+
+
+def test_each_solve_gets_its_own_time_limit_not_what_is_left_of_the_first() -> None:
+    # HiGHS counts a time limit from the object's first run: a second solve must add the time used.
+    master = _Master(3)
+    master.add(np.array([[0, 1], [1, 2]], dtype=np.int64), np.array([10.0, 12.0]))
+    master.solve_lp(5.0)
+    used = master.h.getRunTime()
+    master.solve_lp(5.0)
+    _, limit = master.h.getOptionValue("time_limit")  # (status, value)
+    assert limit >= used + 5.0
+    used = master.h.getRunTime()
+    master.solve_mip(5.0)
+    _, limit = master.h.getOptionValue("time_limit")
+    assert limit >= used + 5.0

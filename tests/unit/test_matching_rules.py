@@ -12,6 +12,7 @@ import yaml
 
 from bot.engine import Value
 from bot.i18n import CATALOGUES, Translator, placeholders
+from bot.matching import scoring
 from bot.matching.candidates import Candidate, Exclusions, Window, managersruil_candidate
 from bot.matching.explain import words
 from bot.matching.rules import RulesError, parse_rules
@@ -103,9 +104,9 @@ def test_the_explanation_names_the_ministry_the_wished_field_and_the_overlapping
     assert "gewenst ministerie" not in nl  # A said "any": no point for a wish that was not made
 
 
-def test_the_explanation_adds_up_to_the_score_in_the_graph() -> None:
-    rng = random.Random(4)
-    people = [
+def mixed_people(seed: int, n: int) -> list[Candidate]:
+    rng = random.Random(seed)
+    return [
         person(
             f"p{i}",
             intake(
@@ -122,8 +123,12 @@ def test_the_explanation_adds_up_to_the_score_in_the_graph() -> None:
                 ),
             ),
         )
-        for i in range(40)
+        for i in range(n)
     ]
+
+
+def test_the_explanation_adds_up_to_the_score_in_the_graph() -> None:
+    people = mixed_people(4, 40)
     scorer = Scorer(MANAGERSRUIL, people, TODAY)
     graph = scorer.graph()
     assert len(graph.src) > 50
@@ -135,6 +140,16 @@ def test_the_explanation_adds_up_to_the_score_in_the_graph() -> None:
     for a in range(len(people)):
         for b in range(len(people)):
             assert scorer.explain(graph.ids[a], graph.ids[b]).possible == ((a, b) in listed)
+
+
+def test_free_text_compared_all_at_once_scores_as_pair_by_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    people = mixed_people(5, 60)
+    at_once = Scorer(MANAGERSRUIL, people, TODAY).graph()
+    monkeypatch.setattr(scoring, "_SIMILARITY_CELLS", 0)  # too many texts for a table: pair by pair
+    one_by_one = Scorer(MANAGERSRUIL, people, TODAY).graph()
+    assert at_once.score.tolist() == one_by_one.score.tolist()
+    assert at_once.src.tolist() == one_by_one.src.tolist()
+    assert at_once.dst.tolist() == one_by_one.dst.tolist()
 
 
 def test_a_declined_pair_is_never_proposed_again() -> None:
