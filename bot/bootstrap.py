@@ -16,6 +16,7 @@ from bot.nudges import NudgeProducer
 from bot.outbox import Notices
 from bot.ports import UnitOfWork
 from bot.programmes import Catalogue, load_catalogue
+from bot.proposals import MatchSchedule, ProposalExpiry, ProposalService
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService
 from scheduler.tick import Tick
@@ -33,6 +34,7 @@ class Services:
     tick: Tick  # writes what is due at a moment to the outbox
     notices: Notices  # renders outbox messages for this surface
     windows: Mapping[str, Window]  # each programme's contact hours
+    proposals: ProposalService  # matching runs, proposals and their answers
     close: Callable[[], None] = lambda: None  # releases the database connections
 
     def window(self, programme_id: str | None) -> Window:
@@ -82,6 +84,8 @@ def wire(
     def window(programme_id: str | None) -> Window:
         return windows.get(programme_id or "", OFFICE_HOURS)
 
+    proposals = ProposalService(uow, clock, catalogue, window)
+    intake.matching_words = proposals.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
     return Services(
         clock=clock,
         catalogue=catalogue,
@@ -94,9 +98,12 @@ def wire(
                     {**DIALOGUES, **{d.id: d for d in intakes.values()}},
                     window,
                     command_for=intake.command_for,
-                )
+                ),
+                ProposalExpiry(window),
+                MatchSchedule(proposals, catalogue, uow),
             ],
         ),
         notices=Notices(catalogue, console=console),
         windows=windows,
+        proposals=proposals,
     )

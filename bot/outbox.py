@@ -21,7 +21,7 @@ from bot.records import IntakeStatus
 from bot.views import Act, Button, Screen
 
 if TYPE_CHECKING:  # bot.ports imports this module for its records
-    from bot.ports import Intakes, Participants, Preferences
+    from bot.ports import Intakes, Participants, Preferences, Proposals
 
 Param = str | int | bool
 
@@ -75,6 +75,8 @@ class Records(Protocol):
     def participants(self) -> Participants: ...
     @property
     def preferences(self) -> Preferences: ...
+    @property
+    def proposals(self) -> Proposals: ...
 
 
 Renderer = Callable[[Translator, Catalogue, Mapping[str, Param], bool], Screen]
@@ -120,8 +122,18 @@ def _always(records: Records, message: OutboxMessage) -> bool:
     return True
 
 
-TEMPLATES: Mapping[str, Renderer] = {"nudge.intake": _nudge}
-CHECKS: Mapping[str, Check] = {"nudge.intake": _nudge_still_due}
+from bot import proposal_notices  # noqa: E402 - it needs Param and Records from above
+
+TEMPLATES: Mapping[str, Renderer] = {
+    "nudge.intake": _nudge,
+    # proposals: confidential double opt-in (bot/proposals.py)
+    **proposal_notices.TEMPLATES,
+}
+CHECKS: Mapping[str, Check] = {
+    "nudge.intake": _nudge_still_due,
+    # proposals
+    **proposal_notices.CHECKS,
+}
 
 
 @dataclass(frozen=True)

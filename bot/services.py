@@ -148,6 +148,8 @@ class IntakeService:
         self._escape = escape
         self._console = console  # the console has no buttons and no slash commands of its own
         self._since_prune = 0
+        # Words about matching rather than an intake ('pauze', 'niet-met FIN'); set by the composition root.
+        self.matching_words: Callable[[UserRef, str], Screen | None] | None = None
 
     # ---- entry points -------------------------------------------------------------------------
 
@@ -166,6 +168,8 @@ class IntakeService:
         if len(text) > TYPED_TEXT:  # refused before any reading: a huge text costs nothing more
             return self._once(user, lambda turn: self._too_long(turn, len(text)), typed_at, ids)
         typed = clean(text)
+        if self.matching_words is not None and (matching := self.matching_words(user, typed)) is not None:
+            return matching
         return self._once(user, lambda turn: self._on_text(turn, typed), typed_at, ids)
 
     def edited(self, user: UserRef, sent_at: datetime, text: str, ids: Sequence[str] = ()) -> Screen | None:
@@ -312,6 +316,12 @@ class IntakeService:
         if len(text) > TYPED_TEXT:
             text = text[:TYPED_TEXT]
         scope = COMMANDS.get(command)
+        if (
+            self.matching_words is not None
+            and scope is None
+            and (matching := self.matching_words(user, text)) is not None
+        ):
+            return CommandReply(matching)
         if (asked := notifications(text)) is not None:  # /ruil meldingen [aan|uit]
             return CommandReply(self._run(user, lambda turn: self._notifications(turn, asked[1])))
         said = read_command(text, self._names, scope)

@@ -21,6 +21,14 @@ class Act(StrEnum):
     FORM = "form"  # fill the intake in as a form (a Slack modal)
     WAITLIST = "waitlist"  # registration is closed: join the waitlist
     REOPEN = "reopen"  # change the answers of a confirmed registration
+    # A proposed swap (bot/proposals.py): their target names the proposal, not an intake.
+    PROPOSAL_ACCEPT = "p_accept"
+    PROPOSAL_DECLINE = "p_decline"
+    PROPOSAL_ASK = "p_ask"  # ask the coordinator
+    SUPERVISOR_OK = "p_supervisor"  # my own supervisor agrees
+
+
+PROPOSAL_ACTS = (Act.PROPOSAL_ACCEPT, Act.PROPOSAL_DECLINE, Act.PROPOSAL_ASK, Act.SUPERVISOR_OK)
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class Screen:
     applied: bool = True  # False when a click was stale or refused: its message must not say "done"
     target: Target | None = None  # what its buttons act on: every click carries it back
     changed: bool = False  # a registration was confirmed, reopened or stopped: the Home tab is out of date
+    mentions: tuple[str, ...] = ()  # platform ids of people to name (a group DM's introduction)
 
     @property
     def text(self) -> str:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.bootstrap import Services
 from bot.interaction import Target, decode
-from bot.views import Act, Screen
+from bot.views import PROPOSAL_ACTS, Act, Screen
 from handlers import home, render
 from handlers.context import DirectMessages, is_direct, slack_user
 
@@ -105,6 +105,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             form = services.intake.form(user, dialogue)
             client.views_open(trigger_id=body["trigger_id"], view=render.modal(form))
             return
+        elif asked[1] in PROPOSAL_ACTS:  # a proposed swap's buttons: the target names the proposal
+            screen = services.proposals.act(user, asked[1], asked[0])
         elif asked[1] in (Act.START, Act.WAITLIST):
             screen = services.intake.start(user, dialogue, waitlist=asked[1] is Act.WAITLIST)
         else:

@@ -252,8 +252,12 @@ class SlackSender:
             log.exception("outbox message %s cannot be rendered", message.id)
             return _Failed(f"cannot render: {type(error).__name__}: {error}")
         try:
+            channel = message.channel or message.recipient  # a user id posts in the DM with the bot
+            if message.channel is None and "," in message.recipient:  # several users: their group DM
+                opened: Any = self._client.conversations_open(users=message.recipient)
+                channel = str(opened["channel"]["id"])
             response = self._client.chat_postMessage(
-                channel=message.channel or message.recipient,  # a user id posts in the DM with the bot
+                channel=channel,
                 text=text,
                 blocks=blocks,
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"id": message.id}},

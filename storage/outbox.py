@@ -237,6 +237,10 @@ class SqlPreferences:
         row = self._session.get(PreferenceRow, participant_id)
         return True if row is None else row.nudges
 
+    def wants(self, participant_id: int, kind: str) -> bool:
+        # Only nudges can be switched off so far; the other kinds follow with their own settings.
+        return self.nudges_on(participant_id) if kind == "nudges" else True
+
     def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None:
         row = self._session.get(PreferenceRow, participant_id)
         if row is not None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Unavailable
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
+from storage.proposals import SqlProposals
 from storage.repositories import (
     SqlConversations,
     SqlInboundEvents,
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.nudges = SqlNudges(self.session)
         self.preferences = SqlPreferences(self.session)
         self.registrations = SqlRegistrations(self.session, connection)
+        self.proposals = SqlProposals(self.session)
         return self
 
     def __exit__(

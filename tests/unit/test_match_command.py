@@ -86,14 +86,16 @@ def test_a_dry_run_prints_the_swaps_with_slack_ids_as_json(
     assert all(e["why"].startswith("ander ministerie, gewenst ministerie") for e in report["edges"])
 
 
-def test_matching_without_dry_run_or_for_a_programme_without_intake_says_why(
-    fresh_sqlite_url: str, capsys: pytest.CaptureFixture[str]
+def test_matching_an_empty_pool_or_a_programme_without_intake_says_why(
+    fresh_sqlite_url: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     upgrade(make_engine(fresh_sqlite_url))
     env = {"DATABASE_URL": fresh_sqlite_url}
-    assert cli.main(["match", "managersruil"], env=env) == 2
-    assert "--dry-run" in capsys.readouterr().err
+    assert cli.main(["match", "managersruil"], env=env) == 0  # a real run: nobody to propose to yet
+    assert "0 proposals sent (pool 0" in capfd.readouterr().out
+    assert cli.main(["match", "leidinggevenden-in-beweging"], env=env) == 2
+    assert "no intake to match yet" in capfd.readouterr().err
     assert cli.main(["match", "leidinggevenden-in-beweging", "--dry-run"], env=env) == 2
-    assert "no intake to match yet" in capsys.readouterr().err
+    assert "no intake to match yet" in capfd.readouterr().err
     assert cli.main(["match", "ruil", "--dry-run"], env=env) == 2
-    assert "unknown programme 'ruil'" in capsys.readouterr().err
+    assert "unknown programme 'ruil'" in capfd.readouterr().err
