@@ -123,17 +123,21 @@ def test_anonymous_proposals_then_everyone_accepts_and_meets_in_a_group_dm(
     register(bot, bob, answers("BZK", ["FIN"], scale=14, period=18, start="2027-04-01"))
     assert bot.services is not None
     report = bot.services.proposals.run(PROGRAMME, among=[ann, bob])
-    assert len(report.proposals) == 1 and not report.drafts
+    assert len(report.proposals) == 1
+    assert not report.drafts
     send(sender, bot.clock)
 
     [to_ann] = offers(slack, ann)
     [to_bob] = offers(slack, bob)
     # Ann hears about Bob's post, anonymously: level, field, ministry and the period, and why.
     text_ann = as_posted(ann, to_ann).visible
-    assert "schaal 14" in text_ann and "Binnenlandse Zaken" in text_ann and "Beleid" in text_ann
+    assert "schaal 14" in text_ann
+    assert "Binnenlandse Zaken" in text_ann
+    assert "Beleid" in text_ann
     assert "12 maanden, vanaf 1 april 2027" in text_ann
     assert "Waarom dit past: ander ministerie, gewenst ministerie" in text_ann
-    assert "schaal 15" in as_posted(bob, to_bob).visible and "Staf" in as_posted(bob, to_bob).visible
+    assert "schaal 15" in as_posted(bob, to_bob).visible
+    assert "Staf" in as_posted(bob, to_bob).visible
     # Nothing that points to the other person: no Slack id, no function or directorate.
     for message, other, ministry in ((to_ann, bob, "BZK"), (to_bob, ann, "FIN")):
         everything = shown(message)
@@ -154,7 +158,8 @@ def test_anonymous_proposals_then_everyone_accepts_and_meets_in_a_group_dm(
     assert set(str(opened.args["users"]).split(",")) == {ann, bob}
     group = str(opened.response["channel"]["id"]) if opened.response else ""
     [introduction] = slack.history(group)
-    assert f"<@{ann}>" in shown(introduction) and f"<@{bob}>" in shown(introduction)
+    assert f"<@{ann}>" in shown(introduction)
+    assert f"<@{bob}>" in shown(introduction)
     assert "Volgende stappen" in shown(introduction)
 
     # Then each confirms their own supervisor agrees; when both did, the swap goes ahead.
@@ -165,11 +170,15 @@ def test_anonymous_proposals_then_everyone_accepts_and_meets_in_a_group_dm(
     [proposal] = proposals_of(bot, ann)
     assert proposal.state is ProposalState.CONFIRMED
     assert all(m.supervisor_ok_at is not None for m in proposal.members)
-    assert proposal.starts_on is not None and proposal.starts_on.isoformat() == "2027-04-01"
-    assert proposal.returns_on is not None and proposal.returns_on.isoformat() == "2028-04-01"
+    assert proposal.starts_on is not None
+    assert proposal.starts_on.isoformat() == "2027-04-01"
+    assert proposal.returns_on is not None
+    assert proposal.returns_on.isoformat() == "2028-04-01"
     # Check-ins wait in the outbox for during the swap: after a month, halfway, before the return.
     with bot.services.uow() as uow:
-        waiting = [m.params.get("which") for m in uow.outbox.waiting("slack", ann) if m.template == "swap.checkin"]
+        waiting = [
+            m.params.get("which") for m in uow.outbox.waiting("slack", ann) if m.template == "swap.checkin"
+        ]
     assert sorted(str(w) for w in waiting) == ["half", "month", "return"]
 
 
@@ -184,21 +193,25 @@ def test_a_decline_ends_it_for_everyone_kindly_and_the_pair_is_never_proposed_ag
     send(sender, bot.clock)
     bot.press(ann, as_posted(ann, offers(slack, ann)[0]), "Ja, graag")
     reply = bot.press(bob, as_posted(bob, offers(slack, bob)[0]), "Nee, liever niet")
-    assert "gaat deze ruil niet door" in reply.visible and "reden" in reply.visible
+    assert "gaat deze ruil niet door" in reply.visible
+    assert "reden" in reply.visible
     reason = bot.say(bob, "reden de periode past me niet")
     assert "Alleen de coördinator ziet hem" in reason.visible
 
     send(sender, bot.clock)
     told = offers(slack, ann)[-1]
-    assert "gaat helaas niet door" in shown(told) and "Je blijft in de pool" in shown(told)
-    assert bob not in shown(told) and "periode past me niet" not in shown(told)
+    assert "gaat helaas niet door" in shown(told)
+    assert "Je blijft in de pool" in shown(told)
+    assert bob not in shown(told)
+    assert "periode past me niet" not in shown(told)
     [proposal] = proposals_of(bot, ann)
     assert proposal.state is ProposalState.DECLINED
     assert proposal.members[1].decline_reason == "de periode past me niet"
 
     # Back in the pool, but never again with each other.
     again = bot.services.proposals.run(PROGRAMME, among=[ann, bob])
-    assert again.proposals == () and again.left_out == 0
+    assert again.proposals == ()
+    assert again.left_out == 0
 
 
 def test_an_unanswered_proposal_gets_one_reminder_halfway_then_expires(
@@ -218,7 +231,8 @@ def test_an_unanswered_proposal_gets_one_reminder_halfway_then_expires(
     to_bob = [shown(m) for m in offers(slack, bob)]
     assert sum("Een herinnering" in m for m in to_bob) == 1
     assert sum("Een herinnering" in m for m in (shown(m) for m in offers(slack, ann))) == 0  # answered
-    assert "is verlopen" in to_bob[-1] and "is verlopen" in shown(offers(slack, ann)[-1])
+    assert "is verlopen" in to_bob[-1]
+    assert "is verlopen" in shown(offers(slack, ann)[-1])
     [proposal] = proposals_of(bot, ann)
     assert proposal.state is ProposalState.EXPIRED
     assert [m.state for m in proposal.members] == [MemberState.ACCEPTED, MemberState.EXPIRED]
@@ -240,8 +254,10 @@ def test_a_click_by_an_outsider_or_on_a_closed_proposal_changes_nothing(
     before = len(bot.posted(eve))
     assert bot.click(eve, offer.button("Ja, graag"), offer).status == 200
     answer = bot.wait_posted(eve, before + 1)
-    assert "voor iemand anders" in answer.visible and "er is niets veranderd" in answer.visible
-    assert ann not in shown({"blocks": answer.blocks}) and bob not in shown({"blocks": answer.blocks})
+    assert "voor iemand anders" in answer.visible
+    assert "er is niets veranderd" in answer.visible
+    assert ann not in shown({"blocks": answer.blocks})
+    assert bob not in shown({"blocks": answer.blocks})
     [proposal] = proposals_of(bot, ann)
     assert proposal.state is ProposalState.OPEN
     assert all(m.state is MemberState.PENDING for m in proposal.members)
@@ -253,7 +269,8 @@ def test_a_click_by_an_outsider_or_on_a_closed_proposal_changes_nothing(
     late = bot.press(ann, offer, "Ja, graag")
     assert "gaat niet meer door" in late.visible
     [proposal] = proposals_of(bot, ann)
-    assert proposal.state is ProposalState.DECLINED and proposal.members[0].state is MemberState.PENDING
+    assert proposal.state is ProposalState.DECLINED
+    assert proposal.members[0].state is MemberState.PENDING
 
 
 def test_a_three_way_swap_where_no_two_way_swap_exists(
@@ -271,7 +288,8 @@ def test_a_three_way_swap_where_no_two_way_swap_exists(
     send(sender, bot.clock)
     for who, post, others in ((ann, "Binnenlandse Zaken", (bob, cem)), (bob, "Onderwijs", (ann, cem))):
         text = as_posted(who, offers(slack, who)[0]).visible
-        assert "ruil met drie mensen" in text and post in text
+        assert "ruil met drie mensen" in text
+        assert post in text
         assert all(o not in shown(offers(slack, who)[0]) for o in others)
     for who in (ann, bob, cem):
         bot.press(who, as_posted(who, offers(slack, who)[0]), "Ja, graag")
@@ -289,7 +307,8 @@ def test_pause_and_not_with_are_obeyed_by_the_matching(bot: Bot, slack: SlackSta
 
     assert "staat op pauze" in bot.say(ann, "pauze").visible
     paused = run(PROGRAMME, among=[ann, bob])
-    assert paused.proposals == () and paused.left_out == 1
+    assert paused.proposals == ()
+    assert paused.left_out == 1
     assert "weer mee" in bot.say(ann, "hervat").visible
 
     # Bob types the ministry as the intake reads it; the matching keeps both sides apart.
