@@ -16,7 +16,7 @@ from bot.nudges import NudgeProducer
 from bot.outbox import Notices
 from bot.ports import UnitOfWork
 from bot.programmes import Catalogue, load_catalogue
-from bot.proposals import MatchSchedule, ProposalExpiry, ProposalService
+from bot.proposals import MatchSchedule, ProposalExpiry, ProposalService, ProposalWithdrawals
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService
 from scheduler.tick import Tick
@@ -100,6 +100,7 @@ def wire(
                     command_for=intake.command_for,
                 ),
                 ProposalExpiry(window),
+                ProposalWithdrawals(window),
                 MatchSchedule(proposals, catalogue, uow),
             ],
         ),

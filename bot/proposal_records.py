@@ -30,6 +30,7 @@ class MemberState(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # stopped their registration while the proposal was under way
 
 
 @dataclass(frozen=True)

@@ -724,6 +724,44 @@ class ProposalExpiry:
         return len(due)
 
 
+class ProposalWithdrawals:
+    """Someone stopped their registration while a proposal with them was under way: it ends for
+    everyone; the others are told as after a decline (without who), and go back to the pool. A draft
+    nobody heard of is simply taken out. A swap already going ahead is left to the coordinator."""
+
+    def __init__(self, window: Callable[[str | None], Window]) -> None:
+        self._window = window
+
+    def __call__(self, uow: UnitOfWork, now: datetime, limit: int) -> int:
+        found = uow.proposals.withdrawn(limit)
+        for proposal, gone in found:
+            uow.proposals.touch(proposal)
+            if proposal.state is ProposalState.DRAFT:
+                uow.proposals.set_state(proposal.id, ProposalState.REMOVED, now)
+                continue
+            uow.proposals.set_state(proposal.id, ProposalState.DECLINED, now)
+            for member in proposal.members:
+                if member.participant_id in gone:
+                    uow.proposals.answer(member.id, MemberState.WITHDRAWN, now)
+                    continue
+                uow.outbox.add(
+                    Notice(
+                        dedupe_key=f"proposal:{proposal.id}:{ENDED}:{member.id}",
+                        platform=member.platform,
+                        recipient=member.external_id,
+                        locale=member.locale,
+                        template=ENDED,
+                        due_at=now,
+                        not_before=next_opening(now, self._window(proposal.programme_id)),
+                        params={"proposal_id": proposal.id, "programme_id": proposal.programme_id},
+                        participant_id=member.participant_id,
+                        programme_id=proposal.programme_id,
+                    ),
+                    now,
+                )
+        return len(found)
+
+
 class MatchSchedule:
     """Runs a programme's matching when its schedule (`proposals.schedule` in the catalogue) says so:
     once per slot, however many instances tick, because the first to claim the slot runs it."""

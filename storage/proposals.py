@@ -180,6 +180,36 @@ class SqlProposals:
         )
         return [self._proposal(r) for r in rows]
 
+    def withdrawn(self, limit: int) -> list[tuple[Proposal, set[int]]]:
+        """Proposals not yet going ahead with a member who stopped their registration meanwhile (no
+        open or confirmed intake of the programme left), and who those members are."""
+        registered = (
+            select(IntakeRow.id)
+            .where(
+                IntakeRow.participant_id == ProposalMemberRow.participant_id,
+                IntakeRow.programme_id == ProposalRow.programme_id,
+                IntakeRow.status.in_([IntakeStatus.OPEN.value, IntakeStatus.CONFIRMED.value]),
+            )
+            .exists()
+        )
+        under_way = [ProposalState.DRAFT.value, ProposalState.OPEN.value, ProposalState.ACCEPTED.value]
+        rows = self._session.execute(
+            select(ProposalRow.id, ProposalMemberRow.participant_id)
+            .join(ProposalMemberRow, ProposalMemberRow.proposal_id == ProposalRow.id)
+            .where(ProposalRow.state.in_(under_way), ~registered)
+            .order_by(ProposalRow.id)
+            .limit(limit)
+        )
+        gone: dict[int, set[int]] = {}
+        for proposal_id, participant_id in rows:
+            gone.setdefault(proposal_id, set()).add(participant_id)
+        found = []
+        for proposal_id, people in gone.items():
+            proposal = self.get(proposal_id)
+            if proposal is not None:
+                found.append((proposal, people))
+        return found
+
     def touch(self, proposal: Proposal) -> None:
         """Claim the proposal for this change: Conflict if another changed it since it was read (two
         members answering at the same moment must not both miss that they were the last)."""

@@ -495,6 +495,7 @@ MESSAGES: Final[dict[str, str]] = {
     "proposal.already.accepted": "You had already said yes; we are waiting for the others.",
     "proposal.already.declined": "You had already declined this proposal.",
     "proposal.already.expired": "This proposal has expired.",
+    "proposal.already.withdrawn": "You stopped your registration; this proposal is off.",
     "proposal.already.pending": "Your answer is still open.",
     "proposal.closed.draft": "This proposal has not been sent yet.",
     "proposal.closed.open": "This proposal is still open.",

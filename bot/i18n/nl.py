@@ -513,6 +513,7 @@ MESSAGES: Final[dict[str, str]] = {
     "proposal.already.accepted": "Je had al ja gezegd; we wachten nog op de anderen.",
     "proposal.already.declined": "Je had dit voorstel al afgeslagen.",
     "proposal.already.expired": "Dit voorstel is verlopen.",
+    "proposal.already.withdrawn": "Je hebt je aanmelding gestopt; dit voorstel gaat niet door.",
     "proposal.already.pending": "Je antwoord staat nog open.",
     "proposal.closed.draft": "Dit voorstel is nog niet verstuurd.",
     "proposal.closed.open": "Dit voorstel staat nog open.",

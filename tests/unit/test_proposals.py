@@ -264,3 +264,21 @@ def test_an_offer_still_queued_is_dropped_once_the_proposal_is_over(services: Se
         ended = next(m for m in uow.outbox.waiting("slack", ann) if m.template == "proposal.ended")
         assert "proposal.ended" not in CHECKS  # told whatever happens next
         assert ended.params.get("proposal_id") == made
+
+
+def test_stopping_a_registration_during_a_proposal_ends_it_for_the_others(services: Services) -> None:
+    ann, bob = pair(services)
+    [made] = services.proposals.run(PROGRAMME, among=[ann, bob]).proposals
+    me = UserRef("slack", bob)
+    services.intake.command(me, "managersruil stop")
+    services.intake.act(me, Act.CANCEL_YES)
+    services.tick(services.clock.now())
+    with services.uow() as uow:
+        proposal = uow.proposals.get(made)
+        assert proposal is not None
+        assert proposal.state is ProposalState.DECLINED
+        assert [m.state for m in proposal.members] == [MemberState.PENDING, MemberState.WITHDRAWN]
+        told = [m for m in uow.outbox.waiting("slack", ann) if m.template == "proposal.ended"]
+        assert [m.params.get("proposal_id") for m in told] == [made]
+        pair_ids = frozenset(m.participant_id for m in proposal.members)
+        assert pair_ids not in uow.proposals.declined_pairs(PROGRAMME)  # a withdrawal is no refusal
