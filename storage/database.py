@@ -30,7 +30,10 @@ def make_engine(url: str | URL, *, lock_wait: float = 30.0, **options: Any) -> E
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **options)
+    # No pre-ping: it costs a round trip per transaction. A connection that died (a restarted server)
+    # fails its first statement instead; the pool then drops every older connection, and the unit
+    # of work reports Unavailable, which the turn retries.
+    return create_engine(parsed, hide_parameters=True, **options)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

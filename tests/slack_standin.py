@@ -30,7 +30,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,7 +49,9 @@ __all__ = [
     "TEAM_ID",
     "TEAM_NAME",
     "TIMEZONE",
+    "UPLOAD_METHOD",
     "ApiCall",
+    "SharedFile",
     "SlackStandIn",
     "dm_channel_id",
     "slack_ts",
@@ -71,6 +73,8 @@ DEFAULT_LOCALE = "nl-NL"
 TIMEZONE = "Europe/Amsterdam"
 #: Method name under which posts to :meth:`SlackStandIn.response_url` URLs are recorded.
 RESPONSE_URL_METHOD = "response_url"
+#: Method name under which uploads to a ``files.getUploadURLExternal`` URL are recorded (step 2 of 3).
+UPLOAD_METHOD = "files.upload_url"
 
 # Form-encoded arguments that Slack documents as JSON-encoded strings.
 _JSON_FORM_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
@@ -107,6 +111,22 @@ def dm_channel_id(user_id: str) -> str:
 def user_name_for(user_id: str) -> str:
     """The ``name`` (handle) the stand-in reports for a user id."""
     return user_id.lower()
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file shared into a channel through Slack's upload flow (v2, as ``files_upload_v2`` does):
+    ``files.getUploadURLExternal``, a POST of the bytes to the URL it gave, then
+    ``files.completeUploadExternal``."""
+
+    id: str
+    name: str
+    title: str
+    content: bytes
+    channel: str
+    ts: str
+    initial_comment: str = ""
+    thread_ts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -357,6 +377,10 @@ class SlackStandIn:
         self._hash_counter = 0
         self._home_views: dict[str, str] = {}
         self._external_views: dict[str, str] = {}
+        self._profiles: dict[str, dict[str, str]] = {}
+        self._uploads: dict[str, tuple[str, int, bytes | None]] = {}  # file id -> name, length, bytes
+        self._files: list[SharedFile] = []
+        self._file_counter = 0
         self._methods = self._method_table()
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -419,6 +443,18 @@ class SlackStandIn:
         return f"{self.url}/response/{key}"
 
     # -- configuration -----------------------------------------------------------------------------
+
+    def set_profile(self, user_id: str, **fields: str) -> None:
+        """Profile fields ``users.info`` reports for a user (``real_name``, ``title``, ``email``,
+        ``phone``, ``display_name``); an empty string leaves a field out, as Slack does."""
+        with self._cond:
+            self._profiles.setdefault(user_id, {}).update(fields)
+
+    def files_in(self, channel: str) -> list[SharedFile]:
+        """Files shared into ``channel`` (a user id means their DM), oldest first."""
+        wanted = self._resolve_channel(channel)
+        with self._cond:
+            return [f for f in self._files if f.channel == wanted]
 
     def set_user_locale(self, user_id: str, locale: str) -> None:
         """Make ``users.info`` report ``locale`` for ``user_id`` (default ``nl-NL``)."""
@@ -605,6 +641,8 @@ class SlackStandIn:
             method, needs_auth = parts.path.removeprefix("/api/"), True
         elif parts.path.startswith("/response/"):
             method, needs_auth = RESPONSE_URL_METHOD, False
+        elif parts.path.startswith("/upload/"):  # raw bytes, no token: like files.slack.com/upload/v1
+            return self._upload(parts.path.removeprefix("/upload/"), body)
         else:
             return _Reply(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8", {}, None)
         at = time.time()
@@ -703,6 +741,8 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "views.update": self._views_update,
             "users.info": self._users_info,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
             RESPONSE_URL_METHOD: lambda _args: {"ok": True},
         }
 
@@ -844,6 +884,7 @@ class SlackStandIn:
             return _error("user_not_found")
         offset = datetime.now(ZoneInfo(TIMEZONE)).utcoffset()
         real_name = "Ruilbot" if user_id == BOT_USER_ID else f"Stand-in User {user_id}"
+        real_name = self._profiles.get(user_id, {}).get("real_name") or real_name
         return {
             "ok": True,
             "user": {
@@ -857,9 +898,82 @@ class SlackStandIn:
                 "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
                 "locale": self._locales.get(user_id, DEFAULT_LOCALE),
                 "is_bot": user_id == BOT_USER_ID,
-                "profile": {"real_name": real_name, "display_name": user_name_for(user_id)},
+                "profile": {
+                    k: v
+                    for k, v in {
+                        "real_name": real_name,
+                        "display_name": user_name_for(user_id),
+                        **self._profiles.get(user_id, {}),
+                    }.items()
+                    if v
+                },
             },
         }
+
+    def _upload(self, file_id: str, body: bytes) -> _Reply:
+        at = time.time()
+        with self._cond:
+            known = self._uploads.get(file_id)
+            if known is None or known[2] is not None:
+                reply = _Reply(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8", {}, None)
+            else:
+                self._uploads[file_id] = (known[0], known[1], body)
+                reply = _Reply(HTTPStatus.OK, f"OK - {len(body)}".encode(), "text/plain", {}, None)
+            self._calls.append(
+                ApiCall(UPLOAD_METHOD, {"file_id": file_id, "length": len(body)}, reply.status, at)
+            )
+            self._generation += 1
+            self._cond.notify_all()
+        return reply
+
+    def _files_get_upload_url(self, args: JsonDict) -> JsonDict:
+        filename, length = _text(args, "filename"), _text(args, "length")
+        if filename is None or length is None or not length.isdigit():
+            return _error("invalid_arguments")
+        self._file_counter += 1
+        file_id = f"F{self._file_counter:08d}"
+        self._uploads[file_id] = (filename, int(length), None)
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, args: JsonDict) -> JsonDict:
+        raw = args.get("files")
+        try:
+            listed = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError:
+            return _error("invalid_json")
+        if not isinstance(listed, list) or not listed:
+            return _error("invalid_arguments")
+        channel = _text(args, "channel_id")
+        resolved = self._resolve_channel(channel) if channel else None
+        shared: list[SharedFile] = []
+        for item in listed:
+            file_id = str(item.get("id", "")) if isinstance(item, dict) else ""
+            upload = self._uploads.get(file_id)
+            if upload is None or upload[2] is None:
+                return _error("file_not_found")
+            name, _length, content = upload
+            title = str(item.get("title") or name)
+            shared.append(SharedFile(file_id, name, title, content, resolved or "", "", ""))
+        files = [{"id": f.id, "name": f.name, "title": f.title, "size": len(f.content)} for f in shared]
+        if resolved is not None:
+            ts = self._next_ts()
+            comment = _text(args, "initial_comment") or ""
+            thread_ts = _text(args, "thread_ts")
+            message: JsonDict = {
+                "type": "message",
+                "text": comment,
+                "files": files,
+                "user": BOT_USER_ID,
+                "ts": ts,
+            }
+            if thread_ts is not None:
+                message["thread_ts"] = thread_ts
+            self._history.setdefault(resolved, []).append(message)
+            shared = [replace(f, ts=ts, initial_comment=comment, thread_ts=thread_ts) for f in shared]
+        for f in shared:
+            del self._uploads[f.id]  # a completed upload can't be completed again
+        self._files.extend(shared)
+        return {"ok": True, "files": files}
 
     # -- helpers (run with self._cond held) --------------------------------------------------------
 

@@ -291,3 +291,31 @@ def test_refuse_next_answers_like_slack_refuses(slack: SlackStandIn, client: Web
     assert refused.value.response.status_code == 200
     assert refused.value.response["error"] == "user_not_found"
     assert slack.history("U5") == []
+
+
+def test_files_upload_v2_shares_the_bytes_in_the_channel(slack: SlackStandIn, client: WebClient) -> None:
+    answer = client.files_upload_v2(
+        channel="D123",
+        filename="kickoff.ics",
+        content=b"BEGIN:VCALENDAR",
+        title="Kick-off",
+        initial_comment="Hoi",
+    )
+    assert answer["file"]["name"] == "kickoff.ics"
+    [shared] = slack.files_in("U123")  # a user id means their DM
+    assert (shared.content, shared.title, shared.initial_comment) == (b"BEGIN:VCALENDAR", "Kick-off", "Hoi")
+    assert slack.history("D123")[-1]["files"][0]["id"] == shared.id
+
+
+def test_a_file_that_was_never_uploaded_is_not_shared(slack: SlackStandIn, client: WebClient) -> None:
+    url = client.files_getUploadURLExternal(filename="a.json", length=2)
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        client.files_completeUploadExternal(files=[{"id": url["file_id"]}], channel_id="D123")
+    assert slack.files_in("D123") == []
+
+
+def test_profile_fields_are_reported_by_users_info(slack: SlackStandIn, client: WebClient) -> None:
+    slack.set_profile("U123", title="Directeur", email="a@example.nl", phone="")
+    profile = client.users_info(user="U123")["user"]["profile"]
+    assert (profile["title"], profile["email"]) == ("Directeur", "a@example.nl")
+    assert "phone" not in profile  # an empty field is left out, as Slack does
