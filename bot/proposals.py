@@ -334,11 +334,11 @@ class ProposalService:
         member = proposal.member_of(person.id) if proposal and person else None
         if proposal is None or member is None:
             return Screen(lines=(t.t("proposal.not_yours"),), applied=False)
-        if act is Act.PROPOSAL_ASK:
+        if act is Act.PROPOSAL_ASK and proposal.state in ACTIVE:
             return self._ask(uow, now, t, proposal, member.id)
         if act is Act.SUPERVISOR_OK:
             return self._supervisor(uow, now, t, proposal, member.id)
-        if proposal.state is not ProposalState.OPEN:
+        if proposal.state is not ProposalState.OPEN or act is Act.PROPOSAL_ASK:
             return Screen(lines=(t.t(_closed_key(proposal)),), applied=False)
         if member.state is not MemberState.PENDING:
             return Screen(lines=(t.t(f"proposal.already.{member.state.value}"),), applied=False)

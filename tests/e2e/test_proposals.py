@@ -318,3 +318,24 @@ def test_pause_and_not_with_are_obeyed_by_the_matching(bot: Bot, slack: SlackSta
     assert "Financiën (FIN)" in bot.say(bob, "niet-met").visible
     assert "niet meer op je lijst" in bot.say(bob, "niet-met weg FIN").visible
     assert len(run(PROGRAMME, among=[ann, bob]).proposals) == 1
+
+
+def test_asking_the_coordinator_reaches_them_and_reveals_nobody_to_the_asker(
+    bot: Bot, slack: SlackStandIn, sender: SlackSender
+) -> None:
+    ann, bob = new_user(), new_user()
+    register(bot, ann, answers("FIN", ["BZK"]))
+    register(bot, bob, answers("BZK", ["FIN"]))
+    assert bot.services is not None
+    [made] = bot.services.proposals.run(PROGRAMME, among=[ann, bob]).proposals
+    send(sender, bot.clock)
+    offer = as_posted(ann, offers(slack, ann)[0])
+    reply = bot.press(ann, offer, "Vraag de coördinator")
+    assert "coördinator gevraagd contact met je op te nemen" in reply.visible
+    assert bob not in shown({"blocks": reply.blocks})
+    send(sender, bot.clock)
+    asked = [m for m in slack.history("UCOORDMR01") if f"voorstel {made} " in shown(m)]
+    assert len(asked) == 1
+    assert f"<@{ann}>" in shown(asked[0])
+    # The question leaves the proposal as it was: Ann can still answer.
+    assert "Zodra iedereen ja heeft gezegd" in bot.press(ann, offer, "Ja, graag").visible

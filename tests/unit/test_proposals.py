@@ -282,3 +282,16 @@ def test_stopping_a_registration_during_a_proposal_ends_it_for_the_others(servic
         assert [m.params.get("proposal_id") for m in told] == [made]
         pair_ids = frozenset(m.participant_id for m in proposal.members)
         assert pair_ids not in uow.proposals.declined_pairs(PROGRAMME)  # a withdrawal is no refusal
+
+
+def test_two_answers_at_the_same_moment_cannot_both_miss_being_the_last(services: Services) -> None:
+    from bot.ports import Conflict
+
+    ann, bob = pair(services)
+    [made] = services.proposals.run(PROGRAMME, among=[ann, bob]).proposals
+    with services.uow() as uow:
+        seen = uow.proposals.get(made)
+        assert seen is not None
+        uow.proposals.touch(seen)  # one answer claims the proposal ...
+        with pytest.raises(Conflict):
+            uow.proposals.touch(seen)  # ... and one that read the same version must read again
