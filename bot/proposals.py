@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from bot.clock import AMSTERDAM, Clock
 from bot.dialogues.managersruil import INTAKE as MANAGERSRUIL
-from bot.dialogues.reading import read
+from bot.dialogues.reading import Candidates, read
 from bot.engine import Message, Value
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords
 from bot.interaction import Target
@@ -678,6 +678,8 @@ def organisation_code(text: str, today: date) -> str | None:
     result = read(question, text, (), today)
     if isinstance(result, tuple) and isinstance(result[0], str) and result[0] != "other":
         return result[0]
+    if isinstance(result, Candidates):  # close to more than one ministry: ask rather than guess
+        return None
     name = " ".join(clean(text).split()).lower()
     return f"other:{name}" if 2 <= len(name) <= 120 else None
 

@@ -150,6 +150,7 @@ def test_organisations_are_read_as_the_intake_reads_a_ministry() -> None:
     assert organisation_code("finacien", today) == "FIN"
     assert organisation_code("ministerie van Binnenlandse Zaken", today) == "BZK"
     assert organisation_code("Gemeente Utrecht", today) == "other:gemeente utrecht"
+    assert organisation_code("zaken", today) is None  # several ministries: asked, not guessed
 
 
 def test_swap_dates_start_at_the_later_start_for_the_shorter_period() -> None:
