@@ -481,6 +481,10 @@ class ProposalService:
             return self._retry(lambda uow, now: self._not_with(uow, now, user, rest))
         if head in keywords("keyword.reason") and rest:
             return self._retry(lambda uow, now: self._reason(uow, now, user, rest))
+        if head in keywords("keyword.reason"):  # 'reden' alone: say how
+            return self._retry(
+                lambda uow, now: Screen(lines=(self._person(uow, now, user)[1].t("pool.reason_how"),))
+            )
         return None
 
     def _person(self, uow: UnitOfWork, now: datetime, user: UserRef) -> tuple[int, Translator]:

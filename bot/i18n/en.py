@@ -517,6 +517,7 @@ MESSAGES: Final[dict[str, str]] = {
     "pool.not_with.none": "Your list is empty. Type not-with and an organisation, for example: not-with Finance.",
     "pool.not_with.unknown": "I couldn't read '{text}' as an organisation. Try the name or the abbreviation, for example: not-with BZK.",
     "pool.reason_saved": "Thank you, your reason is saved. Only the coordinator sees it.",
+    "pool.reason_how": "Type reason and then your explanation, for example: reason the period doesn't fit. Only the coordinator sees it.",
     "pool.reason_nothing": "I see no declined proposal to keep a reason with.",
     "swap.checkin.month": "Your swap in {programme} has been going for a month. How is it going? If anything is in your way, do tell the coordinator.",
     "swap.checkin.half": "You are halfway through your swap in {programme}. A good moment to look back and ahead with your supervisors.",

@@ -535,6 +535,7 @@ MESSAGES: Final[dict[str, str]] = {
     "pool.not_with.none": "Je lijst is leeg. Typ niet-met en een organisatie, bijvoorbeeld: niet-met Financiën.",
     "pool.not_with.unknown": "Ik kon '{text}' niet als organisatie lezen. Probeer de naam of de afkorting, bijvoorbeeld: niet-met BZK.",
     "pool.reason_saved": "Dank je, je reden is bewaard. Alleen de coördinator ziet hem.",
+    "pool.reason_how": "Typ reden en dan je uitleg, bijvoorbeeld: reden de periode past niet. Alleen de coördinator ziet hem.",
     "pool.reason_nothing": "Ik zie geen afgeslagen voorstel om een reden bij te bewaren.",
     "swap.checkin.month": "Je ruil in de {programme} loopt nu een maand. Hoe gaat het? Loop je ergens tegenaan, laat het de coördinator gerust weten.",
     "swap.checkin.half": "Je bent halverwege je ruil in de {programme}. Een mooi moment om met je leidinggevenden terug te kijken en vooruit te blikken.",

@@ -296,3 +296,17 @@ def test_two_answers_at_the_same_moment_cannot_both_miss_being_the_last(services
         uow.proposals.touch(seen)  # one answer claims the proposal ...
         with pytest.raises(Conflict):
             uow.proposals.touch(seen)  # ... and one that read the same version must read again
+
+
+def test_every_matching_word_gets_a_friendly_answer(services: Services) -> None:
+    me = UserRef("slack", new_user())
+    said = {
+        text: services.intake.text(me, text)
+        for text in ("reden", "reden geen tijd", "niet-met", "niet-met zaken")
+    }
+    assert "Typ reden en dan je uitleg" in said["reden"].text  # type: ignore[union-attr]
+    assert "geen afgeslagen voorstel" in said["reden geen tijd"].text  # type: ignore[union-attr]
+    assert "Je lijst is leeg" in said["niet-met"].text  # type: ignore[union-attr]
+    assert "niet als organisatie lezen" in said["niet-met zaken"].text  # type: ignore[union-attr]
+    reply = services.intake.command(me, "pauze")
+    assert "op pauze" in reply.ephemeral.text
