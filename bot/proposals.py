@@ -473,6 +473,10 @@ class ProposalService:
         if not words:
             return None
         head, rest = normalise(words[0]), (words[1].strip() if len(words) > 1 else "")
+        split = clean(text).split(maxsplit=2)
+        if len(split) >= 2 and normalise(" ".join(split[:2])) in keywords("keyword.not_with"):
+            head, rest = "niet-met", (split[2].strip() if len(split) > 2 else "")  # 'niet met FIN'
+
         if head in keywords("keyword.pause") and not rest:
             return self._retry(lambda uow, now: self._pause(uow, now, user, True))
         if head in keywords("keyword.resume") and not rest:

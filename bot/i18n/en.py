@@ -506,7 +506,7 @@ MESSAGES: Final[dict[str, str]] = {
     "proposal.closed.removed": "This proposal was withdrawn; nothing has changed.",
     "keyword.pause": "pauze|pauzeer|pause",
     "keyword.resume": "hervat|hervatten|resume",
-    "keyword.not_with": "niet-met|nietmet|not-with",
+    "keyword.not_with": "niet-met|nietmet|niet met|not-with|not with",
     "keyword.remove": "weg|verwijder|remove",
     "keyword.reason": "reden|reason",
     "pool.paused": "Your search is paused: I won't propose anything until you type resume.",

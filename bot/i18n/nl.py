@@ -524,7 +524,7 @@ MESSAGES: Final[dict[str, str]] = {
     "proposal.closed.removed": "Dit voorstel is ingetrokken; er is niets veranderd.",
     "keyword.pause": "pauze|pauzeer|pause",
     "keyword.resume": "hervat|hervatten|resume",
-    "keyword.not_with": "niet-met|nietmet|not-with",
+    "keyword.not_with": "niet-met|nietmet|niet met|not-with|not with",
     "keyword.remove": "weg|verwijder|remove",
     "keyword.reason": "reden|reason",
     "pool.paused": "Je zoektocht staat op pauze: ik stel je niets voor tot je hervat typt.",

@@ -308,5 +308,8 @@ def test_every_matching_word_gets_a_friendly_answer(services: Services) -> None:
     assert "geen afgeslagen voorstel" in said["reden geen tijd"].text  # type: ignore[union-attr]
     assert "Je lijst is leeg" in said["niet-met"].text  # type: ignore[union-attr]
     assert "niet als organisatie lezen" in said["niet-met zaken"].text  # type: ignore[union-attr]
+    added = services.intake.text(me, "niet met Binnenlandse Zaken")
+    assert added is not None
+    assert "geen ruil voor met Binnenlandse Zaken en Koninkrijksrelaties (BZK)" in added.text
     reply = services.intake.command(me, "pauze")
     assert "op pauze" in reply.ephemeral.text
