@@ -55,6 +55,7 @@ from bot.proposal_records import (
     ProposalState,
 )
 from bot.quiet_hours import Window, next_opening
+from bot.records import IntakeStatus
 from bot.services import UserRef
 from bot.views import Act, Screen
 
@@ -466,16 +467,22 @@ class ProposalService:
 
     # ---- typed: pause, resume, not with, a reason ----------------------------------------------
 
-    def typed(self, user: UserRef, text: str) -> Screen | None:
+    def typed(self, user: UserRef, text: str, in_conversation: bool = False) -> Screen | None:
         """'pauze', 'hervat', 'niet-met <organisatie>' (or 'niet-met' to see the list, 'niet-met weg
-        <organisatie>' to take one off), 'reden <tekst>' after a decline; None for anything else."""
+        <organisatie>' to take one off), 'reden <tekst>' after a decline; None for anything else.
+        `in_conversation`: typed in the DM, where an answer to an open question could start with
+        'niet met' or 'reden': those forms then go to the intake instead."""
         words = clean(text).split(maxsplit=1)
         if not words:
             return None
         head, rest = normalise(words[0]), (words[1].strip() if len(words) > 1 else "")
         split = clean(text).split(maxsplit=2)
-        if len(split) >= 2 and normalise(" ".join(split[:2])) in keywords("keyword.not_with"):
+        two_words = len(split) >= 2 and normalise(" ".join(split[:2])) in keywords("keyword.not_with")
+        if two_words:
             head, rest = "niet-met", (split[2].strip() if len(split) > 2 else "")  # 'niet met FIN'
+        loose = two_words or (head in keywords("keyword.reason") and bool(rest))
+        if in_conversation and loose and self._answering(user):
+            return None
 
         if head in keywords("keyword.pause") and not rest:
             return self._retry(lambda uow, now: self._pause(uow, now, user, True))
@@ -490,6 +497,14 @@ class ProposalService:
                 lambda uow, now: Screen(lines=(self._person(uow, now, user)[1].t("pool.reason_how"),))
             )
         return None
+
+    def _answering(self, user: UserRef) -> bool:
+        """Is the person in the middle of an intake (so a typed line may be an answer)?"""
+        with self._uow() as uow:
+            person = uow.participants.find(user.platform, user.external_id)
+            return person is not None and any(
+                i.status is IntakeStatus.OPEN for i in uow.intakes.of(person.id)
+            )
 
     def _person(self, uow: UnitOfWork, now: datetime, user: UserRef) -> tuple[int, Translator]:
         person = uow.participants.find(user.platform, user.external_id)

@@ -149,7 +149,7 @@ class IntakeService:
         self._console = console  # the console has no buttons and no slash commands of its own
         self._since_prune = 0
         # Words about matching rather than an intake ('pauze', 'niet-met FIN'); set by the composition root.
-        self.matching_words: Callable[[UserRef, str], Screen | None] | None = None
+        self.matching_words: Callable[[UserRef, str, bool], Screen | None] | None = None
 
     # ---- entry points -------------------------------------------------------------------------
 
@@ -168,7 +168,10 @@ class IntakeService:
         if len(text) > TYPED_TEXT:  # refused before any reading: a huge text costs nothing more
             return self._once(user, lambda turn: self._too_long(turn, len(text)), typed_at, ids)
         typed = clean(text)
-        if self.matching_words is not None and (matching := self.matching_words(user, typed)) is not None:
+        if (
+            self.matching_words is not None
+            and (matching := self.matching_words(user, typed, True)) is not None
+        ):
             return matching
         return self._once(user, lambda turn: self._on_text(turn, typed), typed_at, ids)
 
@@ -319,7 +322,7 @@ class IntakeService:
         if (
             self.matching_words is not None
             and scope is None
-            and (matching := self.matching_words(user, text)) is not None
+            and (matching := self.matching_words(user, text, False)) is not None
         ):
             return CommandReply(matching)
         if (asked := notifications(text)) is not None:  # /ruil meldingen [aan|uit]

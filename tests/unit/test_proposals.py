@@ -313,3 +313,18 @@ def test_every_matching_word_gets_a_friendly_answer(services: Services) -> None:
     assert "geen ruil voor met Binnenlandse Zaken en Koninkrijksrelaties (BZK)" in added.text
     reply = services.intake.command(me, "pauze")
     assert "op pauze" in reply.ephemeral.text
+
+
+def test_an_answer_that_starts_like_a_matching_word_stays_an_answer(services: Services) -> None:
+    me = UserRef("slack", new_user())
+    services.intake.start(me, PROGRAMME)
+    services.intake.text(me, "finacien")
+    services.intake.text(me, "Directie Begroting")
+    reply = services.intake.text(me, "reden van bestaan bewaken")  # the function, question 3
+    assert reply is not None
+    assert "ziet hem" not in reply.text
+    with services.uow() as uow:
+        person = uow.participants.find("slack", me.external_id)
+        assert person is not None
+        [intake] = uow.intakes.of(person.id)
+        assert intake.answers["function"] == "reden van bestaan bewaken"
