@@ -1,5 +1,5 @@
-"""`ruilbot`: console, serve, socket, worker, db upgrade and match. An entry point: the only module in
-bot/ that may reach for the Slack adapters, and it does so lazily."""
+"""`ruilbot`: console, serve, socket, worker, db upgrade, match, import and export. An entry point:
+the only module in bot/ that may reach for the Slack adapters, and it does so lazily."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         "items", nargs="*", help="list [PROGRAMME] | approve ID | remove ID | add PROGRAMME U1 U2 [U3]"
     )
     proposals.add_argument("--note", default="", help="with add: why this match (kept with the proposal)")
+    _spreadsheet_commands(commands)
     args = parser.parse_args(argv)
     env = os.environ if env is None else env
     try:
@@ -68,6 +69,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
                 return _match(load_settings(env), args)
             case "proposals":
                 return _proposals(load_settings(env), args)
+            case "import" | "export":
+                return _spreadsheet(load_settings(env), args)
             case _:
                 return _slack(load_settings(env, slack=True, socket=args.command == "socket"), args.command)
     except ConfigError as error:
@@ -389,6 +392,104 @@ def _proposals(settings: Settings, args: argparse.Namespace) -> int:
     except ProposalError as error:
         print(f"ruilbot: {error}", file=sys.stderr)
         return 2
+    finally:
+        services.close()
+
+
+def _spreadsheet_commands(commands: Any) -> None:
+    imports = commands.add_parser(
+        "import", help="load a programme's registrations from a CSV file, as confirmed intakes"
+    )
+    imports.add_argument("programme", help="programme id, e.g. managersruil")
+    imports.add_argument("file", help="CSV: slack_user and the intake's question ids as columns")
+    imports.add_argument(
+        "--replace", action="store_true", help="replace the registration of anyone who already has one"
+    )
+    exports = commands.add_parser("export", help="write a programme's confirmed intakes as CSV")
+    exports.add_argument("programme", help="programme id, e.g. managersruil")
+    exports.add_argument("file", nargs="?", default=None, help="where to write (default: standard output)")
+    for command in (imports, exports):
+        command.add_argument(
+            "--dialogue", default=None, help="for a programme with more than one (peer-to-peer/opdracht)"
+        )
+        command.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the texts")
+
+
+def _spreadsheet(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import spreadsheet
+    from bot.bootstrap import bootstrap
+    from bot.clock import local_today
+    from bot.dialogues import DIALOGUES, INTAKES
+    from bot.i18n import Translator
+    from bot.ports import Conflict
+    from storage.schema import SchemaOutdated
+
+    t = Translator(args.lang)
+    if args.programme not in INTAKES:
+        print(f"ruilbot: unknown programme {args.programme!r}; known: {', '.join(INTAKES)}", file=sys.stderr)
+        return 2
+    dialogues = [d.id for d in DIALOGUES.values() if d.programme == args.programme]
+    wanted = args.dialogue or INTAKES[args.programme].id
+    wanted = wanted if wanted in dialogues else f"{args.programme}/{wanted}"
+    if wanted not in dialogues:
+        known = ", ".join(dialogues)
+        print(
+            t.t(
+                "spreadsheet.unknown_dialogue", programme=args.programme, dialogue=args.dialogue, known=known
+            ),
+            file=sys.stderr,
+        )
+        return 2
+    dialogue = DIALOGUES[wanted]
+    text = ""
+    if args.command == "import":
+        try:
+            with open(args.file, "rb") as file:
+                data = file.read(spreadsheet.MAX_BYTES + 1)  # a huge file is refused, not read whole
+        except OSError as error:
+            print(
+                t.t("spreadsheet.unreadable", file=args.file, reason=error.strerror or error), file=sys.stderr
+            )
+            return 2
+        text = spreadsheet.decode(data)
+    try:
+        services = bootstrap(settings.database_url)
+    except SchemaOutdated as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        raise _database_fault(settings, error) from error
+    try:
+        with services.uow() as uow:
+            if args.command == "export":
+                rows = [spreadsheet.Row(*r) for r in uow.registrations.of_dialogue(dialogue.id)]
+                written, count = spreadsheet.write_csv(dialogue, rows, args.lang), len(rows)
+                if args.file is None:
+                    sys.stdout.write(written)
+                    return 0
+                with open(args.file, "w", encoding=spreadsheet.EXCEL_ENCODING, newline="") as out:
+                    out.write(written)
+                print(t.t("spreadsheet.exported", n=count, dialogue=dialogue.id, file=args.file))
+                return 0
+            read = spreadsheet.read_csv(text, dialogue, local_today(services.clock), args.lang)
+            count = spreadsheet.store(
+                uow, dialogue, read, services.clock.now(), replace_existing=args.replace, locale=args.lang
+            )
+            uow.commit()
+        print(t.t("spreadsheet.imported", n=count, dialogue=dialogue.id))
+        return 0
+    except spreadsheet.FileRefused as refused:
+        print(t.t("spreadsheet.refused"), file=sys.stderr)
+        for problem in refused.problems:
+            print("  " + t.t("spreadsheet.problem", line=problem.line, reason=problem.text), file=sys.stderr)
+        return 1
+    except Conflict:  # someone registered in the conversation at this very moment: nothing was stored
+        print(t.t("spreadsheet.conflict"), file=sys.stderr)
+        return 3
+    except SQLAlchemyError as error:
+        raise _database_fault(settings, error) from error
     finally:
         services.close()
 

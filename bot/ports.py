@@ -163,6 +163,11 @@ class Registrations(Protocol):
         matching reads."""
         ...
 
+    def of_dialogue(self, dialogue_id: str) -> list[tuple[str, Mapping[str, Value]]]:
+        """(Slack user id, answers) of every confirmed intake of one dialogue, oldest first: what an
+        export writes."""
+        ...
+
 
 class Proposals(Protocol):
     """Proposed swaps with their members' answers, declined pairs, pool settings, scheduled runs."""

@@ -817,8 +817,10 @@ class IntakeService:
                     answer_next=None,
                 )
             lines: list[str] = []
-            if typed and question.kind is not Kind.TEXT:  # show how we read "finacien" or "1 maart"
-                value = outcome.state.answers[question.id]
+            value = outcome.state.answers.get(question.id)
+            if typed and value is None:  # 'overslaan': said the same for every kind, not "Noted: skipped"
+                lines.append(show.t.t("answer.skipped_echo"))
+            elif typed and question.kind is not Kind.TEXT:  # show how we read "finacien" or "1 maart"
                 lines.append(show.t.t("answer.echo", value=show.value(question, value)))
             lines.extend(show.say(n) for n in outcome.notices)
             return show.step(turn.dialogue, outcome.state, lines)

@@ -212,6 +212,17 @@ CONFIRMED_OF = (  # what matching reads: every confirmed intake of a programme, 
     .order_by(I.c.confirmed_at, I.c.id)
 )
 
+OF_DIALOGUE = (  # what an export reads: a dialogue's confirmed intakes of Slack people, oldest first
+    select(P.c.external_id, I.c.answers)
+    .join(I, I.c.participant_id == P.c.id)
+    .where(
+        I.c.dialogue_id == bindparam("dialogue_id"),
+        I.c.status == literal(CONFIRMED),
+        P.c.platform == literal("slack"),
+    )
+    .order_by(I.c.confirmed_at, I.c.id)
+)
+
 
 def _rowcount(result: Any) -> int:
     return int(result.rowcount)
@@ -381,4 +392,8 @@ class SqlInboundEvents(_Repository):
 class SqlRegistrations(_Repository):
     def confirmed(self, programme_id: str) -> list[tuple[str, Mapping[str, Value]]]:
         rows = self._db.execute(CONFIRMED_OF, {"programme_id": programme_id})
+        return [(row.external_id, dict(row.answers)) for row in rows]
+
+    def of_dialogue(self, dialogue_id: str) -> list[tuple[str, Mapping[str, Value]]]:
+        rows = self._db.execute(OF_DIALOGUE, {"dialogue_id": dialogue_id})
         return [(row.external_id, dict(row.answers)) for row in rows]

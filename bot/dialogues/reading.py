@@ -243,6 +243,7 @@ def _names(spec: Spec) -> tuple[tuple[Choice, frozenset[str]], ...]:
 
 
 _STRONG_SEPARATORS = re.compile(r"[,;/\n]+")
+_ANSWER_SEPARATORS = re.compile(r"[;\n]+")
 _WORD_SEPARATORS = re.compile(r"\s+(?:en|and|of|or)\s+", re.IGNORECASE)
 
 
@@ -261,7 +262,16 @@ def _read_multi(question: Question, text: str) -> Read:
         return _check_multi(question, [whole])
     chosen: list[Choice] = []
     unknown: list[str] = []
-    for part in (p.strip() for p in _STRONG_SEPARATORS.split(text)):
+    parts: list[str] = []
+    # ';' and new lines separate answers; a piece between them that names a choice exactly stays
+    # whole, so a label with a comma in it ("Onderwijs, Cultuur en Wetenschap (OCW)") is one answer.
+    for piece in (p.strip() for p in _ANSWER_SEPARATORS.split(text)):
+        exact = _resolve(question, piece) if piece else None
+        if isinstance(exact, Choice) and normalise(piece) in dict(_names(question.spec))[exact]:
+            chosen.append(exact)
+        else:
+            parts.extend(_STRONG_SEPARATORS.split(piece))
+    for part in (p.strip() for p in parts):
         if not part:
             continue
         found = _resolve(question, part)
