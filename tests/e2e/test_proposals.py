@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import cli
 from bot.clock import FixedClock
 from bot.engine import Value
 from bot.proposal_records import MemberState, Proposal, ProposalState
@@ -22,6 +24,7 @@ from bot.records import Intake, IntakeStatus
 from scheduler.sender import SenderPolicy, SlackSender, sender_client
 from tests.e2e.driver import Bot, Posted, new_user
 from tests.slack_standin import DEFAULT_TOKEN, SlackStandIn, dm_channel_id
+from tests.unit.test_spreadsheet import as_csv, manager
 
 pytestmark = pytest.mark.e2e
 PROGRAMME = "managersruil"
@@ -339,3 +342,23 @@ def test_asking_the_coordinator_reaches_them_and_reveals_nobody_to_the_asker(
     assert f"<@{ann}>" in shown(asked[0])
     # The question leaves the proposal as it was: Ann can still answer.
     assert "Zodra iedereen ja heeft gezegd" in bot.press(ann, offer, "Ja, graag").visible
+
+
+def test_imported_registrations_get_proposals_like_any_other(
+    bot: Bot, slack: SlackStandIn, sender: SlackSender, database_url: str, tmp_path: Path
+) -> None:
+    """A coordinator imports the spreadsheet the programme kept, runs the matching, and the people
+    get their anonymous proposals."""
+    ann, bob = new_user(), new_user()
+    rows = [
+        manager(slack_user=ann, ministry="SZW", wanted_ministries="VWS", wanted_fields="maakt niet uit"),
+        manager(slack_user=bob, ministry="VWS", wanted_ministries="SZW", wanted_fields="maakt niet uit"),
+    ]
+    file = tmp_path / "managers.csv"
+    file.write_text(as_csv(rows), encoding="utf-8")
+    assert cli.main(["import", "managersruil", str(file)], env={"DATABASE_URL": database_url}) == 0
+    assert bot.services is not None
+    assert len(bot.services.proposals.run(PROGRAMME, among=[ann, bob]).proposals) == 1
+    send(sender, bot.clock)
+    assert "Volksgezondheid" in as_posted(ann, offers(slack, ann)[0]).visible
+    assert "Sociale Zaken" in as_posted(bob, offers(slack, bob)[0]).visible
