@@ -245,6 +245,7 @@ class ProposalService:
         made: list[int] = []
         with self._uow() as uow:
             now = self._clock.now()
+            uow.proposals.lock_pool(programme.id)
             taken = uow.proposals.busy()  # another run may have proposed meanwhile: never twice
             for swap in plan.swaps:
                 people = [entries[m] for m in swap.members]
@@ -567,6 +568,7 @@ class ProposalService:
 
         def work(uow: UnitOfWork, now: datetime) -> Proposal:
             proposal = self._draft(uow, proposal_id)
+            uow.proposals.lock_pool(proposal.programme_id)
             busy = self._busy_elsewhere(uow, proposal)
             if busy:
                 raise ProposalError(f"proposal {proposal_id}: someone in it is in another proposal meanwhile")
@@ -603,6 +605,7 @@ class ProposalService:
         today = self._clock.now().astimezone(AMSTERDAM).date()
 
         def work(uow: UnitOfWork, now: datetime) -> Proposal:
+            uow.proposals.lock_pool(programme.id)
             pool = {(e.platform, e.external_id): e for e in uow.proposals.pool(programme.id)}
             missing = [p for p in people if (platform, p) not in pool]
             if missing:

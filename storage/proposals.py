@@ -3,11 +3,12 @@ never commit: the caller's unit of work does."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -268,6 +269,14 @@ class SqlProposals:
             .values(supervisor_ok_at=now)
             .execution_options(synchronize_session=False)
         )
+
+    def lock_pool(self, programme_id: str) -> None:
+        """Hold the programme's pool until this transaction ends, so two runs at the same moment (a
+        scheduled one and a coordinator's) never propose the same person twice. PostgreSQL takes an
+        advisory lock; SQLite has one writer at a time anyway."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            key = zlib.crc32(f"ruilbot-pool:{programme_id}".encode())
+            self._session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     # ---- scheduled runs ---------------------------------------------------------------------
 

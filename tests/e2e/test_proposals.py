@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +183,14 @@ def test_anonymous_proposals_then_everyone_accepts_and_meets_in_a_group_dm(
             m.params.get("which") for m in uow.outbox.waiting("slack", ann) if m.template == "swap.checkin"
         ]
     assert sorted(str(w) for w in waiting) == ["half", "month", "return"]
+    # A month into the swap (Saturday 1 May 2027: it waits for Monday morning), the first check-in.
+    bot.clock.advance(datetime(2027, 5, 3, 8, 0, tzinfo=UTC) - bot.clock.now())
+    send(sender, bot.clock)  # "the swap goes ahead" first, then the check-in (one post a second)
+    send(sender, bot.clock)
+    told = [shown(m) for m in offers(slack, ann)[-2:]]
+    assert "de ruil in de Managersruil gaat door" in told[0]
+    assert "loopt nu een maand" in told[1]
+    assert bob not in told[1]
 
 
 def test_a_decline_ends_it_for_everyone_kindly_and_the_pair_is_never_proposed_again(
