@@ -342,6 +342,8 @@ class ProposalService:
             return self._supervisor(uow, now, t, proposal, member.id)
         if proposal.state is not ProposalState.OPEN or act is Act.PROPOSAL_ASK:
             return Screen(lines=(t.t(_closed_key(proposal)),), applied=False)
+        if proposal.expires_at is not None and proposal.expires_at <= now:  # the tick has yet to see it
+            return Screen(lines=(t.t("proposal.closed.expired"),), applied=False)
         if member.state is not MemberState.PENDING:
             return Screen(lines=(t.t(f"proposal.already.{member.state.value}"),), applied=False)
         uow.proposals.touch(proposal)
@@ -729,7 +731,10 @@ class ProposalExpiry:
     def __call__(self, uow: UnitOfWork, now: datetime, limit: int) -> int:
         due = uow.proposals.expiring(now, limit)
         for proposal in due:
-            uow.proposals.touch(proposal)
+            try:
+                uow.proposals.touch(proposal)
+            except Conflict:  # answered at this very moment: the next tick looks again
+                continue
             uow.proposals.set_state(proposal.id, ProposalState.EXPIRED, now)
             for member in proposal.members:
                 if member.state is MemberState.PENDING:
@@ -763,7 +768,10 @@ class ProposalWithdrawals:
     def __call__(self, uow: UnitOfWork, now: datetime, limit: int) -> int:
         found = uow.proposals.withdrawn(limit)
         for proposal, gone in found:
-            uow.proposals.touch(proposal)
+            try:
+                uow.proposals.touch(proposal)
+            except Conflict:  # changed at this very moment: the next tick looks again
+                continue
             if proposal.state is ProposalState.DRAFT:
                 uow.proposals.set_state(proposal.id, ProposalState.REMOVED, now)
                 continue

@@ -328,3 +328,18 @@ def test_an_answer_that_starts_like_a_matching_word_stays_an_answer(services: Se
         assert person is not None
         [intake] = uow.intakes.of(person.id)
         assert intake.answers["function"] == "reden van bestaan bewaken"
+
+
+def test_a_click_after_the_deadline_but_before_the_tick_changes_nothing(services: Services) -> None:
+    ann, bob = pair(services)
+    [made] = services.proposals.run(PROGRAMME, among=[ann, bob]).proposals
+    assert isinstance(services.clock, FixedClock)
+    services.clock.advance(timedelta(days=7, minutes=1))
+    reply = services.proposals.act(UserRef("slack", ann), Act.PROPOSAL_ACCEPT, target(made))
+    assert "verlopen" in reply.text
+    assert not reply.applied
+    services.tick(services.clock.now())
+    proposal = services.proposals.get(made)
+    assert proposal is not None
+    assert proposal.state is ProposalState.EXPIRED
+    assert [m.state for m in proposal.members] == [MemberState.EXPIRED, MemberState.EXPIRED]
