@@ -493,7 +493,7 @@ MESSAGES: Final[dict[str, str]] = {
     "proposal.offer.console": "You can answer in Slack, with the buttons under this message.",
     "proposal.post.scale": "scale {scale}",
     "proposal.post.field": "field {field}",
-    "proposal.post.ministry": "at the ministry {ministry}",
+    "proposal.post.ministry": "at the Ministry of {ministry}",
     "proposal.post.other_organisation": "at another government organisation",
     "proposal.button.accept": "Yes, please",
     "proposal.button.decline": "No, thanks",

@@ -126,7 +126,7 @@ def test_the_anonymous_post_names_level_field_and_ministry_only() -> None:
     params = post_params(answers("FIN", ["any"], ministry_other="Gemeente Geheim"))
     t = Translator("nl")
     text = describe_post(t, params)
-    assert text == "schaal 15, richting Beleid, bij het ministerie Financiën (FIN)"
+    assert text == "schaal 15, richting Beleid, bij het ministerie van Financiën (FIN)"
     other = describe_post(t, post_params(answers("other", ["any"], ministry_other="Gemeente Geheim")))
     assert "Gemeente Geheim" not in other
     assert "andere overheidsorganisatie" in other
