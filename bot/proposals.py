@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from bot.clock import AMSTERDAM, Clock
 from bot.dialogues.managersruil import INTAKE as MANAGERSRUIL
+from bot.dialogues.model import Kind
 from bot.dialogues.reading import Candidates, read
 from bot.engine import Message, Value
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords
@@ -45,6 +46,7 @@ from bot.proposal_notices import (
     SUPERVISOR,
     reasons_to_json,
 )
+from bot.proposal_notices import target as target_of
 from bot.proposal_records import (
     ACTIVE,
     MemberState,
@@ -57,7 +59,7 @@ from bot.proposal_records import (
 from bot.quiet_hours import Window, next_opening
 from bot.records import IntakeStatus
 from bot.services import UserRef
-from bot.views import Act, Screen
+from bot.views import Act, Button, Field, Form, Screen
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,6 +67,7 @@ _ATTEMPTS = 4
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _AT = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 REASON_LENGTH = 1000
+REASON_FIELD = "reason"  # the one field of a decline's reason form
 _SEND_HOUR = time(10, 0)  # check-ins go out mid-morning, local time
 
 
@@ -396,7 +399,11 @@ class ProposalService:
                     proposal.programme_id, me.participant_id, other.participant_id, now
                 )
                 self._notify(uow, proposal, other.id, ENDED, now, now)
-        return Screen(lines=(t.t("proposal.declined_you"), t.t("proposal.reason_hint")))
+        return Screen(
+            lines=(t.t("proposal.declined_you"), t.t("proposal.reason_hint")),
+            buttons=(Button(Act.PROPOSAL_REASON, t.t("proposal.button.reason")),),
+            target=target_of(proposal.id),
+        )
 
     def _ask(
         self, uow: UnitOfWork, now: datetime, t: Translator, proposal: Proposal, member_id: int
@@ -467,6 +474,52 @@ class ProposalService:
             }
             for member in proposal.members:
                 self._notify(uow, proposal, member.id, CHECKIN, now, due, params, key=f":{which}")
+
+    # ---- a decline's reason, in a form -----------------------------------------------------------
+
+    def reason_form(self, user: UserRef, target: Target) -> Form:
+        """The form for a decline's reason (optional; only the coordinator sees it)."""
+
+        def work(uow: UnitOfWork, now: datetime) -> Form:
+            person = uow.participants.find(user.platform, user.external_id)
+            t = Translator(person.locale if person else DEFAULT_LOCALE)
+            field = Field(
+                REASON_FIELD,
+                Kind.TEXT,
+                t.t("proposal.reason.label"),
+                t.t("proposal.reason.hint"),
+                optional=True,
+                multiline=True,
+            )
+            return Form(
+                title=t.t("proposal.reason.title"),
+                target=target,
+                lines=(t.t("proposal.reason.intro"),),
+                fields=(field,),
+                submit=t.t("proposal.reason.submit"),
+                close=t.t("proposal.reason.close"),
+            )
+
+        return self._retry(work)
+
+    def give_reason(self, user: UserRef, target: Target, text: str) -> Screen:
+        """Keep the reason of this person's decline of the proposal `target` names; nothing for
+        anyone else's, or for a proposal they did not decline."""
+
+        def work(uow: UnitOfWork, now: datetime) -> Screen:
+            person = uow.participants.find(user.platform, user.external_id)
+            t = Translator(person.locale if person else DEFAULT_LOCALE)
+            proposal = uow.proposals.get(target.intake) if target.step == STEP else None
+            member = proposal.member_of(person.id) if proposal and person else None
+            if member is None or member.state is not MemberState.DECLINED:
+                return Screen(lines=(t.t("pool.reason_nothing"),), applied=False)
+            reason = clean(text)[:REASON_LENGTH].strip()
+            if not reason:
+                return Screen(lines=(t.t("proposal.reason.none"),))
+            uow.proposals.set_reason(member.id, reason)
+            return Screen(lines=(t.t("pool.reason_saved"),))
+
+        return self._retry(work)
 
     # ---- typed: pause, resume, not with, a reason ----------------------------------------------
 

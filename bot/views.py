@@ -26,6 +26,7 @@ class Act(StrEnum):
     PROPOSAL_DECLINE = "p_decline"
     PROPOSAL_ASK = "p_ask"  # ask the coordinator
     SUPERVISOR_OK = "p_supervisor"  # my own supervisor agrees
+    PROPOSAL_REASON = "p_reason"  # after a decline: say why, in a form only the coordinator sees
 
 
 PROPOSAL_ACTS = (Act.PROPOSAL_ACCEPT, Act.PROPOSAL_DECLINE, Act.PROPOSAL_ASK, Act.SUPERVISOR_OK)

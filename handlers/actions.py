@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.bootstrap import Services
 from bot.interaction import Target, decode
 from bot.views import PROPOSAL_ACTS, Act, Screen
-from handlers import home, render
+from handlers import home, proposals, render
 from handlers.context import DirectMessages, is_direct, slack_user
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,9 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         elif asked[1] is Act.FORM:
             form = services.intake.form(user, dialogue)
             client.views_open(trigger_id=body["trigger_id"], view=render.modal(form))
+            return
+        elif asked[1] is Act.PROPOSAL_REASON:  # after a decline: the form for its reason
+            proposals.open_reason(client, services, body, asked[0])
             return
         elif asked[1] in PROPOSAL_ACTS:  # a proposed swap's buttons: the target names the proposal
             screen = services.proposals.act(user, asked[1], asked[0])

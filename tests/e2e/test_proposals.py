@@ -370,3 +370,31 @@ def test_imported_registrations_get_proposals_like_any_other(
     send(sender, bot.clock)
     assert "Volksgezondheid" in as_posted(ann, offers(slack, ann)[0]).visible
     assert "Sociale Zaken" in as_posted(bob, offers(slack, bob)[0]).visible
+
+
+def test_a_declines_reason_can_be_given_in_a_form_that_only_the_coordinator_sees(
+    bot: Bot, slack: SlackStandIn, sender: SlackSender
+) -> None:
+    ann, bob = new_user(), new_user()
+    register(bot, ann, answers("FIN", ["BZK"]))
+    register(bot, bob, answers("BZK", ["FIN"]))
+    assert bot.services is not None
+    bot.services.proposals.run(PROGRAMME, among=[ann, bob])
+    send(sender, bot.clock)
+    reply = bot.press(bob, as_posted(bob, offers(slack, bob)[0]), "Nee, liever niet")
+    before = len(bot.opened_views())
+    assert bot.click(bob, reply.button("Zeg waarom"), reply).status == 200
+    slack.wait_for(lambda: len(bot.opened_views()) > before)
+    form = bot.opened_views()[before]
+    assert "Alleen de coördinator ziet" in json.dumps(form, ensure_ascii=False)
+    count = len(bot.posted(bob))
+    assert bot.submit_form(bob, form, {"reason": "de richting trekt me minder"}) == {}
+    assert "je reden is bewaard" in bot.wait_posted(bob, count + 1).visible
+    # Ann may not write one for Bob's decline, even with his form.
+    count = len(bot.posted(ann))
+    bot.submit_form(ann, form, {"reason": "namens Bob"})
+    assert "geen afgeslagen voorstel" in bot.wait_posted(ann, count + 1).visible
+    [proposal] = proposals_of(bot, bob)
+    assert proposal.members[1].decline_reason == "de richting trekt me minder"
+    send(sender, bot.clock)
+    assert "richting trekt me minder" not in shown(offers(slack, ann)[-1])
