@@ -44,7 +44,8 @@ def main() -> None:
         stored: list[float] = []
         for n in range(ROUNDS // len(ANSWERS) + 1):
             user = UserRef("bench", f"user{n}")
-            services.intake.start(user)
+            services.intake.start(user)  # the consent question first
+            services.intake.consent(user, "managersruil", True)
             for text in ANSWERS:
                 started = time.perf_counter()
                 services.intake.text(user, text)

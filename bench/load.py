@@ -263,6 +263,13 @@ def person(
         if inbox.wait(channel, 1) is None:
             tally.lost += 1
             return
+        # The consent question comes before the first question; agreeing is not a measured turn (an
+        # older build without it reads 'akkoord' as an answer it is unsure of, and asks again).
+        body, content_type = dm_message_event(user, "akkoord", event_id=f"Ev{user}000")
+        sender.post(body, content_type)
+        if inbox.wait(channel, 2) is None:
+            tally.lost += 1
+            return
     for number, answer in enumerate(TURNS, start=1):
         if think:
             time.sleep(rng.uniform(think / 2, think * 1.5))

@@ -9,12 +9,15 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.coordinators import CoordinatorService
+from bot.deadlines import DeadlineProducer
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import check_all
 from bot.dialogues.model import Dialogue
 from bot.nudges import NudgeProducer
 from bot.outbox import Notices
-from bot.ports import UnitOfWork
+from bot.ports import ProposalCounts, UnitOfWork, no_proposals
+from bot.privacy import PrivacyService, RetentionProducer
 from bot.programmes import Catalogue, load_catalogue
 from bot.proposals import MatchSchedule, ProposalExpiry, ProposalService, ProposalWithdrawals
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
@@ -30,10 +33,12 @@ class Services:
     clock: Clock
     catalogue: Catalogue
     intake: IntakeService
+    privacy: PrivacyService  # consent lives in the intake; export, erasure and retention here
     uow: Callable[[], UnitOfWork]
     tick: Tick  # writes what is due at a moment to the outbox
     notices: Notices  # renders outbox messages for this surface
     windows: Mapping[str, Window]  # each programme's contact hours
+    coordination: CoordinatorService  # /ruil beheer: the coordinators' tools
     proposals: ProposalService  # matching runs, proposals and their answers
     close: Callable[[], None] = lambda: None  # releases the database connections
 
@@ -66,6 +71,7 @@ def wire(
     clock: Clock,
     console: bool = False,
     intakes: Mapping[str, Dialogue] = INTAKES,
+    proposals: ProposalCounts = no_proposals,
 ) -> Services:
     """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
     # Every declared dialogue: a programme may have more than one (Peer-to-Peer's two).
@@ -77,34 +83,42 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
-    intake = IntakeService(uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console)
+    privacy = PrivacyService(uow, clock, catalogue, console=console)
+    intake = IntakeService(
+        uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console, erase=privacy.erase_in
+    )
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
     windows = {p.id: window_from_rules(p.rules) for p in catalogue}
 
     def window(programme_id: str | None) -> Window:
         return windows.get(programme_id or "", OFFICE_HOURS)
 
-    proposals = ProposalService(uow, clock, catalogue, window)
-    intake.matching_words = proposals.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
+    every_dialogue = {**DIALOGUES, **{d.id: d for d in intakes.values()}}
+
+    matching = ProposalService(uow, clock, catalogue, window)
+    intake.matching_words = matching.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
+    privacy.add_hook(matching.on_erasure)  # an erased person's open proposals end first
+    counts = matching.counts if proposals is no_proposals else proposals  # a test may give its own
     return Services(
         clock=clock,
         catalogue=catalogue,
         intake=intake,
+        privacy=privacy,
         uow=uow,
         tick=Tick(
             uow,
             [
-                NudgeProducer(
-                    {**DIALOGUES, **{d.id: d for d in intakes.values()}},
-                    window,
-                    command_for=intake.command_for,
-                ),
+                NudgeProducer(every_dialogue, window, command_for=intake.command_for),
+                DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
+                RetentionProducer(catalogue),
                 ProposalExpiry(window),
                 ProposalWithdrawals(window),
-                MatchSchedule(proposals, catalogue, uow),
+                MatchSchedule(matching, catalogue, uow),
             ],
         ),
         notices=Notices(catalogue, console=console),
         windows=windows,
-        proposals=proposals,
+        # How many were proposed, accepted and placed: the proposals' own figures.
+        coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, counts),
+        proposals=matching,
     )

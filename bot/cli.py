@@ -108,7 +108,9 @@ def _console(settings: Settings, user: str | None, lang: str | None) -> int:
     me = UserRef("console", user or getpass.getuser(), locale_hint=lambda: lang)
     if lang:
         services.intake.text(me, f"taal {lang}")
-    return console.run(services.intake, me, input, print, postbox=console.Postbox(services, clock))
+    return console.run(
+        services.intake, me, input, print, postbox=console.Postbox(services, clock), privacy=services.privacy
+    )
 
 
 def _db(settings: Settings, action: str) -> int:

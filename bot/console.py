@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.bootstrap import Services
 from bot.clock import OffsetClock
 from bot.i18n import Translator
 from bot.intents import COMMANDS
+from bot.privacy import EXPORT, PrivacyService, request
 from bot.quiet_hours import Window, is_open
 from bot.services import IntakeService, UserRef
 from bot.views import Prompt, Screen, Summary
@@ -37,7 +39,7 @@ class Postbox:
             for m in uow.outbox.waiting(PLATFORM, recipient):
                 if m.not_before > now or not is_open(now, self._services.window(m.programme_id)):
                     continue
-                current = self._services.notices.as_now(uow, m)
+                current = self._services.notices.as_now(uow, m, now)
                 if current is not None:
                     due.append(current)
                     uow.outbox.sent(m.id, now, None, None)
@@ -121,6 +123,22 @@ def _deliver(postbox: Postbox | None, user: UserRef, out: Output) -> bool:
     return bool(screens)
 
 
+def _privacy(privacy: PrivacyService, user: UserRef, asked: str, out: Output, folder: Path) -> None:
+    """'/ruil mijn-gegevens' writes the JSON file next to the console's data; 'vergeet-mij' asks."""
+    if asked == EXPORT:
+        reply = privacy.export(user.platform, user.external_id)
+        if reply.document is not None:
+            path = folder / f"{user.external_id}-{reply.document.filename}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(reply.document.content)
+            out(f"{reply.screen.text}\n{path}")
+            out("")
+            return
+    else:
+        reply = privacy.ask_forget(user.platform, user.external_id)
+    render(reply.screen, out)
+
+
 def run(
     service: IntakeService,
     user: UserRef,
@@ -128,6 +146,8 @@ def run(
     out: Output,
     *,
     postbox: Postbox | None = None,
+    privacy: PrivacyService | None = None,
+    folder: Path = Path("data"),
 ) -> int:
     """Talk until end of input (Ctrl-D) or Ctrl-C; everything is saved after each answer. With a
     `postbox`, what the bot sends on its own appears in the conversation, and `/klok` moves time."""
@@ -156,7 +176,10 @@ def run(
         if postbox and _clock(service, user, postbox, text, out):
             continue
         command, _, rest = text.strip().partition(" ")
-        if command.lower() in COMMANDS:  # /ruil, /peer, /regel: as in Slack, answered here
+        asked = request(rest if command.lower() in COMMANDS else text)
+        if privacy is not None and asked is not None:  # mijn-gegevens, vergeet-mij: typed or after /ruil
+            _privacy(privacy, user, asked, out, folder)
+        elif command.lower() in COMMANDS:  # /ruil, /peer, /regel: as in Slack, answered here
             reply = service.command(user, rest, command.lower())
             render(reply.direct or reply.ephemeral, out)
         else:

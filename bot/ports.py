@@ -9,10 +9,19 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.coordinator_records import (
+    AuditEntry,
+    Broadcast,
+    BroadcastStatus,
+    Funnel,
+    Registration,
+    ReportState,
+    ReportStatus,
+)
 from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
 from bot.proposal_records import MemberState, NewMember, PoolEntry, PoolSetting, Proposal, ProposalState
-from bot.records import Conversation, Intake, Participant
+from bot.records import Consent, Conversation, Intake, Participant
 
 
 class Conflict(Exception):
@@ -27,6 +36,10 @@ class Participants(Protocol):
     def find(self, platform: str, external_id: str) -> Participant | None: ...
     def add(self, platform: str, external_id: str, locale: str, now: datetime) -> Participant: ...
     def set_locale(self, participant_id: int, locale: str, now: datetime) -> None: ...
+    def ask_forget(self, participant_id: int, at: datetime | None) -> None:
+        """Remember (or, with None, forget) that "erase everything?" was asked at `at`."""
+        ...
+
     def situation(
         self, platform: str, external_id: str, surface: str, programme_id: str | None
     ) -> tuple[Participant | None, Intake | None, Conversation | None]:
@@ -135,6 +148,12 @@ class Outbox(Protocol):
         ...
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
+    def keyed(
+        self, prefix: str, platform: str | None = None, recipient: str | None = None
+    ) -> list[OutboxMessage]:
+        """Every message whose dedupe key starts with `prefix` (e.g. one intake's deadline reminders),
+        to `recipient` only when given."""
+        ...
 
 
 class Nudges(Protocol):
@@ -149,12 +168,28 @@ class Nudges(Protocol):
 
 
 class Preferences(Protocol):
-    def nudges_on(self, participant_id: int) -> bool: ...
+    """Which kinds of message (bot.preferences.KINDS) a person wants; every kind is on by default."""
+
     def wants(self, participant_id: int, kind: str) -> bool:
-        """Does the person want messages of this kind ("nudges", "reminders", "checkins", ...)?"""
+        """Raises ValueError for a kind that does not exist."""
         ...
 
-    def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None: ...
+    def all_wanted(self, participant_id: int) -> dict[str, bool]:
+        """Every kind, in the order of KINDS, and whether the person wants it."""
+        ...
+
+    def set_wants(self, participant_id: int, kind: str, on: bool, now: datetime) -> None: ...
+    def nudges_on(self, participant_id: int) -> bool:
+        """wants(participant_id, "nudges"), as before there were kinds."""
+
+
+class Deadlines(Protocol):
+    def unreminded(
+        self, programme_id: str, started_before: datetime, key_prefix: str, key_suffix: str, limit: int
+    ) -> list[tuple[Intake, Participant]]:
+        """Open intakes of a programme started by `started_before`, of people who did not turn
+        deadline reminders off, with no outbox message keyed `<key_prefix><intake id><key_suffix>`."""
+        ...
 
 
 class Registrations(Protocol):
@@ -167,6 +202,102 @@ class Registrations(Protocol):
         """(Slack user id, answers) of every confirmed intake of one dialogue, oldest first: what an
         export writes."""
         ...
+
+
+class Coordination(Protocol):
+    """What the coordinator tools keep: roles beyond the catalogue, the audit log (append only: there
+    is no way to change or remove an entry), registration, broadcasts and report statuses."""
+
+    def role_changes(self, programme_id: str, platform: str) -> Mapping[str, bool]:
+        """Member ids a coordinator added (True) or removed (False), over the catalogue's list."""
+        ...
+
+    def set_role(
+        self, programme_id: str, platform: str, external_id: str, active: bool, by: str, now: datetime
+    ) -> None: ...
+    def audit(self, entry: AuditEntry) -> None: ...
+    def audit_log(self, programme_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
+        """The newest entries first."""
+        ...
+
+    def registration(self, programme_id: str) -> Registration | None: ...
+    def set_registration(self, registration: Registration) -> None: ...
+    def funnel(self, programme_id: str) -> Funnel:
+        """Intakes started (ever, stopped ones too) and completed (confirmed) of a programme."""
+        ...
+
+    def intakes(self, programme_id: str) -> list[tuple[str, Intake]]:
+        """(member id, intake) of every open or confirmed intake of a programme, oldest first."""
+        ...
+
+    def recipients(self, programme_id: str) -> list[Participant]:
+        """Everyone with a confirmed intake in a programme: who a broadcast goes to."""
+        ...
+
+    def add_broadcast(self, broadcast: Broadcast) -> Broadcast: ...
+    def broadcast(self, broadcast_id: int) -> Broadcast | None: ...
+    def settle_broadcast(
+        self, broadcast_id: int, status: BroadcastStatus, recipients: int, now: datetime
+    ) -> bool:
+        """Draft -> sent or cancelled; False (and nothing changes) when it was no longer a draft."""
+        ...
+
+    def report_state(self, intake_id: int) -> ReportState | None: ...
+    def set_report_state(
+        self, intake_id: int, status: ReportStatus, reason: str | None, by: str, now: datetime
+    ) -> ReportState: ...
+    def report_states(self, programme_id: str) -> Mapping[int, ReportState]: ...
+
+
+class ProposalCounts(Protocol):
+    """How many of a programme's people were proposed a match, accepted one, and were swapped or
+    placed. The proposals part of the bot provides it; until then, zeros."""
+
+    def __call__(self, uow: UnitOfWork, programme_id: str) -> tuple[int, int, int]: ...
+
+
+def no_proposals(uow: UnitOfWork, programme_id: str) -> tuple[int, int, int]:
+    return 0, 0, 0
+
+
+class Privacy(Protocol):
+    """Consents, and what the AVG gives a person: everything about them (export), and erasure."""
+
+    def consent(self, participant_id: int, programme_id: str) -> Consent | None: ...
+    def pending(self, participant_id: int) -> Consent | None:
+        """The consent question this person was asked last and has not answered, if any."""
+        ...
+
+    def ask(
+        self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+    ) -> None: ...
+    def give(
+        self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+    ) -> None: ...
+    def decline(self, participant_id: int, programme_id: str) -> None: ...
+    def holds_anything(self, participant_id: int) -> bool:
+        """Any intake or given consent: something the person's row is kept for."""
+        ...
+
+    def export(
+        self, participant_id: int, platform: str, external_id: str
+    ) -> dict[str, list[dict[str, object]]]:
+        """Every stored row about one person, by table, as JSON-ready values."""
+        ...
+
+    def erase(self, participant_id: int | None, platform: str, external_id: str) -> int:
+        """Delete every row about one person; returns how many went."""
+        ...
+
+    def intakes_of(self, programme_id: str, created_before: datetime, limit: int) -> list[int]:
+        """A programme's intakes started before `created_before` (any status), oldest first."""
+        ...
+
+    def unanswered(self, asked_before: datetime, limit: int) -> list[tuple[int, str, str]]:
+        """People whose row holds nothing but consent questions unanswered since `asked_before`."""
+        ...
+
+    def erase_intakes(self, intake_ids: list[int]) -> None: ...
 
 
 class Proposals(Protocol):
@@ -248,6 +379,12 @@ class UnitOfWork(Protocol):
     def preferences(self) -> Preferences: ...
     @property
     def registrations(self) -> Registrations: ...
+    @property
+    def deadlines(self) -> Deadlines: ...
+    @property
+    def coordination(self) -> Coordination: ...
+    @property
+    def privacy(self) -> Privacy: ...
     @property
     def proposals(self) -> Proposals: ...
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from types import MappingProxyType
 from typing import Literal, cast, get_args
@@ -29,7 +30,11 @@ _PROGRAMME_KEYS = {
     "contact",
     "rules",
     "events",
+    "coordinators",
+    "targets",
 }
+_TARGET_KEYS = {"placed", "tranche"}  # swapped or placed at least; in groups of
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _EVENT_KEYS = {"id", "title", "starts_at", "ends_at", "location"}
 
 
@@ -74,6 +79,8 @@ class Programme:
     contact: Contact | None
     rules: Mapping[str, object]  # deeply read-only: mappings are proxies, lists are tuples
     events: tuple[Event, ...]  # sorted by start
+    coordinators: tuple[str, ...] = ()  # Slack member ids; more are added in the database
+    targets: Mapping[str, int] = field(default_factory=dict)  # "placed", "tranche"
 
     def matching(self) -> MatchingRules:
         """The programme's matching rules (validated when the catalogue was loaded)."""
@@ -181,7 +188,25 @@ def _programme(raw: dict[str, object], where: str) -> Programme:
         contact=_contact(raw.get("contact"), f"{where}: contact"),
         rules=cast(Mapping[str, object], _freeze(rules)),
         events=tuple(sorted(events, key=lambda e: e.starts_at)),
+        coordinators=_coordinators(raw.get("coordinators", []), where),
+        targets=_targets(raw.get("targets", {}), where),
     )
+
+
+def _coordinators(raw: object, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(c, str) and _SLACK_ID.match(c) for c in raw):
+        raise CatalogueError(f"{where}: 'coordinators' must be a list of Slack member ids such as U012AB3CD")
+    return tuple(raw)
+
+
+def _targets(raw: object, where: str) -> Mapping[str, int]:
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{where}: 'targets' must be a mapping")
+    _check_keys(raw, _TARGET_KEYS, f"{where}: targets")
+    for key, value in raw.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise CatalogueError(f"{where}: targets.{key} must be a whole number above 0")
+    return MappingProxyType(dict(raw))
 
 
 def _event(raw: object, index: int, programme_where: str) -> Event:

@@ -252,3 +252,6 @@ TEMPLATES = {
     CHECKIN: checkin,
 }
 CHECKS = {OFFER: still_asked, REMINDER: still_asked, SUPERVISOR: still_accepted, CHECKIN: swap_going_on}
+
+# A proposal and its answers are part of what the person asked for: no switch turns them off.
+ALWAYS_SENT = frozenset(TEMPLATES) - {CHECKIN}

@@ -57,7 +57,7 @@ from bot.proposal_records import (
     ProposalState,
 )
 from bot.quiet_hours import Window, next_opening
-from bot.records import IntakeStatus
+from bot.records import IntakeStatus, Participant
 from bot.services import UserRef
 from bot.views import Act, Button, Field, Form, Screen
 
@@ -408,8 +408,13 @@ class ProposalService:
     def _ask(
         self, uow: UnitOfWork, now: datetime, t: Translator, proposal: Proposal, member_id: int
     ) -> Screen:
-        coordinators = policy_of(self._catalogue.get(proposal.programme_id)).coordinators
         member = next(m for m in proposal.members if m.id == member_id)
+        # The catalogue's coordinators, with those added or removed in the coordinator tools.
+        changes = uow.coordination.role_changes(proposal.programme_id, member.platform)
+        listed = set(policy_of(self._catalogue.get(proposal.programme_id)).coordinators)
+        coordinators = sorted(
+            (listed | {c for c, on in changes.items() if on}) - {c for c, on in changes.items() if not on}
+        )
         day = now.astimezone(AMSTERDAM).date().isoformat()
         for coordinator in coordinators:  # at most once a day per member and coordinator
             uow.outbox.add(
@@ -578,7 +583,7 @@ class ProposalService:
         person, t = self._person(uow, now, user)
         setting = uow.proposals.setting(person)
         words = rest.split(maxsplit=1)
-        removing = bool(words) and normalise(words[0]) in keywords("keyword.remove")
+        removing = bool(words) and normalise(words[0]) in keywords("keyword.not_with_remove")
         named = (words[1] if len(words) > 1 else "") if removing else rest
         if not named:
             if removing or not setting.not_with:
@@ -728,6 +733,45 @@ class ProposalService:
                 if other.id != proposal.id:
                     others |= {m.participant_id for m in other.members}
         return bool(mine & others)
+
+    # ---- for the coordinators' figures and the privacy erasure ---------------------------------
+
+    @staticmethod
+    def counts(uow: UnitOfWork, programme_id: str) -> tuple[int, int, int]:
+        """How many of a programme's people were proposed a swap (sent), accepted one (everyone said
+        yes), and are swapping (every supervisor agreed)."""
+        proposed: set[int] = set()
+        accepted: set[int] = set()
+        placed: set[int] = set()
+        for state in (*ACTIVE, ProposalState.DECLINED, ProposalState.EXPIRED):
+            if state is ProposalState.DRAFT:
+                continue
+            for proposal in uow.proposals.of_state(state, programme_id):
+                people = {m.participant_id for m in proposal.members}
+                proposed |= people
+                if state in (ProposalState.ACCEPTED, ProposalState.CONFIRMED):
+                    accepted |= people
+                if state is ProposalState.CONFIRMED:
+                    placed |= people
+        return len(proposed), len(accepted), len(placed)
+
+    def on_erasure(self, uow: UnitOfWork, person: Participant, now: datetime) -> None:
+        """A person is erased (the AVG): every proposal with them that is not over ends first, and the
+        others hear it ended, without why, before the person's rows go."""
+        for proposal in uow.proposals.of_participant(person.id):
+            if proposal.state not in ACTIVE:
+                continue
+            uow.proposals.touch(proposal)
+            uow.proposals.set_state(
+                proposal.id,
+                ProposalState.REMOVED if proposal.state is ProposalState.DRAFT else ProposalState.DECLINED,
+                now,
+            )
+            if proposal.state is ProposalState.DRAFT:
+                continue
+            for member in proposal.members:
+                if member.participant_id != person.id:
+                    self._notify(uow, proposal, member.id, ENDED, now, now)
 
     # ---- transactions ---------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ class Participant:
     platform: str  # "slack", "console"; "teams" later
     external_id: str
     locale: str
+    forget_asked_at: datetime | None = None  # "erase everything?" was asked (and not yet answered)
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,15 @@ class Conversation:
     updated_at: datetime | None = None
     id: int | None = None
     version: int = 0  # every click names it: an older one is refused
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A person's consent to a programme's processing: the text version shown, and when they agreed
+    (None: asked, not answered yet)."""
+
+    programme_id: str
+    dialogue_id: str  # what they asked to start
+    text_version: int
+    asked_at: datetime
+    given_at: datetime | None = None

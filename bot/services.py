@@ -23,25 +23,32 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TypeVar, cast
 
-from bot import engine, forms
+from bot import engine, forms, preferences
 from bot.clock import AMSTERDAM, Clock, local_today
 from bot.dialogues.model import Dialogue, Kind
 from bot.engine import Accepted, Ended, Refused, State
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, no_escape, normalise_locale
-from bot.intents import COMMANDS, Command, Intent, Names, intent, language, notifications, read_command, word
+from bot.intents import COMMANDS, Command, Intent, Names, intent, language, read_command, word
 from bot.interaction import CANCEL, REGISTERED, SUMMARY, Target
 from bot.limits import TYPED_TEXT
+from bot.outbox import Notices, kind_of
 from bot.parsing import clean
 from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.presenter import Presenter, clip
+from bot.privacy import CONSENT_VERSION, FORGET_WINDOW, agrees, consent_screen
 from bot.programmes import Catalogue, Programme
-from bot.records import Conversation, Intake, IntakeStatus, Participant
+from bot.records import Consent, Conversation, Intake, IntakeStatus, Participant
 from bot.views import Act, Button, Form, FormAct, FormButton, FormReply, Home, HomeProgramme, Screen
 
 _ATTEMPTS = 4  # against Conflict (two messages of one person at the same moment), plus one locale lookup
 # Slack redelivers an unacknowledged event within minutes; ids older than this are forgotten.
 INBOUND_MEMORY = timedelta(days=1)
 _PRUNE_EVERY = 500  # turns with inbound ids between two clean-ups of old ones
+# The id of a person we hold no row for: a look at the Home tab or at help stores nobody. A row starts
+# with their first intake (its consent question), or when they ask us to remember a choice (language,
+# reminders).
+NOBODY = 0
+CONSENT = "consent"  # the step of a form that asks for consent before its first page
 
 
 class _AskPlatform(Exception):
@@ -124,8 +131,10 @@ class IntakeService:
         default_programme: str = "managersruil",
         escape: Callable[[str], str] = no_escape,
         console: bool = False,
+        erase: Callable[[UnitOfWork, Participant, datetime], None] | None = None,
     ) -> None:
         self._uow = uow
+        self._erase = erase  # everything about a person, once they said yes to "erase everything?"
         self._clock = clock
         self._catalogue = catalogue
         self._intakes = intakes  # programme id -> the dialogue its name starts
@@ -202,6 +211,12 @@ class IntakeService:
         """A 'Wijzig' button next to an answer in the summary."""
         return self._run(user, lambda turn: self._on_edit(turn, target, question_id), target=target)
 
+    def consent(self, user: UserRef, dialogue_id: str | None, agree: bool) -> Screen:
+        """The answer to the consent question of a dialogue (its Akkoord or Nee button): agreeing
+        starts the intake at its first question; declining starts nothing and keeps nothing."""
+        known = dialogue_id if dialogue_id in self._dialogues or dialogue_id in self._intakes else None
+        return self._run(user, lambda turn: self._on_consent(turn, agree, known), self._dialogue_id(known))
+
     def command_for(self, dialogue_id: str) -> str:
         """What a person types to go on with a dialogue: '/ruil managersruil', '/ruil peer opdracht'."""
         return f"/ruil {self._names.word_for(dialogue_id)}"
@@ -220,6 +235,14 @@ class IntakeService:
         """Where a person comes back to (the console at start-up): the intake under way, or else the
         programmes to choose from."""
         return self._run(user, lambda turn: self._start(turn) if turn.open else self._offer(turn, None))
+
+    def switch(self, user: UserRef, value: str) -> Screen:
+        """A preference button ('reminders:off'): switch that kind, and show how they all stand."""
+        found = preferences.from_button(value)
+        if found is None:
+            return self.stale(user)
+        asked = preferences.Asked((found[0],), found[1])
+        return self._run(user, lambda turn: self._preferences(turn, asked))
 
     def status(self, user: UserRef) -> Screen:
         return self._run(user, lambda turn: Screen(lines=(self._status_line(turn),)))
@@ -253,6 +276,7 @@ class IntakeService:
                         tuple(buttons),
                     )
                 )
+            wants = turn.uow.preferences.all_wanted(turn.participant.id)
             return Home(
                 title=t.t("home.title"),
                 intro=t.t("home.intro"),
@@ -260,6 +284,11 @@ class IntakeService:
                 programmes=tuple(programmes),
                 status_title=t.t("home.status"),
                 status=self._status_lines(turn) or (t.t("home.none"),),
+                planned_title=t.t("planned.title"),
+                planned=self._planned(turn, user.platform, user.external_id) or (t.t("planned.none"),),
+                preferences_title=t.t("preferences.title"),
+                preferences=preferences.lines(t, wants),
+                preference_buttons=preferences.buttons(t, wants),
             )
 
         return self._run(user, build)
@@ -319,14 +348,14 @@ class IntakeService:
         if len(text) > TYPED_TEXT:
             text = text[:TYPED_TEXT]
         scope = COMMANDS.get(command)
+        if (asked := preferences.read(text, bare=True)) is not None:  # /ruil meldingen [soort] [aan|uit]
+            return CommandReply(self._run(user, lambda turn: self._preferences(turn, asked)))
         if (
             self.matching_words is not None
             and scope is None
             and (matching := self.matching_words(user, text, False)) is not None
         ):
             return CommandReply(matching)
-        if (asked := notifications(text)) is not None:  # /ruil meldingen [aan|uit]
-            return CommandReply(self._run(user, lambda turn: self._notifications(turn, asked[1])))
         said = read_command(text, self._names, scope)
         if said.intent is Intent.LANGUAGE:
             switched = self._run(user, lambda turn: self._set_language(turn, said.language))
@@ -402,8 +431,9 @@ class IntakeService:
                     if participant is None:
                         if locale is None and user.locale_hint is not None:
                             raise _AskPlatform  # a network call: never while holding a transaction
-                        participant = uow.participants.add(
-                            user.platform, user.external_id, locale or DEFAULT_LOCALE, now
+                        # Not stored (yet): see NOBODY. `_enrol` adds the row when there is reason to.
+                        participant = Participant(
+                            NOBODY, user.platform, user.external_id, locale or DEFAULT_LOCALE
                         )
                     show = self._presenter(participant.locale)
                     named = None
@@ -550,9 +580,13 @@ class IntakeService:
             return self._as_form_too(turn, show.step(turn.dialogue, state, [show.t.t("resume.welcome_back")]))
         if turn.intake and turn.intake.status is IntakeStatus.CONFIRMED:
             return self._registered(turn)
+        if (closed := self._closed_by_coordinator(turn)) is not None:
+            return closed
         deadline = self._deadline(turn)
         if deadline is not None and not waitlist:
             return self._closed(turn, deadline)
+        if not self._consented(turn):  # before the first question: what we keep, and may we
+            return self._ask_consent(turn)
         state = engine.start(turn.dialogue)
         intake = Intake(
             participant_id=turn.participant.id,
@@ -583,6 +617,24 @@ class IntakeService:
         if isinstance(deadline, date) and local_today(self._clock) > deadline:
             return deadline
         return None
+
+    def _closed_by_coordinator(self, turn: _Turn) -> Screen | None:
+        """A coordinator closed registration (/ruil beheer ... sluit): say so kindly, when it may
+        reopen, and whom to ask. An intake under way or confirmed goes on as before."""
+        registration = turn.uow.coordination.registration(turn.programme.id)
+        if registration is None or not registration.closed:
+            return None
+        t = turn.show.t
+        reopens = registration.reopens_on
+        return Screen(
+            lines=(
+                self._say(
+                    turn,
+                    "registration.closed_now",
+                    reopens=t.t("registration.reopens", date=t.date(reopens)) if reopens else "",
+                ),
+            )
+        )
 
     def _closed(self, turn: _Turn, deadline: date) -> Screen:
         """Registration is closed: say so, and offer the waitlist."""
@@ -616,6 +668,8 @@ class IntakeService:
         code = language(text)
         if code is not None and (normalise_locale(code) or turn.open is None):  # 'taal adviseur' is an answer
             return self._set_language(turn, code)
+        if (asked := preferences.read(text, strict=turn.open is not None)) is not None:  # 'meldingen'
+            return self._preferences(turn, asked)
         later = turn.conversation.last_typed_at if turn.conversation else None
         if turn.typed_at is not None and later is not None and turn.typed_at < later:
             return self._out_of_order(turn, text)
@@ -627,6 +681,10 @@ class IntakeService:
             if said is Intent.NO:
                 return self._keep_going(turn)
             return self._ask_cancel(turn)
+        if (forgotten := self._forget_answer(turn, text)) is not None:
+            return forgotten
+        if (consented := self._consent_answer(turn, text)) is not None:
+            return consented
         if active is not None and said is Intent.STOP:
             return self._ask_cancel(turn)
         if turn.open is None:
@@ -984,6 +1042,7 @@ class IntakeService:
         locale = normalise_locale(code)
         if locale is None:
             return Screen(lines=(turn.show.t.t("language.unknown"),))
+        self._enrol(turn)  # asked to remember a choice: the one reason besides an intake to keep a row
         turn.uow.participants.set_locale(turn.participant.id, locale, self._clock.now())
         turn.show = self._presenter(locale)
         lines = [turn.show.t.t("language.set")]
@@ -1020,6 +1079,9 @@ class IntakeService:
             if turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED:
                 registered = self._registered(turn)
                 return self._closing(turn, registered.lines, registered)
+            if not self._consented(turn) and self._deadline(turn) is None:
+                self._ask_consent(turn)
+                return self._consent_form(turn)
             started = self._start(turn)
             if turn.open is None:  # registration is closed: what the DM would say
                 return self._closing(turn, [*started.lines, started.typing or ""])
@@ -1103,6 +1165,8 @@ class IntakeService:
     def _on_form_submit(
         self, turn: _Turn, target: Target, values: Mapping[str, str | Sequence[str]]
     ) -> FormReply:
+        if target.step == CONSENT and target.intake == NOBODY:  # 'Akkoord' on the consent page
+            return self._on_form_consent(turn)
         if not self._form_holds(turn, target):
             return FormReply(form=self._form_stale(turn))
         show = self._raw(turn)
@@ -1154,18 +1218,38 @@ class IntakeService:
             lines.append(turn.show.t.t("status.withdraw"))
         return Screen(lines=tuple(lines))
 
-    def _notifications(self, turn: _Turn, switch: bool | None) -> Screen:
-        """How the reminders the bot sends on its own stand for this person, or switch them."""
-        preferences, person = turn.uow.preferences, turn.participant.id
-        if switch is not None:
-            preferences.set_nudges(person, switch, self._clock.now())
-        on = preferences.nudges_on(person)
-        key = (
-            ("notifications.switched_on" if on else "notifications.switched_off")
-            if switch is not None
-            else ("notifications.on" if on else "notifications.off")
-        )
-        return Screen(lines=(turn.show.t.t(key),))
+    def _preferences(self, turn: _Turn, asked: preferences.Asked) -> Screen:
+        """How each kind of message the bot sends on its own stands for this person, after switching
+        what `asked` switches (nothing when it holds a word we could not place)."""
+        chosen, person = turn.uow.preferences, turn.participant.id
+        changed: tuple[str, ...] = ()
+        if asked.on is not None and not asked.unknown:
+            person = self._enrol(turn).id  # a switch is a choice to remember: it needs a row
+            changed = asked.kinds or preferences.KINDS
+            for kind in changed:
+                chosen.set_wants(person, kind, asked.on, self._clock.now())
+        wants = chosen.all_wanted(person)
+        return preferences.screen(turn.show.t, asked, wants, console=self._console, changed=changed)
+
+    def _planned(self, turn: _Turn, platform: str, external_id: str) -> tuple[str, ...]:
+        """What the outbox holds for this person that would still go out: when (Amsterdam time), and what."""
+        t, uow, now = turn.show.t, turn.uow, self._clock.now()
+        notices = Notices(self._catalogue)
+        planned = []
+        for message in uow.outbox.waiting(platform, external_id):
+            if notices.as_now(uow, message, now) is None:
+                continue  # no longer true, or of a kind the person turned off: it will not come
+            kind = kind_of(message.template)
+            what = t.t(f"preferences.kind.{kind}") if kind else t.t("planned.message")
+            if message.programme_id and message.programme_id in self._catalogue.ids():
+                name = t.escape(self._catalogue.get(message.programme_id).name.get(t.locale))
+                what = t.t("planned.about", what=what, programme=name)
+            local = message.not_before.astimezone(AMSTERDAM)
+            when = t.t(
+                "planned.when", weekday=t.t(f"planned.weekday.{local.weekday()}"), at=t.datetime(local)
+            )
+            planned.append(t.t("planned.row", when=when, what=what))
+        return tuple(planned)
 
     def _dm_note(self, key: str) -> Callable[[_Turn], Screen]:
         return lambda turn: Screen(lines=(turn.show.t.t(key, programme=self._name(turn)),))
@@ -1295,3 +1379,120 @@ class IntakeService:
             return self._say(turn, "status.ended" if ended else "status.ready")
         answered, total = len(state.answers), len(engine.applicable(turn.dialogue, state.answers))
         return self._say(turn, "status.open", answered=answered, total=total)
+
+    # ---- consent, and the typed answer to "erase everything?" -------------------------------------
+
+    def _enrol(self, turn: _Turn) -> Participant:
+        """The person's row, added now if they had none (see NOBODY)."""
+        if turn.participant.id == NOBODY:
+            p = turn.participant
+            turn.participant = turn.uow.participants.add(
+                p.platform, p.external_id, p.locale, self._clock.now()
+            )
+        return turn.participant
+
+    def _consent(self, turn: _Turn) -> Consent | None:
+        if turn.participant.id == NOBODY:
+            return None
+        return turn.uow.privacy.consent(turn.participant.id, turn.programme.id)
+
+    def _consented(self, turn: _Turn) -> bool:
+        """Did the person agree to the current consent text of this programme?"""
+        consent = self._consent(turn)
+        return (
+            consent is not None and consent.given_at is not None and consent.text_version >= CONSENT_VERSION
+        )
+
+    def _ask_consent(self, turn: _Turn, lines: Sequence[str] = ()) -> Screen:
+        """Before the first question: what we keep, why, who sees it, how long; agree or stop. The
+        question is remembered (so a typed 'akkoord' knows what it answers): that starts the row."""
+        person = self._enrol(turn)
+        turn.uow.privacy.ask(
+            person.id, turn.programme.id, turn.dialogue.id, CONSENT_VERSION, self._clock.now()
+        )
+        asked = consent_screen(turn.show.t, turn.programme, self._name(turn), turn.dialogue.id, self._console)
+        return replace(asked, lines=(*lines, *asked.lines))
+
+    def _on_consent(self, turn: _Turn, agree: bool, dialogue_id: str | None) -> Screen:
+        if dialogue_id is None:  # typed, or a button that names nothing we know: the question asked last
+            pending = turn.uow.privacy.pending(turn.participant.id) if turn.participant.id != NOBODY else None
+            if pending is None or pending.dialogue_id not in self._dialogues:
+                return self._no_intake(turn, None)
+            self._focus(turn, pending.dialogue_id)
+        if not agree:
+            return self._decline(turn)
+        person = self._enrol(turn)
+        now = self._clock.now()
+        turn.uow.privacy.give(person.id, turn.programme.id, turn.dialogue.id, CONSENT_VERSION, now)
+        started = self._start(turn, waitlist=self._deadline(turn) is not None)
+        return replace(started, lines=(turn.show.t.t("consent.thanks"), *started.lines))
+
+    def _decline(self, turn: _Turn) -> Screen:
+        """No consent: nothing starts; a row that was made only to ask goes again."""
+        person = turn.participant
+        if person.id != NOBODY:
+            turn.uow.privacy.decline(person.id, turn.programme.id)
+            if not turn.uow.privacy.holds_anything(person.id) and self._erase is not None:
+                self._erase(turn.uow, person, self._clock.now())
+                turn.participant = replace(person, id=NOBODY)
+        return Screen(lines=(turn.show.t.t("consent.declined", programme=self._name(turn)),))
+
+    def _consent_answer(self, turn: _Turn, text: str) -> Screen | None:
+        """A typed answer to the consent question asked last, if that is what the person is at: no
+        intake is open, or the question came after they last touched the open one (then only a yes or
+        a no answers it; anything else goes to the open intake)."""
+        agreed = agrees(text)
+        if turn.participant.id == NOBODY or (turn.open is not None and agreed is None):
+            return None  # an answer to the open intake (and no extra read on the hot path)
+        pending = turn.uow.privacy.pending(turn.participant.id)
+        if pending is None or pending.dialogue_id not in self._dialogues:
+            return None
+        if turn.open is not None:
+            moved = turn.conversation.updated_at if turn.conversation else None
+            if max(turn.open.updated_at, moved or turn.open.updated_at) > pending.asked_at:
+                return None  # they went back to the open intake after the question
+        if agreed is not None:
+            return self._on_consent(turn, agreed, None)
+        said = intent(text)
+        named, _ = self._names.find(text)
+        if said is None and named is None and language(text) is None:  # neither yes nor no: ask again
+            self._focus(turn, pending.dialogue_id)
+            return self._ask_consent(turn, [turn.show.t.t("consent.unclear")])
+        return None
+
+    def _forget_answer(self, turn: _Turn, text: str) -> Screen | None:
+        """'ja' or 'nee' typed within the hour after "erase everything about you?" was asked."""
+        person, asked = turn.participant, turn.participant.forget_asked_at
+        if person.id == NOBODY or asked is None or self._clock.now() - asked > FORGET_WINDOW:
+            return None
+        said = intent(text)
+        if said is Intent.YES and self._erase is not None:
+            self._erase(turn.uow, person, self._clock.now())
+            turn.participant, turn.intake, turn.conversation = replace(person, id=NOBODY), None, None
+            return Screen(lines=(turn.show.t.t("privacy.forget_done"),), changed=True)
+        turn.uow.participants.ask_forget(person.id, None)  # answered, or moved on: a later 'ja' is not this
+        turn.participant = replace(person, forget_asked_at=None)
+        if said in (Intent.NO, Intent.STOP):
+            return Screen(lines=(turn.show.t.t("privacy.forget_kept"),))
+        return None
+
+    def _consent_form(self, turn: _Turn) -> Form:
+        """The consent question as a form page: 'Akkoord' submits; closing the form starts nothing."""
+        t = self._raw(turn).t
+        lines = consent_screen(t, turn.programme, str(self._name(turn)), turn.dialogue.id, True).lines
+        return Form(
+            self._form_title(turn),
+            Target(NOBODY, 0, CONSENT),
+            lines,
+            submit=t.t("consent.agree"),
+            close=t.t("consent.decline"),
+        )
+
+    def _on_form_consent(self, turn: _Turn) -> FormReply:
+        pending = turn.uow.privacy.pending(turn.participant.id) if turn.participant.id != NOBODY else None
+        if pending is not None and pending.dialogue_id in self._dialogues:
+            self._focus(turn, pending.dialogue_id)
+            turn.uow.privacy.give(
+                turn.participant.id, turn.programme.id, turn.dialogue.id, CONSENT_VERSION, self._clock.now()
+            )
+        return FormReply(form=self._open_form(turn))

@@ -21,6 +21,11 @@ class Act(StrEnum):
     FORM = "form"  # fill the intake in as a form (a Slack modal)
     WAITLIST = "waitlist"  # registration is closed: join the waitlist
     REOPEN = "reopen"  # change the answers of a confirmed registration
+    NOTIFICATIONS = "notifications"  # switch one kind of message on or off (bot.preferences)
+    AGREE = "agree"  # consent to a programme's processing, before its intake starts
+    DECLINE = "decline"  # ... or not: nothing starts, nothing is kept
+    FORGET_YES = "forget_yes"  # erase everything about me (after "are you sure?")
+    FORGET_NO = "forget_no"
     # A proposed swap (bot/proposals.py): their target names the proposal, not an intake.
     PROPOSAL_ACCEPT = "p_accept"
     PROPOSAL_DECLINE = "p_decline"
@@ -44,6 +49,7 @@ class Button:
     label: str
     style: str | None = None  # "primary" | "danger"
     dialogue: str = ""  # for START, FORM and WAITLIST: which dialogue (they act on no intake yet)
+    value: str = ""  # for NOTIFICATIONS: the kind and where to switch it ("reminders:off")
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class Screen:
     applied: bool = True  # False when a click was stale or refused: its message must not say "done"
     target: Target | None = None  # what its buttons act on: every click carries it back
     changed: bool = False  # a registration was confirmed, reopened or stopped: the Home tab is out of date
+    consent: str = ""  # the dialogue whose consent question this is (asked before its first question)
     mentions: tuple[str, ...] = ()  # platform ids of people to name (a group DM's introduction)
 
     @property
@@ -120,6 +127,11 @@ class Home:
     programmes: tuple[HomeProgramme, ...]
     status_title: str
     status: tuple[str, ...]  # a line per registration, naming its programme
+    planned_title: str = ""
+    planned: tuple[str, ...] = ()  # what the bot will send this person on its own, and when
+    preferences_title: str = ""
+    preferences: tuple[str, ...] = ()  # a line per kind of message: on or off
+    preference_buttons: tuple[Button, ...] = ()  # switch each kind
 
 
 # ---- a modal: the intake as a form of pages ------------------------------------------------------

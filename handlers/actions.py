@@ -16,7 +16,7 @@ from bot.bootstrap import Services
 from bot.interaction import Target, decode
 from bot.views import PROPOSAL_ACTS, Act, Screen
 from handlers import home, proposals, render
-from handlers.context import DirectMessages, is_direct, slack_user
+from handlers.context import PLATFORM, DirectMessages, is_direct, slack_user
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,14 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         elif asked[1] is Act.FORM:
             form = services.intake.form(user, dialogue)
             client.views_open(trigger_id=body["trigger_id"], view=render.modal(form))
+            return
+        elif asked[1] is Act.NOTIFICATIONS:
+            screen = services.intake.switch(user, asked[2])
+        elif asked[1] in (Act.AGREE, Act.DECLINE):  # the consent question before an intake
+            screen = services.intake.consent(user, dialogue, agree=asked[1] is Act.AGREE)
+        elif asked[1] in (Act.FORGET_YES, Act.FORGET_NO):  # "erase everything about you?"
+            reply = services.privacy.forget(PLATFORM, user.external_id, confirmed=asked[1] is Act.FORGET_YES)
+            finish(body, client, reply.screen, _label(action))
             return
         elif asked[1] is Act.PROPOSAL_REASON:  # after a decline: the form for its reason
             proposals.open_reason(client, services, body, asked[0])

@@ -4,6 +4,7 @@ the conversation itself into the DM, and a form (modal) opens on the command's t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -11,7 +12,8 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import Services
 from bot.intents import COMMANDS as WORDS
-from handlers import render
+from bot.privacy import request
+from handlers import coordinators, home, privacy, render
 from handlers.context import DirectMessages, slack_unescape, slack_user
 
 COMMANDS = tuple(WORDS)  # every command the manifest declares; a test keeps the two in step
@@ -22,6 +24,14 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         ack()  # a no-op after the gateway's acknowledgement; bolt expects it
         user_id = command["user_id"]
         text = slack_unescape(str(command.get("text") or ""))
+        if command["command"] == "/ruil" and services.coordination.handles(text):  # /ruil beheer ...
+            coordinators.command(services, dms, client, user_id, text, respond)
+            return
+        if (asked := request(text)) is not None:  # /ruil mijn-gegevens, /ruil vergeet-mij: in the DM
+            answer = privacy.handle(services, dms, client, user_id, asked)
+            fallback, blocks = render.message(replace(answer.screen, buttons=(), typing=None))
+            respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)
+            return
         reply = services.intake.command(slack_user(user_id, client), text, str(command["command"]))
         if reply.form is not None and command.get("trigger_id"):
             # First: a trigger expires three seconds after the command was typed.
@@ -30,6 +40,8 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
         respond(text=fallback, blocks=blocks, response_type="ephemeral", replace_original=False)
         if reply.direct:
             dms.post(client, user_id, reply.direct)
+        if reply.ephemeral.changed:  # a switched preference: the Home tab shows them too
+            home.refresh(services, dms, client, user_id)
 
     for name in COMMANDS:
         app.command(name)(command)

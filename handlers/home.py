@@ -9,14 +9,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.bootstrap import Services
-from handlers import render
-from handlers.context import DirectMessages, slack_user
+from handlers import coordinators, render
+from handlers.context import PLATFORM, DirectMessages, slack_user
 
 
 def refresh(services: Services, dms: DirectMessages, client: WebClient, user_id: str) -> None:
     """Publish the person's Home tab as it is now (after a confirm, a change or a stop)."""
-    view = services.intake.home(slack_user(user_id, client))
-    dms.publish(client, user_id, render.home(view))
+    view = render.home(services.intake.home(slack_user(user_id, client)))
+    view["blocks"] += coordinators.home_blocks(services.coordination.home(PLATFORM, user_id))
+    dms.publish(client, user_id, view)
 
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:

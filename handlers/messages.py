@@ -9,7 +9,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.bootstrap import Services
-from handlers import home
+from bot.privacy import request
+from handlers import home, privacy
 from handlers.context import DirectMessages, sent_at, slack_unescape, slack_user
 
 EDITED = "message_changed"
@@ -40,6 +41,9 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             return  # deletions, joins, file shares without text
         user_id, text = event.get("user"), event.get("text")
         if not isinstance(user_id, str) or not isinstance(text, str) or not text.strip():
+            return
+        if (asked := request(slack_unescape(text))) is not None:  # 'mijn gegevens', 'vergeet mij'
+            privacy.handle(services, dms, client, user_id, asked)
             return
         typed_at = sent_at(event.get("ts"))
         screen = services.intake.text(

@@ -30,8 +30,8 @@ FORM_CALLBACK = "intake_form"  # callback_id of every intake modal
 FORM_EDIT_PREFIX = "form_edit:"  # 'Wijzig' on a modal's summary
 FIELD = "value"  # action_id of a modal's input element
 FORM_ACT_PREFIX = "form_act:"  # Terug, Overzicht, Ga verder, Stoppen on a modal page
-# Acts that start something: their button names a dialogue, not an intake.
-_STARTS = (Act.START, Act.FORM, Act.WAITLIST)
+# Acts that start something: their button names a dialogue, not an intake (nor does a preference switch).
+_STARTS = (Act.START, Act.FORM, Act.WAITLIST, Act.NOTIFICATIONS, Act.AGREE, Act.DECLINE)
 # Buttons that act on no intake yet (start one) carry this target.
 NO_INTAKE = Target(0, 0, "start")
 
@@ -88,7 +88,8 @@ def _menu(kind: str, action_id: str, placeholder: str, options: list[dict[str, A
 def act_button(button: Button, target: Target | None, index: int = 0) -> dict[str, Any]:
     # A start button acts on a dialogue, not on an intake; every other act on the screen's target.
     aimed = NO_INTAKE if button.act in _STARTS or target is None else target
-    value = encode(aimed, f"{button.act.value}:{button.dialogue}" if button.dialogue else button.act.value)
+    extra = button.dialogue or button.value
+    value = encode(aimed, f"{button.act.value}:{extra}" if extra else button.act.value)
     # Action ids are unique within a block: several start buttons differ by their place.
     action_id = f"{ACT_PREFIX}{button.act.value}" + (f":{index}" if index else "")
     return _button(button.label, action_id, value, button.style)
@@ -182,12 +183,21 @@ def home(view: Home) -> dict[str, Any]:
             f"*{_md(view.status_title, 200)}*\n" + _md("\n".join(view.status), limits.SECTION_TEXT - 300)
         ),
         {"type": "divider"},
-        _section(f"*{_md(view.programmes_title, 200)}*"),
     ]
+    if view.planned_title:  # what the bot will send this person, under their registrations
+        planned = _md("\n".join(view.planned), limits.SECTION_TEXT - 300)
+        blocks += [_section(f"*{_md(view.planned_title, 200)}*\n{planned}"), {"type": "divider"}]
+    blocks.append(_section(f"*{_md(view.programmes_title, 200)}*"))
     for programme in view.programmes:
         blocks.append(_section(f"*{_md(programme.name, 200)}*\n{_md(programme.summary, 2500)}"))
         if programme.buttons:
             elements = [act_button(b, None, i) for i, b in enumerate(programme.buttons)]
+            blocks.append({"type": "actions", "elements": elements})
+    if view.preferences_title:  # the switches last: set once, rarely looked for
+        chosen = _md("\n".join(view.preferences), limits.SECTION_TEXT - 300)
+        blocks += [{"type": "divider"}, _section(f"*{_md(view.preferences_title, 200)}*\n{chosen}")]
+        if view.preference_buttons:
+            elements = [act_button(b, None, i) for i, b in enumerate(view.preference_buttons)]
             blocks.append({"type": "actions", "elements": elements})
     return {"type": "home", "blocks": blocks}
 

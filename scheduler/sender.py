@@ -209,7 +209,7 @@ class SlackSender:
         go: list[OutboxMessage] = []
         with self._uow() as uow:
             for due in uow.outbox.lock_due(PLATFORM, now, limit):
-                message = self._notices.as_now(uow, due)
+                message = self._notices.as_now(uow, due, now)
                 if message is None:
                     uow.outbox.drop(due.id, now, "no longer true when its turn came")
                     report.dropped += 1

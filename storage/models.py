@@ -15,9 +15,11 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -72,6 +74,7 @@ class ParticipantRow(Base):
     locale: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    forget_asked_at: Mapped[datetime | None]  # "erase everything?" was asked: a typed yes answers it
 
 
 class IntakeRow(Base):
@@ -189,8 +192,108 @@ class PreferenceRow(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
+    # One switch per kind of message (bot.preferences.KINDS); a new row starts with every one on.
     nudges: Mapped[bool] = mapped_column(Boolean)
+    reminders: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    deadlines: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    checkins: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    broadcasts: Mapped[bool] = mapped_column(Boolean, server_default=true())
     updated_at: Mapped[datetime]
+
+
+# ---- coordinators --------------------------------------------------------------------------------
+
+
+class CoordinatorRoleRow(Base):
+    """A coordinator added (active) or removed (not active) by another, over the catalogue's list.
+    Coordinators are staff identified by their member id; they need not be participants."""
+
+    __tablename__ = "coordinator_roles"
+    __table_args__ = (UniqueConstraint("programme_id", "platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]
+
+
+class AuditRow(Base):
+    """Append only: every coordinator read of personal data and every refused attempt. The code has
+    no path that changes or deletes a row, and on PostgreSQL a trigger refuses UPDATE, DELETE and
+    TRUNCATE (migration 0009)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_programme", "programme_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    platform: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    programme_id: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(300))
+
+
+class RegistrationRow(Base):
+    """A programme's registration as its coordinators set it; no row: open."""
+
+    __tablename__ = "registration_states"
+
+    programme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    closed: Mapped[bool] = mapped_column(Boolean)
+    reopens_on: Mapped[date | None]
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]
+
+
+class BroadcastRow(Base):
+    """A coordinator's message to a programme's participants: previewed as a draft, then sent
+    through the outbox (one message per person) or cancelled."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    recipients: Mapped[int]
+    sent_at: Mapped[datetime | None]
+
+
+class ReportStateRow(Base):
+    """Where a regulation report (a confirmed Van regels naar ruimte intake) stands."""
+
+    __tablename__ = "report_states"
+
+    intake_id: Mapped[int] = mapped_column(ForeignKey("intakes.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime]
+    version: Mapped[int]
+
+
+class ConsentRow(Base):
+    """A person's consent to a programme's processing, asked before the first question of an intake:
+    which text they were shown (its version), and when they agreed. `given_at` is empty while the
+    question is open (a typed 'akkoord' must know which programme it answers)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("participant_id", "programme_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[str] = mapped_column(String(64))
+    dialogue_id: Mapped[str] = mapped_column(String(64))  # what the person asked to start
+    text_version: Mapped[int]
+    asked_at: Mapped[datetime]
+    given_at: Mapped[datetime | None]
 
 
 # ---- proposals: confidential double opt-in (bot/proposals.py) -----------------------------------

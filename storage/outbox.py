@@ -10,9 +10,11 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.outbox import Notice, OutboxMessage, OutboxStatus
 from bot.ports import Conflict, IdleIntake
+from bot.preferences import KINDS
 from bot.records import IntakeStatus
 from storage.models import IntakeRow, NudgeRow, OutboxRow, ParticipantRow, PreferenceRow
 from storage.repositories import I, P, _intake, _participant
@@ -177,6 +179,16 @@ class SqlOutbox:
         row = self._session.get(OutboxRow, message_id)
         return _message(row) if row else None
 
+    def keyed(
+        self, prefix: str, platform: str | None = None, recipient: str | None = None
+    ) -> list[OutboxMessage]:
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where: list[ColumnElement[bool]] = [OutboxRow.dedupe_key.like(pattern, escape="\\")]
+        if platform is not None and recipient is not None:  # narrowed by an index first
+            where += [OutboxRow.platform == platform, OutboxRow.recipient == recipient]
+        rows = self._session.scalars(select(OutboxRow).where(*where).order_by(OutboxRow.id)).all()
+        return [_message(row) for row in rows]
+
     @staticmethod
     def _mine(message_id: int, worker: str) -> tuple[object, ...]:
         # Only the lease holder may give up or reschedule; a late sender whose lease ran out may not.
@@ -230,24 +242,42 @@ class SqlNudges:
 
 
 class SqlPreferences:
+    """One row per person who ever switched something; no row, or a kind's column on: they want it."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def nudges_on(self, participant_id: int) -> bool:
-        row = self._session.get(PreferenceRow, participant_id)
-        return True if row is None else row.nudges
-
     def wants(self, participant_id: int, kind: str) -> bool:
-        # Only nudges can be switched off so far; the other kinds follow with their own settings.
-        return self.nudges_on(participant_id) if kind == "nudges" else True
+        column = _kind_column(kind)
+        row = self._session.get(PreferenceRow, participant_id)
+        return True if row is None else bool(getattr(row, column))
 
-    def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None:
+    def all_wanted(self, participant_id: int) -> dict[str, bool]:
+        row = self._session.get(PreferenceRow, participant_id)
+        return {kind: True if row is None else bool(getattr(row, kind)) for kind in KINDS}
+
+    def set_wants(self, participant_id: int, kind: str, on: bool, now: datetime) -> None:
+        column = _kind_column(kind)
         row = self._session.get(PreferenceRow, participant_id)
         if row is not None:
-            row.nudges, row.updated_at = on, now
+            setattr(row, column, on)
+            row.updated_at = now
             return
+        switches = {k: (on if k == column else True) for k in KINDS}
         try:
             with self._session.begin_nested():  # the first switch, twice at once: one wins, one retries
-                self._session.add(PreferenceRow(participant_id=participant_id, nudges=on, updated_at=now))
+                self._session.add(PreferenceRow(participant_id=participant_id, updated_at=now, **switches))
         except IntegrityError as error:
             raise Conflict(f"preferences of {participant_id} were added meanwhile") from error
+
+    def nudges_on(self, participant_id: int) -> bool:
+        return self.wants(participant_id, "nudges")
+
+    def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None:
+        self.set_wants(participant_id, "nudges", on, now)
+
+
+def _kind_column(kind: str) -> str:
+    if kind not in KINDS:  # a typo here would silently send what someone turned off
+        raise ValueError(f"unknown kind of message {kind!r}; expected one of {', '.join(KINDS)}")
+    return kind

@@ -50,7 +50,11 @@ _SCREEN = ("shown_step", "shown_at")
 
 def _participant(row: Mapping[Any, Any]) -> Participant:
     return Participant(
-        id=row[P.c.id], platform=row[P.c.platform], external_id=row[P.c.external_id], locale=row[P.c.locale]
+        id=row[P.c.id],
+        platform=row[P.c.platform],
+        external_id=row[P.c.external_id],
+        locale=row[P.c.locale],
+        forget_asked_at=row[P.c.forget_asked_at],
     )
 
 
@@ -263,6 +267,9 @@ class SqlParticipants(_Repository):
         self._db.execute(
             SET_LOCALE, {"w_participant": participant_id, "v_locale": locale, "v_updated_at": now}
         )
+
+    def ask_forget(self, participant_id: int, at: datetime | None) -> None:
+        self._db.execute(update(P).where(P.c.id == participant_id).values(forget_asked_at=at))
 
     def situation(
         self, platform: str, external_id: str, surface: str, dialogue_id: str | None

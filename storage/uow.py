@@ -9,7 +9,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ports import Unavailable
+from storage.coordinators import SqlCoordination
+from storage.deadlines import SqlDeadlines
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
+from storage.privacy import SqlPrivacy
 from storage.proposals import SqlProposals
 from storage.repositories import (
     SqlConversations,
@@ -36,6 +39,9 @@ class SqlUnitOfWork:
         self.nudges = SqlNudges(self.session)
         self.preferences = SqlPreferences(self.session)
         self.registrations = SqlRegistrations(self.session, connection)
+        self.deadlines = SqlDeadlines(self.session)
+        self.coordination = SqlCoordination(self.session)
+        self.privacy = SqlPrivacy(self.session)
         self.proposals = SqlProposals(self.session)
         return self
 

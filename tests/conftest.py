@@ -20,6 +20,7 @@ from bot.clock import FixedClock
 from storage.database import make_engine
 from storage.models import Base
 from storage.schema import upgrade
+from tests.consenting import consenting
 
 # A Friday morning in Amsterdam: the day this foundation was laid.
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -61,6 +62,13 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def services(sessions: sessionmaker[Session], clock: FixedClock) -> Services:
+    # A person who agrees to consent wherever it is asked (tests/consenting.py); tests of consent
+    # itself use `raw_services`.
+    return consenting(wire(sessions, clock=clock))
+
+
+@pytest.fixture
+def raw_services(sessions: sessionmaker[Session], clock: FixedClock) -> Services:
     return wire(sessions, clock=clock)
 
 

@@ -28,6 +28,7 @@ from bot.clock import FixedClock
 from handlers.app import build_app, http_server
 from handlers.gateway import Gateway
 from handlers.lanes import FakeTimer
+from tests.consenting import consenting
 from tests.slack_signing import (
     FORM_CONTENT_TYPE,
     SignedResponse,
@@ -50,6 +51,7 @@ FIRST_ANSWERS = ("finacien", "Directie Begroting", "Afdelingshoofd")
 MIDDLE_ANSWERS = ("15", "beleid", "uitvoering, staf", "bzk en ocw", "12 maanden", "1 maart")
 LAST_ANSWERS = ("Den Haag", "Leren hoe de uitvoering werkt")
 SUPERVISOR_SUPPORTS = "Ja, weet het en steunt het"
+AGREE, DECLINE = "Akkoord, begin", "Nee, stoppen"  # the consent question before an intake
 
 
 def new_user() -> str:
@@ -143,9 +145,16 @@ class Bot:
     """The bot as a running process, and Slack around it."""
 
     def __init__(
-        self, slack: SlackStandIn, database_url: str, clock: FixedClock, *, lock_wait: float = 30.0
+        self,
+        slack: SlackStandIn,
+        database_url: str,
+        clock: FixedClock,
+        *,
+        lock_wait: float = 30.0,
+        agrees: bool = True,
     ) -> None:
         self.lock_wait = lock_wait
+        self.agrees = agrees
         self.slack = slack
         self.database_url = database_url
         self.clock = clock
@@ -162,7 +171,10 @@ class Bot:
     # -- the process -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        self.services = bootstrap(self.database_url, clock=self.clock, lock_wait=self.lock_wait)
+        services = bootstrap(self.database_url, clock=self.clock, lock_wait=self.lock_wait)
+        # Every person here agrees when asked for consent (tests/consenting.py), unless the test is
+        # about consent itself.
+        self.services = consenting(services) if self.agrees else services
         self.gateway = build_app(
             self.services,
             token=DEFAULT_TOKEN,
@@ -390,7 +402,10 @@ class Bot:
         shown = visible_text(reply.get("blocks") or []) or str(reply.get("text") or "")
         if not opens:
             return shown, None
-        return shown, self.wait_posted(user, before + 1)
+        opened = self.wait_posted(user, before + 1)
+        if self.agrees and AGREE in opened.labels():  # a bot in a process of its own asks: agree
+            return shown, self.press(user, opened, AGREE)
+        return shown, opened
 
     def answer(self, user: str, answers: Sequence[str]) -> Posted:
         """Type each answer in turn; return the reply to the last."""

@@ -473,11 +473,12 @@ def test_ruil_meldingen_uit_means_no_nudges_and_aan_brings_them_back(
 ) -> None:
     user = new_user()
     me = begin(services, user, "finacien")
-    assert "Herinneringen staan aan" in services.intake.command(me, "meldingen").ephemeral.lines[0]
+    assert "• Seintjes: aan" in services.intake.command(me, "meldingen").ephemeral.text
 
-    off = services.intake.command(me, "meldingen uit").ephemeral.lines[0]
+    off = services.intake.command(me, "meldingen uit").ephemeral.text
 
-    assert "Herinneringen staan nu uit" in off
+    assert "Alles staat nu uit" in off
+    assert "• Seintjes: uit" in off
     clock.advance(THREE_DAYS)
     services.tick(clock.now())
     sender_for(services, slack).run_once(clock.now())

@@ -17,6 +17,7 @@ from bot.clock import FixedClock
 from bot.outbox import Notice, OutboxStatus
 from scheduler.runner import Runner
 from storage.database import make_sessions
+from tests.consenting import consenting
 from tests.e2e.driver import new_user
 from tests.e2e.test_outbox import begin, nudges, sender_for
 from tests.slack_standin import SlackStandIn
@@ -35,7 +36,7 @@ def test_two_workers_send_every_message_exactly_once(
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("several instances need PostgreSQL (SKIP LOCKED); on SQLite one instance is supported")
-    services = wire(make_sessions(engine), clock=clock)
+    services = consenting(wire(make_sessions(engine), clock=clock))
     clock.advance(timedelta(days=3))  # Monday morning: inside the contact window
     now, run = clock.now(), uuid.uuid4().hex[:8]
     recipients = [new_user() for _ in range(60)]
@@ -89,7 +90,7 @@ def test_two_workers_send_every_message_exactly_once(
 def test_the_runner_ticks_and_sends_on_its_own(
     database_url: str, slack: SlackStandIn, clock: FixedClock
 ) -> None:
-    services: Services = bootstrap(database_url, clock=clock)
+    services: Services = consenting(bootstrap(database_url, clock=clock))
     try:
         user = new_user()
         begin(services, user, "finacien")
@@ -109,7 +110,7 @@ def test_the_runner_ticks_and_sends_on_its_own(
 
 
 def test_two_ticks_at_once_queue_one_nudge(engine: Engine, slack: SlackStandIn, clock: FixedClock) -> None:
-    services = wire(make_sessions(engine), clock=clock)
+    services = consenting(wire(make_sessions(engine), clock=clock))
     user = new_user()
     begin(services, user, "finacien")
     clock.advance(timedelta(days=3))

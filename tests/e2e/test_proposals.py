@@ -345,7 +345,7 @@ def test_asking_the_coordinator_reaches_them_and_reveals_nobody_to_the_asker(
     assert "coördinator gevraagd contact met je op te nemen" in reply.visible
     assert bob not in shown({"blocks": reply.blocks})
     send(sender, bot.clock)
-    asked = [m for m in slack.history("UCOORDMR01") if f"voorstel {made} " in shown(m)]
+    asked = [m for m in slack.history("U0000MR01") if f"voorstel {made} " in shown(m)]
     assert len(asked) == 1
     assert f"<@{ann}>" in shown(asked[0])
     # The question leaves the proposal as it was: Ann can still answer.

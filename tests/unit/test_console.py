@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import cli
+from tests.consenting import consenting
 from tests.samples import SAMPLES
 
 
@@ -28,6 +29,7 @@ def run_console(monkeypatch: pytest.MonkeyPatch, url: str, lines: list[str], *ex
 def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
     answers = [
         "1",  # the Managersruil, first on the list of programmes
+        "akkoord",  # consent: what is kept, why, who sees it, how long
         "6",
         "DG Fiscaliteit",
         "MT-lid",
@@ -54,7 +56,7 @@ def test_a_full_intake_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sql
 
 
 def test_the_console_resumes_after_a_restart(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str) -> None:
-    run_console(monkeypatch, fresh_sqlite_url, ["managersruil", "bzk", "DGOO"])
+    run_console(monkeypatch, fresh_sqlite_url, ["managersruil", "akkoord", "bzk", "DGOO"])
     out = run_console(monkeypatch, fresh_sqlite_url, [])
     assert "Welkom terug" in out
     assert "Vraag 3 van 12" in out
@@ -76,7 +78,7 @@ def test_the_console_shows_a_nudge_after_moving_its_clock(fresh_sqlite_url: str)
 
     # Wednesday 25 November 2026, 11:00 in Amsterdam: three days on is a Saturday.
     clock = OffsetClock(FixedClock(datetime(2026, 11, 25, 11, 0, tzinfo=AMSTERDAM)))
-    services = bootstrap(fresh_sqlite_url, clock=clock, console=True, migrate=True)
+    services = consenting(bootstrap(fresh_sqlite_url, clock=clock, console=True, migrate=True))
     feed = iter(
         ["/ruil managersruil", "bzk", "DGOO", "/klok +3d", "/klok +1d", "/klok +23u", "/klok", "/klok morgen"]
     )
@@ -123,7 +125,7 @@ def test_every_intake_in_the_console(
     monkeypatch: pytest.MonkeyPatch, fresh_sqlite_url: str, dialogue_id: str
 ) -> None:
     command, done = CONSOLE_STARTS[dialogue_id]
-    out = run_console(monkeypatch, fresh_sqlite_url, [command, *SAMPLES[dialogue_id], "ja"])
+    out = run_console(monkeypatch, fresh_sqlite_url, [command, "akkoord", *SAMPLES[dialogue_id], "ja"])
     assert "Aan welk programma wil je meedoen?" in out  # a newcomer first sees the list
     assert "Vraag 1 van" in out
     assert "Je antwoorden op een rij" in out

@@ -11,6 +11,7 @@ from bot.clock import FixedClock
 from bot.dialogues import INTAKES, peer_to_peer
 from bot.services import UserRef
 from bot.views import Act, Screen
+from tests.consenting import consenting
 from tests.samples import SAMPLES
 from tests.unit.test_intake_conversation import said
 
@@ -119,7 +120,9 @@ def test_a_company_brings_in_an_assignment_with_its_contact_person(
     sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
     # The service starts one dialogue per programme; wired as Peer-to-Peer's, the assignment runs too.
-    services = wire(sessions, clock=clock, intakes={**INTAKES, "peer-to-peer": peer_to_peer.ASSIGNMENT})
+    services = consenting(
+        wire(sessions, clock=clock, intakes={**INTAKES, "peer-to-peer": peer_to_peer.ASSIGNMENT})
+    )
     assert "Ik stel je elf korte vragen" in said(services.intake.start(ANNA, "peer-to-peer"))
     typed = list(SAMPLES["peer-to-peer/opdracht"])
     for text in typed[:7]:

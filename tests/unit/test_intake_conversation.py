@@ -16,6 +16,7 @@ from bot.dialogues.model import choices_of
 from bot.services import UserRef
 from bot.views import Act, Screen
 from handlers import render
+from tests.consenting import consenting
 from tests.samples import ANSWERS
 
 ANNA = UserRef("console", "anna")
@@ -103,12 +104,12 @@ def test_a_second_start_resumes_an_open_intake(services: Services) -> None:
 def test_resuming_days_later_in_a_new_process_loses_nothing(
     sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
-    first = wire(sessions, clock=clock)
+    first = consenting(wire(sessions, clock=clock))
     first.intake.start(ANNA)
     for text in ANSWERS[:3]:
         first.intake.text(ANNA, text)
     clock.advance(timedelta(days=3))
-    restarted = wire(sessions, clock=clock)  # a new object graph on the same database
+    restarted = consenting(wire(sessions, clock=clock))  # a new object graph on the same database
     text = said(restarted.intake.start(ANNA))
     assert "Welkom terug" in text
     assert "Vraag 4 van 12" in text

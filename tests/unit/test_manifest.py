@@ -48,7 +48,7 @@ from tests.slack_signing import (
     sign,
     slash_command,
 )
-from tests.slack_standin import APP_ID, BOT_USER_ID, RESPONSE_URL_METHOD, TEAM_ID, SlackStandIn
+from tests.slack_standin import APP_ID, BOT_USER_ID, RESPONSE_URL_METHOD, TEAM_ID, UPLOAD_METHOD, SlackStandIn
 
 MANIFEST_PATH = Path(__file__).resolve().parents[2] / "manifest.yaml"
 SECRET = "manifest-test-signing-secret"
@@ -61,6 +61,7 @@ SCOPES = {
     "im:history": "message.im events: what people type in their DM with the bot",
     "im:write": "conversations.open: open the DM with someone who used /ruil",
     "users:read": "users.info with include_locale: a new person's language",
+    "files:write": "files upload v2: /ruil mijn-gegevens as a file; a coordinator's chart and CSV export",
 }
 # The scope each Web API method the bot calls needs (None: no scope).
 METHOD_SCOPES: dict[str, str | None] = {
@@ -72,6 +73,9 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.publish": None,
     "views.open": None,
     "views.update": None,
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    UPLOAD_METHOD: None,  # the bytes, to the URL getUploadURLExternal gave
 }
 # For each subscribed event: a request Slack would send, and the Web API call that shows it was handled.
 EVENT_SAMPLES: dict[str, tuple[Callable[[str, str], tuple[bytes, str]], str]] = {
@@ -428,6 +432,11 @@ def test_scopes_are_exactly_what_the_bot_uses(
     assert bot.dispatch(*dm_message_event("U123", "Financiën", event_id="EvScope1"))[0] == 200
     assert bot.dispatch(*app_home_opened_event("U123", event_id="EvScope2"))[0] == 200
     assert bot.dispatch(*start_button("U123"))[0] == 200
+    # A coordinator's way: the overview, whose chart is shared as a file in their DM.
+    assert (
+        bot.dispatch(*slash_command("/ruil", "beheer managersruil", "U0000MR01", response_url=url))[0] == 200
+    )
+    assert bot.dispatch(*slash_command("/ruil", "mijn-gegevens", "U123", response_url=url))[0] == 200
     assert_no_errors(caplog)
     called = {c.method for c in slack.calls()} - {RESPONSE_URL_METHOD}
     unknown = called - set(METHOD_SCOPES)

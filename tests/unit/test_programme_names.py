@@ -17,6 +17,7 @@ from bot.dialogues import INTAKES, peer_to_peer
 from bot.i18n import CATALOGUES
 from bot.programmes import load_catalogue
 from bot.services import UserRef
+from tests.consenting import consenting
 from tests.samples import SAMPLES
 from tests.unit.test_intake_conversation import said
 
@@ -91,7 +92,9 @@ def test_a_skipped_question_is_acknowledged_alike_for_every_kind(
     not silence for a text; the summary still lists the question as skipped."""
     ok = {"nl": "Oké, deze vraag sla ik over.", "en": "OK, I'll skip this question."}[lang]
     skip = {"nl": "overslaan", "en": "skip"}[lang]
-    services = wire(sessions, clock=clock, intakes={**INTAKES, "peer-to-peer": peer_to_peer.ASSIGNMENT})
+    services = consenting(
+        wire(sessions, clock=clock, intakes={**INTAKES, "peer-to-peer": peer_to_peer.ASSIGNMENT})
+    )
     for programme, dialogue, skipped in (
         ("regels-naar-ruimte", "regels-naar-ruimte", 2),  # the rule's reference: a text
         ("peer-to-peer", "peer-to-peer/opdracht", 10),  # the contact's phone number

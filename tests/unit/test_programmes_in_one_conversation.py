@@ -11,6 +11,7 @@ from bot.clock import FixedClock
 from bot.dialogues import INTAKES
 from bot.dialogues.model import Dialogue, Question, Text
 from bot.services import UserRef
+from tests.consenting import consenting
 
 ANNA = UserRef("console", "anna")
 COHORT = Dialogue(
@@ -29,7 +30,7 @@ COHORT = Dialogue(
 def test_typed_answers_go_to_the_intake_touched_last(
     sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
-    services = wire(sessions, clock=clock, intakes={**INTAKES, "leerwerkplaats": COHORT})
+    services = consenting(wire(sessions, clock=clock, intakes={**INTAKES, "leerwerkplaats": COHORT}))
     services.intake.start(ANNA)  # Managersruil, the default
     services.intake.text(ANNA, "BZK")
     cohort = services.intake.start(ANNA, "leerwerkplaats")

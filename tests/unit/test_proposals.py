@@ -102,7 +102,7 @@ def test_the_catalogue_gives_expiry_review_schedule_and_coordinators(tmp_path: P
     assert policy.expiry == timedelta(days=7)
     assert not policy.review
     assert policy.schedule is None
-    assert policy.coordinators == ("UCOORDMR01",)
+    assert policy.coordinators == ("U0000MR01",)
     path = catalogue_with(
         tmp_path, '{expiry_days: 5, review: true, schedule: {days: [mon, thu], at: "10:00"}}'
     )
@@ -244,9 +244,7 @@ def test_asking_the_coordinator_tells_them_and_not_the_other_party(services: Ser
     assert bob not in reply.text
     assert not reply.applied
     with services.uow() as uow:
-        [asked] = [
-            m for m in uow.outbox.waiting("slack", "UCOORDMR01") if m.params.get("proposal_id") == made
-        ]
+        [asked] = [m for m in uow.outbox.waiting("slack", "U0000MR01") if m.params.get("proposal_id") == made]
         screen = Notices(services.catalogue).screen(asked)
         assert screen.mentions == (ann,)
         assert f"voorstel {made}" in screen.text

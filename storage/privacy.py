@@ -1,0 +1,292 @@
+"""What the AVG asks of the store: consents, everything about one person (export), erasing it, and
+erasing intakes after their retention period.
+
+Export and erasure are driven by the metadata, not by a list of tables: every table that references
+`participants.id` (directly, or through a table that does, such as conversations through intakes) is
+about a person. A table added later with such a foreign key is exported and erased without a change
+here; `tests/unit/test_privacy.py` holds that. Two kinds of rows name a person without such a
+key, and are listed here by hand: outbox messages addressed to their platform id, and inbound ids
+that contain it.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Column, Table, and_, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.records import Consent
+from storage.models import (
+    Base,
+    ConsentRow,
+    InboundEventRow,
+    IntakeRow,
+    OutboxRow,
+    ParticipantRow,
+    PreferenceRow,
+)
+
+P = cast(Table, ParticipantRow.__table__)
+K = cast(Table, ConsentRow.__table__)
+I = cast(Table, IntakeRow.__table__)  # noqa: E741 - the table's initial, as in the SQL it stands for
+O = cast(Table, OutboxRow.__table__)  # noqa: E741
+E = cast(Table, InboundEventRow.__table__)
+Pref = cast(Table, PreferenceRow.__table__)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One way a table's rows belong to a person: `column` refers to `parent`'s `target` column, and
+    `parent` is the participants table or a table about a person itself. A table may have several
+    (a proposal names two people; a row may name a person and one of their intakes)."""
+
+    table: Table
+    column: Column[Any]
+    parent: Table
+    target: Column[Any]
+
+
+def personal_tables(tables: Mapping[str, Table] | None = None) -> list[Link]:
+    """Every foreign key that makes a table's rows about a person: those that refer to
+    `participants`, or to a table such keys reach. Ordered parents before children (by the longest
+    chain of keys from `participants`), so erasing in reverse deletes children first."""
+    tables = tables if tables is not None else Base.metadata.tables
+    keys = [
+        (table, key)
+        for table in tables.values()
+        for key in table.foreign_keys
+        if key.column.table.name != table.name and table.name != P.name  # no self-references
+    ]
+    depth: dict[str, int] = {P.name: 0}
+    for _ in range(len(tables)):  # longest path in a graph without cycles: at most one pass per table
+        changed = False
+        for table, key in keys:
+            parent = key.column.table.name
+            if parent in depth and depth.get(table.name, -1) < depth[parent] + 1:
+                depth[table.name] = depth[parent] + 1
+                changed = True
+        if not changed:
+            break
+    links = [
+        Link(table, key.parent, key.column.table, key.column)
+        for table, key in keys
+        if key.column.table.name in depth
+    ]
+    return sorted(links, key=lambda link: (depth[link.table.name], link.table.name, link.column.name))
+
+
+def _plain(value: object) -> object:
+    """A column value as JSON can hold it."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+class SqlPrivacy:
+    def __init__(self, session: Session, tables: Mapping[str, Table] | None = None) -> None:
+        self._session = session
+        self._links = personal_tables(tables)  # `tables`: the models' own, unless a test adds one
+
+    # ---- consent --------------------------------------------------------------------------------
+
+    def consent(self, participant_id: int, programme_id: str) -> Consent | None:
+        row = self._session.execute(
+            select(K).where(K.c.participant_id == participant_id, K.c.programme_id == programme_id)
+        ).first()
+        return _consent(row._mapping) if row else None
+
+    def pending(self, participant_id: int) -> Consent | None:
+        """The consent question this person was asked last and has not answered, if any."""
+        row = self._session.execute(
+            select(K)
+            .where(K.c.participant_id == participant_id, K.c.given_at.is_(None))
+            .order_by(K.c.asked_at.desc(), K.c.id.desc())
+            .limit(1)
+        ).first()
+        return _consent(row._mapping) if row else None
+
+    def ask(
+        self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+    ) -> None:
+        """Record that the question was put (a consent given before, to an older text, stays given
+        until the new one is answered)."""
+        values = {"dialogue_id": dialogue_id, "asked_at": now}
+        if self.consent(participant_id, programme_id) is None:
+            self._session.execute(
+                K.insert().values(
+                    participant_id=participant_id,
+                    programme_id=programme_id,
+                    text_version=version,
+                    given_at=None,
+                    **values,
+                )
+            )
+        else:
+            self._session.execute(
+                update(K)
+                .where(K.c.participant_id == participant_id, K.c.programme_id == programme_id)
+                .values(**values)
+            )
+
+    def give(
+        self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+    ) -> None:
+        if self.consent(participant_id, programme_id) is None:
+            self.ask(participant_id, programme_id, dialogue_id, version, now)
+        self._session.execute(
+            update(K)
+            .where(K.c.participant_id == participant_id, K.c.programme_id == programme_id)
+            .values(text_version=version, given_at=now, dialogue_id=dialogue_id)
+        )
+
+    def decline(self, participant_id: int, programme_id: str) -> None:
+        """Forget an unanswered question (a consent given before stays)."""
+        self._session.execute(
+            delete(K).where(
+                K.c.participant_id == participant_id, K.c.programme_id == programme_id, K.c.given_at.is_(None)
+            )
+        )
+
+    def holds_anything(self, participant_id: int) -> bool:
+        """Does this person have any intake or given consent (anything a row is kept for)?"""
+        intakes = select(func.count()).select_from(I).where(I.c.participant_id == participant_id)
+        given = (
+            select(func.count())
+            .select_from(K)
+            .where(K.c.participant_id == participant_id, K.c.given_at.is_not(None))
+        )
+        return bool(self._session.execute(intakes).scalar_one() or self._session.execute(given).scalar_one())
+
+    # ---- export and erasure ---------------------------------------------------------------------
+
+    def _collect(self, seed: Table, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+        """`rows` of `seed`, and every row that hangs off them through the links, by table; repeated
+        until nothing new turns up (a row can be reached along more than one key)."""
+        kept: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {
+            seed.name: {_ident(seed, r): r for r in rows}
+        }
+        grown = True
+        while grown:
+            grown = False
+            for link in self._links:
+                parents = kept.get(link.parent.name)
+                if not parents or link.table.name == seed.name:
+                    continue
+                wanted = list({r[link.target.name] for r in parents.values()})
+                found = self._session.execute(select(link.table).where(link.column.in_(wanted))).mappings()
+                mine = kept.setdefault(link.table.name, {})
+                for row in map(dict, found):
+                    ident = _ident(link.table, row)
+                    if ident not in mine:
+                        mine[ident] = row
+                        grown = True
+        return {name: list(rows.values()) for name, rows in kept.items()}
+
+    def _person(self, participant_id: int) -> dict[str, list[dict[str, Any]]]:
+        person = self._session.execute(select(P).where(P.c.id == participant_id)).mappings().all()
+        return self._collect(P, [dict(r) for r in person])
+
+    def _delete(self, seed: Table, kept: Mapping[str, list[dict[str, Any]]]) -> int:
+        """Delete what `_collect` found: children before parents, each along the keys that found it,
+        so it holds without ON DELETE CASCADE too and never touches a row that is not in `kept`."""
+        gone = 0
+        for link in reversed(self._links):
+            parents = kept.get(link.parent.name)
+            if not parents or link.table.name == seed.name:
+                continue
+            wanted = list({r[link.target.name] for r in parents})
+            result = self._session.execute(delete(link.table).where(link.column.in_(wanted)))
+            gone += int(cast(Any, result).rowcount)
+        key = list(seed.primary_key.columns)
+        for row in kept.get(seed.name, []):
+            result = self._session.execute(delete(seed).where(and_(*(c == row[c.name] for c in key))))
+            gone += int(cast(Any, result).rowcount)
+        return gone
+
+    def export(
+        self, participant_id: int, platform: str, external_id: str
+    ) -> dict[str, list[dict[str, object]]]:
+        """Every stored row about one person, by table, as JSON-ready values."""
+        found = self._person(participant_id)
+        seen = {r["id"] for r in found.get(O.name, [])}
+        addressed = self._session.execute(
+            select(O).where(O.c.platform == platform, O.c.recipient == external_id)
+        ).mappings()
+        found.setdefault(O.name, []).extend(dict(r) for r in addressed if r["id"] not in seen)
+        tables = {P.name, *(link.table.name for link in self._links)}
+        return {
+            name: [{k: _plain(v) for k, v in row.items()} for row in found.get(name, [])]
+            for name in sorted(tables)
+        }
+
+    def erase(self, participant_id: int | None, platform: str, external_id: str) -> int:
+        """Delete everything about one person: their rows in every personal table, messages addressed
+        to them, inbound ids naming them. Returns how many rows went."""
+        gone = self._delete(P, self._person(participant_id)) if participant_id is not None else 0
+        result = self._session.execute(
+            delete(O).where(and_(O.c.platform == platform, O.c.recipient == external_id))
+        )
+        gone += int(cast(Any, result).rowcount)
+        pattern = "%" + external_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        result = self._session.execute(delete(E).where(E.c.event_id.like(pattern, escape="\\")))
+        gone += int(cast(Any, result).rowcount)
+        return gone
+
+    # ---- retention ------------------------------------------------------------------------------
+
+    def unanswered(self, asked_before: datetime, limit: int) -> list[tuple[int, str, str]]:
+        """(id, platform, external id) of people whose row holds nothing but consent questions left
+        unanswered since before `asked_before` (they closed the form, or never replied)."""
+        pending = select(K.c.id).where(
+            K.c.participant_id == P.c.id, K.c.given_at.is_(None), K.c.asked_at < asked_before
+        )
+        given = select(K.c.id).where(K.c.participant_id == P.c.id, K.c.given_at.is_not(None))
+        intakes = select(I.c.id).where(I.c.participant_id == P.c.id)
+        chosen = select(Pref.c.participant_id).where(Pref.c.participant_id == P.c.id)
+        rows = self._session.execute(
+            select(P.c.id, P.c.platform, P.c.external_id)
+            .where(pending.exists(), ~given.exists(), ~intakes.exists(), ~chosen.exists())
+            .order_by(P.c.id)
+            .limit(limit)
+        )
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def intakes_of(self, programme_id: str, created_before: datetime, limit: int) -> list[int]:
+        """Ids of a programme's intakes (any status) started before `created_before`, oldest first."""
+        rows = self._session.execute(
+            select(I.c.id)
+            .where(I.c.programme_id == programme_id, I.c.created_at < created_before)
+            .order_by(I.c.id)
+            .limit(limit)
+        )
+        return [int(r[0]) for r in rows]
+
+    def erase_intakes(self, intake_ids: list[int]) -> None:
+        """Delete intakes and everything that hangs off them (conversations, nudges, ...)."""
+        if not intake_ids:
+            return
+        rows = self._session.execute(select(I).where(I.c.id.in_(intake_ids))).mappings().all()
+        self._delete(I, self._collect(I, [dict(r) for r in rows]))
+
+
+def _ident(table: Table, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A row's identity: its primary key, or all of it for a table without one."""
+    key = [c.name for c in table.primary_key.columns] or list(row)
+    return tuple(repr(row[name]) for name in key)
+
+
+def _consent(row: Mapping[Any, Any]) -> Consent:
+    return Consent(
+        programme_id=row[K.c.programme_id],
+        dialogue_id=row[K.c.dialogue_id],
+        text_version=row[K.c.text_version],
+        asked_at=row[K.c.asked_at],
+        given_at=row[K.c.given_at],
+    )
