@@ -341,3 +341,38 @@ def test_a_click_after_the_deadline_but_before_the_tick_changes_nothing(services
     assert proposal is not None
     assert proposal.state is ProposalState.EXPIRED
     assert [m.state for m in proposal.members] == [MemberState.EXPIRED, MemberState.EXPIRED]
+
+
+def test_the_coordinators_figures_count_proposed_accepted_and_placed(services: Services) -> None:
+    ann, bob = pair(services)
+    [made] = services.proposals.run(PROGRAMME, among=[ann, bob]).proposals
+    with services.uow() as uow:
+        before = services.proposals.counts(uow, PROGRAMME)
+    for who in (ann, bob):
+        services.proposals.act(UserRef("slack", who), Act.PROPOSAL_ACCEPT, target(made))
+    for who in (ann, bob):
+        services.proposals.act(UserRef("slack", who), Act.SUPERVISOR_OK, target(made))
+    with services.uow() as uow:
+        after = services.proposals.counts(uow, PROGRAMME)
+    # Other tests' people may share this database: compare with before, for this pair.
+    assert after[0] == before[0]
+    assert after[1] == before[1] + 2
+    assert after[2] == before[2] + 2
+
+
+def test_erasing_a_person_ends_their_open_proposal_for_the_others(services: Services) -> None:
+    ann, bob = pair(services)
+    [made] = services.proposals.run(PROGRAMME, among=[ann, bob]).proposals
+    with services.uow() as uow:
+        person = uow.participants.find("slack", bob)
+        assert person is not None
+        services.privacy.erase_in(uow, person, services.clock.now())
+        uow.commit()
+    with services.uow() as uow:
+        proposal = uow.proposals.get(made)
+        assert proposal is not None
+        assert proposal.state is ProposalState.DECLINED
+        assert [m.external_id for m in proposal.members] == [ann]  # Bob's rows are gone
+        told = [m for m in uow.outbox.waiting("slack", ann) if m.template == "proposal.ended"]
+        assert [m.params.get("proposal_id") for m in told] == [made]
+        assert uow.outbox.waiting("slack", bob) == []
