@@ -757,8 +757,11 @@ class ProposalService:
 
     def on_erasure(self, uow: UnitOfWork, person: Participant, now: datetime) -> None:
         """A person is erased (the AVG): every proposal with them that is not over ends first, and the
-        others hear it ended, without why, before the person's rows go."""
-        for proposal in uow.proposals.of_participant(person.id):
+        others hear it ended, without why, before the person's rows go. The group messages that
+        introduced them by Slack id go too."""
+        mine = uow.proposals.of_participant(person.id)
+        uow.proposals.forget_introductions([p.id for p in mine])
+        for proposal in mine:
             if proposal.state not in ACTIVE:
                 continue
             uow.proposals.touch(proposal)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from storage.models import (
     DeclinedPairRow,
     IntakeRow,
     MatchRunRow,
+    OutboxRow,
     ParticipantRow,
     PoolSettingRow,
     ProposalMemberRow,
@@ -269,6 +270,17 @@ class SqlProposals:
             .values(supervisor_ok_at=now)
             .execution_options(synchronize_session=False)
         )
+
+    def forget_introductions(self, proposal_ids: Sequence[int]) -> None:
+        """Delete the group messages that introduced these proposals' members: they name everyone by
+        Slack id, so the erasure of any one of them takes them along (sent or not)."""
+        keys = [f"proposal:{i}:proposal.introduction" for i in proposal_ids]
+        if keys:
+            self._session.execute(
+                delete(OutboxRow)
+                .where(OutboxRow.dedupe_key.in_(keys))
+                .execution_options(synchronize_session=False)
+            )
 
     def lock_pool(self, programme_id: str) -> None:
         """Hold the programme's pool until this transaction ends, so two runs at the same moment (a

@@ -363,6 +363,10 @@ def test_the_coordinators_figures_count_proposed_accepted_and_placed(services: S
 def test_erasing_a_person_ends_their_open_proposal_for_the_others(services: Services) -> None:
     ann, bob = pair(services)
     [made] = services.proposals.run(PROGRAMME, among=[ann, bob]).proposals
+    for who in (ann, bob):  # everyone said yes: the group message names them both
+        services.proposals.act(UserRef("slack", who), Act.PROPOSAL_ACCEPT, target(made))
+    with services.uow() as uow:
+        assert uow.outbox.waiting("slack", f"{ann},{bob}") != []
     with services.uow() as uow:
         person = uow.participants.find("slack", bob)
         assert person is not None
@@ -376,3 +380,4 @@ def test_erasing_a_person_ends_their_open_proposal_for_the_others(services: Serv
         told = [m for m in uow.outbox.waiting("slack", ann) if m.template == "proposal.ended"]
         assert [m.params.get("proposal_id") for m in told] == [made]
         assert uow.outbox.waiting("slack", bob) == []
+        assert uow.outbox.waiting("slack", f"{ann},{bob}") == []  # the introduction named Bob
