@@ -13,6 +13,7 @@ from bot.coordinators import CoordinatorService
 from bot.deadlines import DeadlineProducer
 from bot.dialogues import DIALOGUES, INTAKES
 from bot.dialogues.check import check_all
+from bot.dialogues.kick_off import REGISTRATIONS
 from bot.dialogues.model import Dialogue
 from bot.nudges import NudgeProducer
 from bot.outbox import Notices
@@ -21,7 +22,9 @@ from bot.privacy import PrivacyService, RetentionProducer
 from bot.programmes import Catalogue, load_catalogue
 from bot.proposals import MatchSchedule, ProposalExpiry, ProposalService, ProposalWithdrawals
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
-from bot.services import IntakeService
+from bot.services import IntakeService, UserRef
+from bot.sessions import SessionReminders, SessionService, Who
+from bot.views import Screen
 from scheduler.tick import Tick
 from storage.database import make_engine, make_sessions
 from storage.schema import ensure_current, upgrade
@@ -38,6 +41,7 @@ class Services:
     tick: Tick  # writes what is due at a moment to the outbox
     notices: Notices  # renders outbox messages for this surface
     windows: Mapping[str, Window]  # each programme's contact hours
+    sessions: SessionService  # sessions and events: /sessies, registering, the waitlist
     coordination: CoordinatorService  # /ruil beheer: the coordinators' tools
     proposals: ProposalService  # matching runs, proposals and their answers
     close: Callable[[], None] = lambda: None  # releases the database connections
@@ -75,7 +79,7 @@ def wire(
 ) -> Services:
     """The object graph on a session factory: tests bind theirs to a transaction they roll back."""
     # Every declared dialogue: a programme may have more than one (Peer-to-Peer's two).
-    problems = check_all({**DIALOGUES, **{d.id: d for d in intakes.values()}}.values())
+    problems = check_all({**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}.values())
     if problems:
         raise ValueError("dialogue declarations break their rules:\n" + "\n".join(problems))
     catalogue = load_catalogue()
@@ -84,16 +88,39 @@ def wire(
         return SqlUnitOfWork(sessions)
 
     privacy = PrivacyService(uow, clock, catalogue, console=console)
-    intake = IntakeService(
-        uow, clock, catalogue, intakes, dialogues=DIALOGUES, console=console, erase=privacy.erase_in
-    )
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
     windows = {p.id: window_from_rules(p.rules) for p in catalogue}
 
     def window(programme_id: str | None) -> Window:
         return windows.get(programme_id or "", OFFICE_HOURS)
 
-    every_dialogue = {**DIALOGUES, **{d.id: d for d in intakes.values()}}
+    def start_registration(user: Who, dialogue_id: str) -> Screen:
+        assert isinstance(user, UserRef)
+        return intake.start(user, dialogue_id)
+
+    session_service = SessionService(
+        uow, clock, catalogue, window, console=console, start_dialogue=start_registration
+    )
+    session_service.seed()  # the catalogue's sessions not stored yet; stored ones are the coordinators'
+
+    def session_words(user: UserRef, text: str) -> Screen | None:
+        return session_service.typed(user, text) if session_service.asks(text) else None
+
+    intake = IntakeService(
+        uow,
+        clock,
+        catalogue,
+        intakes,
+        dialogues=DIALOGUES,
+        console=console,
+        words=session_words,
+        hidden=REGISTRATIONS,  # a session's registration dialogue: not offered among the programmes
+        on_confirm=session_service.registered_by_dialogue,
+        on_cancel=session_service.withdrawn_by_dialogue,
+        erase=privacy.erase_in,
+    )
+
+    every_dialogue = {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}
 
     matching = ProposalService(uow, clock, catalogue, window)
     intake.matching_words = matching.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
@@ -110,6 +137,7 @@ def wire(
             [
                 NudgeProducer(every_dialogue, window, command_for=intake.command_for),
                 DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
+                SessionReminders(catalogue, window),
                 RetentionProducer(catalogue),
                 ProposalExpiry(window),
                 ProposalWithdrawals(window),
@@ -118,6 +146,7 @@ def wire(
         ),
         notices=Notices(catalogue, console=console),
         windows=windows,
+        sessions=session_service,
         # How many were proposed, accepted and placed: the proposals' own figures.
         coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, counts),
         proposals=matching,

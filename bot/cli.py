@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the commands import what they need when they run: `ruilbot 
     from bot.bootstrap import Services
     from scheduler.runner import Runner
 
+from bot import session_cli
 from bot.settings import ConfigError, Settings, load_settings
 
 
@@ -46,6 +47,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     )
     match.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the reasons")
     match.add_argument("--time-limit", type=float, default=50.0, help="seconds for the solver (default 50)")
+    session_cli.add_parser(commands)
     proposals = commands.add_parser(
         "proposals", help="proposals for coordinators: drafts, approve, remove, add"
     )
@@ -67,6 +69,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
                 return _worker(load_settings(env, worker=True))
             case "match":
                 return _match(load_settings(env), args)
+            case "sessions":
+                services = _services(load_settings(env))
+                if services is None:
+                    return 2
+                try:
+                    return session_cli.run(services, args)
+                finally:
+                    services.close()
             case "proposals":
                 return _proposals(load_settings(env), args)
             case "import" | "export":

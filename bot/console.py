@@ -67,6 +67,8 @@ def render(screen: Screen, out: Output) -> None:
         _summary(screen.summary, out)
     if screen.typing:
         out(screen.typing)
+    if screen.attachment:  # a session's .ics: in Slack a file in the DM; here its name
+        out(f"[{screen.attachment.filename}]")
 
 
 def _prompt(prompt: Prompt, out: Output) -> None:

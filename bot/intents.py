@@ -55,7 +55,12 @@ WORDS: Mapping[Intent, str] = {
 # What may follow a programme's name after a slash command: `/ruil leerwerkplaats status`.
 COMMAND_INTENTS = (Intent.START, Intent.HELP, Intent.STATUS, Intent.STOP, Intent.FORM, Intent.WAITLIST)
 # The slash commands, and the programme each one is about (None: any).
-COMMANDS: Mapping[str, str | None] = {"/ruil": None, "/peer": "peer-to-peer", "/regel": "regels-naar-ruimte"}
+COMMANDS: Mapping[str, str | None] = {
+    "/ruil": None,
+    "/peer": "peer-to-peer",
+    "/regel": "regels-naar-ruimte",
+    "/sessies": None,  # sessions and events (bot/sessions.py), across programmes
+}
 
 _LANGUAGE = re.compile(r"^(?:taal|language|lang)\s+(\S+)$", re.IGNORECASE)
 # Fuzzy thresholds for programme names (rapidfuzz, 0-100), as for choices in bot/dialogues/reading.py.
@@ -111,17 +116,27 @@ class Names:
     """The dialogues a person can start, in the order they are offered, and every name each goes
     by: the programme's names in the catalogue, its id, and `<dialogue>.names` in each language."""
 
-    def __init__(self, catalogue: Catalogue, dialogues: Mapping[str, Dialogue], defaults: Mapping[str, str]):
-        self.offered: tuple[str, ...] = tuple(
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        dialogues: Mapping[str, Dialogue],
+        defaults: Mapping[str, str],
+        hidden: frozenset[str] = frozenset(),
+    ):
+        every = tuple(
             d.id
             for programme in catalogue
             for d in sorted(dialogues.values(), key=lambda d: d.id != defaults.get(programme.id))
             if d.programme == programme.id
         )
+        # Hidden dialogues (a session's registration) are started by name or by their session's
+        # button, but not offered in a list of programmes.
+        self.offered: tuple[str, ...] = tuple(d for d in every if d not in hidden)
+        self._hidden = tuple(d for d in every if d in hidden)
         self._programme = {d.id: d.programme for d in dialogues.values()}
         self._names: dict[str, frozenset[str]] = {}
         self._words: dict[str, str] = {}
-        for dialogue_id in self.offered:
+        for dialogue_id in every:
             dialogue = dialogues[dialogue_id]
             listed = [n for text in all_texts(f"{dialogue.keys}.names") for n in text.split("|")]
             self._words[dialogue_id] = listed[0] if listed else dialogue.programme
@@ -147,7 +162,8 @@ class Names:
             return (offered[n - 1] if 1 <= n <= len(offered) else None), None
         if not said:
             return None, None
-        scored = sorted(((self._score(said, self._names[d]), d) for d in offered), reverse=True)
+        findable = (*offered, *(d for d in self._hidden if scope is None or self._programme[d] == scope))
+        scored = sorted(((self._score(said, self._names[d]), d) for d in findable), reverse=True)
         best, dialogue = scored[0]
         if best >= SURE and (len(scored) == 1 or scored[1][0] < best):
             return dialogue, None

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
+from bot import session_notices
 from bot.clock import AMSTERDAM
 from bot.i18n import Translator, no_escape
 from bot.preferences import KINDS
@@ -24,7 +25,7 @@ from bot.records import IntakeStatus
 from bot.views import Act, Button, Screen
 
 if TYPE_CHECKING:  # bot.ports imports this module for its records
-    from bot.ports import Intakes, Outbox, Participants, Preferences, Proposals
+    from bot.ports import Intakes, Outbox, Participants, Preferences, Proposals, Sessions
 
 Param = str | int | bool
 
@@ -78,6 +79,8 @@ class Records(Protocol):
     def participants(self) -> Participants: ...
     @property
     def preferences(self) -> Preferences: ...
+    @property
+    def sessions(self) -> Sessions: ...
     @property
     def outbox(self) -> Outbox: ...
     @property
@@ -200,6 +203,8 @@ TEMPLATES: Mapping[str, Renderer] = {
     "broadcast": _broadcast,
     "report.status": _report_status,
     "privacy.proposal_ended": _proposal_ended,
+    # sessions: a place, a move, a cancellation, a reminder (bot/session_notices.py)
+    **{name: session_notices.renderer(name) for name in session_notices.TEMPLATES},
     # proposals: confidential double opt-in (bot/proposals.py)
     **proposal_notices.TEMPLATES,
 }
@@ -207,6 +212,7 @@ CHECKS: Mapping[str, Check] = {
     "nudge.intake": _nudge_still_due,
     "deadline.intake": _deadline_still_due,
     "report.status": _report_still_there,
+    **dict.fromkeys(session_notices.TEMPLATES, session_notices.still_true),
     # proposals
     **proposal_notices.CHECKS,
 }
@@ -216,13 +222,19 @@ CHECKS: Mapping[str, Check] = {
 TEMPLATE_KINDS: Mapping[str, str] = {
     "nudge.intake": "nudges",
     "deadline.intake": "deadlines",
+    "session.reminder": "reminders",
     proposal_notices.CHECKIN: "checkins",  # during a swap
 }
 # Messages that answer something the person did or is part of (a report's new status, a proposal):
 # no switch turns them off. Every template is either of a kind or listed here, so none is unswitchable
 # by oversight (a test checks).
 ALWAYS_SENT: frozenset[str] = frozenset(
-    {"report.status", "privacy.proposal_ended", *proposal_notices.ALWAYS_SENT}
+    {
+        "report.status",
+        "privacy.proposal_ended",
+        *(t for t in session_notices.TEMPLATES if t != "session.reminder"),
+        *proposal_notices.ALWAYS_SENT,
+    }
 )
 _PREFIXES: Mapping[str, str] = {
     "nudge": "nudges",

@@ -22,6 +22,8 @@ from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
 from bot.proposal_records import MemberState, NewMember, PoolEntry, PoolSetting, Proposal, ProposalState
 from bot.records import Consent, Conversation, Intake, Participant
+from bot.session_records import Occupancy, Place, Session
+from bot.session_records import Registration as SessionPlace
 
 
 class Conflict(Exception):
@@ -204,6 +206,47 @@ class Registrations(Protocol):
         ...
 
 
+class Sessions(Protocol):
+    """Sessions and events, and who has a place at them. The database copy counts."""
+
+    def seed(self, sessions: Sequence[Session], now: datetime) -> int:
+        """Add the catalogue's sessions not stored yet (by programme and event id); never changes a
+        stored one. Returns how many were added."""
+        ...
+
+    def get(self, session_id: int, *, lock: bool = False) -> Session | None:
+        """A session; `lock` holds its row for this transaction (`FOR UPDATE`), so two people taking
+        the last place at once are served one after the other."""
+        ...
+
+    def upcoming(self, now: datetime, programme_id: str | None = None) -> list[Session]:
+        """Planned sessions that have not started, soonest first."""
+        ...
+
+    def add(self, session: Session, now: datetime) -> Session: ...
+    def save(self, session: Session, now: datetime) -> Session: ...
+    def occupancy(self, session_ids: Sequence[int]) -> Mapping[int, Occupancy]: ...
+    def registration(self, session_id: int, participant_id: int) -> SessionPlace | None: ...
+    def registration_by_id(self, registration_id: int) -> SessionPlace | None: ...
+    def of(self, participant_id: int) -> list[SessionPlace]:
+        """The person's registrations that are not cancelled."""
+        ...
+
+    def put(self, registration: SessionPlace) -> SessionPlace:
+        """Store a registration: a new one, or a changed one (by id)."""
+        ...
+
+    def at(self, session_id: int, places: Sequence[Place]) -> list[SessionPlace]:
+        """A session's registrations in these places, in waitlist order."""
+        ...
+
+    def due_reminders(self, now: datetime, limit: int) -> list[SessionPlace]:
+        """Registered places whose next reminder is due at `now`, of planned sessions."""
+        ...
+
+    def person(self, participant_id: int) -> Participant | None: ...
+
+
 class Coordination(Protocol):
     """What the coordinator tools keep: roles beyond the catalogue, the audit log (append only: there
     is no way to change or remove an entry), registration, broadcasts and report statuses."""
@@ -383,6 +426,8 @@ class UnitOfWork(Protocol):
     def preferences(self) -> Preferences: ...
     @property
     def registrations(self) -> Registrations: ...
+    @property
+    def sessions(self) -> Sessions: ...
     @property
     def deadlines(self) -> Deadlines: ...
     @property

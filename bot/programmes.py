@@ -35,7 +35,16 @@ _PROGRAMME_KEYS = {
 }
 _TARGET_KEYS = {"placed", "tranche"}  # swapped or placed at least; in groups of
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-_EVENT_KEYS = {"id", "title", "starts_at", "ends_at", "location"}
+_EVENT_KEYS = {
+    "id",
+    "title",
+    "starts_at",
+    "ends_at",
+    "location",
+    "capacity",
+    "registration_deadline",
+    "registration",
+}
 
 
 class CatalogueError(ValueError):
@@ -65,6 +74,9 @@ class Event:
     starts_at: dt.datetime  # aware, UTC
     ends_at: dt.datetime  # aware, UTC
     location: str | None = None
+    capacity: int | None = None  # places; None: no limit
+    registration_deadline: dt.datetime | None = None  # aware, UTC; None: until it starts
+    registration: str | None = None  # the dialogue that registers for it (bot/dialogues); None: one click
 
 
 @dataclass(frozen=True)
@@ -222,7 +234,19 @@ def _event(raw: object, index: int, programme_where: str) -> Event:
     location = raw.get("location")
     if location is not None and not isinstance(location, str):
         raise CatalogueError(f"{where}: 'location' must be text or null")
-    return Event(event_id, _localised(raw.get("title"), f"{where}: title"), starts_at, ends_at, location)
+    capacity = raw.get("capacity")
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1):
+        raise CatalogueError(f"{where}: 'capacity' must be a whole number of places, 1 or more")
+    deadline = None
+    if raw.get("registration_deadline") is not None:
+        deadline = _local_time(raw["registration_deadline"], f"{where}: registration_deadline")
+        if deadline > starts_at:
+            raise CatalogueError(f"{where}: registration_deadline is after starts_at")
+    registration = raw.get("registration")
+    if registration is not None and (not isinstance(registration, str) or not registration):
+        raise CatalogueError(f"{where}: 'registration' names a dialogue id, or is left out")
+    title = _localised(raw.get("title"), f"{where}: title")
+    return Event(event_id, title, starts_at, ends_at, location, capacity, deadline, registration)
 
 
 def _local_time(raw: object, where: str) -> dt.datetime:

@@ -26,7 +26,7 @@ from typing import TypeVar, cast
 from bot import engine, forms, preferences
 from bot.clock import AMSTERDAM, Clock, local_today
 from bot.dialogues.model import Dialogue, Kind
-from bot.engine import Accepted, Ended, Refused, State
+from bot.engine import Accepted, Ended, Refused, State, Value
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, no_escape, normalise_locale
 from bot.intents import COMMANDS, Command, Intent, Names, intent, language, read_command, word
 from bot.interaction import CANCEL, REGISTERED, SUMMARY, Target
@@ -73,6 +73,8 @@ class UserRef:
     locale_hint: Callable[[], str | None] | None = field(default=None, compare=False)
     # Where the person talks to us; each surface keeps its own place in an intake.
     surface: str = ""
+    # Their profile on the platform (real_name, title, email, phone), for dialogues that prefill.
+    profile: Callable[[], Mapping[str, str]] | None = field(default=None, compare=False)
 
     @property
     def place(self) -> str:
@@ -131,9 +133,18 @@ class IntakeService:
         default_programme: str = "managersruil",
         escape: Callable[[str], str] = no_escape,
         console: bool = False,
+        words: Callable[[UserRef, str], Screen | None] | None = None,
+        hidden: Mapping[str, Dialogue] | None = None,
+        on_confirm: Callable[
+            [UnitOfWork, Participant, Dialogue, Mapping[str, Value], Translator], Sequence[str]
+        ]
+        | None = None,
+        on_cancel: Callable[[UnitOfWork, Participant, Dialogue, Translator], Sequence[str]] | None = None,
         erase: Callable[[UnitOfWork, Participant, datetime], None] | None = None,
     ) -> None:
         self._uow = uow
+        # Words another service answers before any intake reads them ('sessies', /sessies).
+        self._words = words
         self._erase = erase  # everything about a person, once they said yes to "erase everything?"
         self._clock = clock
         self._catalogue = catalogue
@@ -147,13 +158,20 @@ class IntakeService:
                 if d.programme in intakes and (d.id != d.programme or intakes[d.programme].id == d.id)
             },
             **{d.id: d for d in intakes.values()},
+            **(hidden or {}),  # a session's registration: started by its button or name, not offered
         }
+        self._hidden = frozenset(hidden or {})
+        # Told when a dialogue is confirmed, in its transaction (a session registration takes a place).
+        self._on_confirm = on_confirm
+        self._on_cancel = on_cancel  # and when one is stopped or withdrawn (its place goes too)
         self._default = default_programme  # what a person without any intake hears about first
         if default_programme not in intakes:
             raise ValueError(f"no intake dialogue for the default programme {default_programme!r}")
         for dialogue in self._dialogues.values():
             catalogue.get(dialogue.programme)  # every dialogue belongs to a programme in the catalogue
-        self._names = Names(catalogue, self._dialogues, {p: d.id for p, d in intakes.items()})
+        self._names = Names(
+            catalogue, self._dialogues, {p: d.id for p, d in intakes.items()}, hidden=self._hidden
+        )
         self._escape = escape
         self._console = console  # the console has no buttons and no slash commands of its own
         self._since_prune = 0
@@ -166,7 +184,18 @@ class IntakeService:
         """Start a programme's intake (by programme or dialogue id; default: Managersruil), or resume
         the open one. `waitlist`: after the deadline, register for the waitlist."""
         dialogue_id = self._dialogue_id(programme_id or self._default)
-        return self._run(user, lambda turn: self._start(turn, waitlist=waitlist), dialogue_id)
+        profile = self._profile(user, dialogue_id)
+        return self._run(
+            user, lambda turn: self._start(turn, waitlist=waitlist, profile=profile), dialogue_id
+        )
+
+    def _profile(self, user: UserRef, dialogue_id: str | None) -> Mapping[str, str]:
+        """What the platform knows of the person, for a dialogue that prefills from it; asked before
+        the transaction (a network call)."""
+        dialogue = self._dialogues.get(dialogue_id or "")
+        if dialogue is None or user.profile is None or not any(q.prefill for q in dialogue.questions):
+            return {}
+        return user.profile()
 
     def text(
         self, user: UserRef, text: str, typed_at: datetime | None = None, ids: Sequence[str] = ()
@@ -177,6 +206,8 @@ class IntakeService:
         if len(text) > TYPED_TEXT:  # refused before any reading: a huge text costs nothing more
             return self._once(user, lambda turn: self._too_long(turn, len(text)), typed_at, ids)
         typed = clean(text)
+        if self._words is not None and (other := self._words(user, typed)) is not None:
+            return other
         if (
             self.matching_words is not None
             and (matching := self.matching_words(user, typed, True)) is not None
@@ -215,7 +246,10 @@ class IntakeService:
         """The answer to the consent question of a dialogue (its Akkoord or Nee button): agreeing
         starts the intake at its first question; declining starts nothing and keeps nothing."""
         known = dialogue_id if dialogue_id in self._dialogues or dialogue_id in self._intakes else None
-        return self._run(user, lambda turn: self._on_consent(turn, agree, known), self._dialogue_id(known))
+        profile = self._profile(user, self._dialogue_id(known)) if agree else {}
+        return self._run(
+            user, lambda turn: self._on_consent(turn, agree, known, profile), self._dialogue_id(known)
+        )
 
     def command_for(self, dialogue_id: str) -> str:
         """What a person types to go on with a dialogue: '/ruil managersruil', '/ruil peer opdracht'."""
@@ -297,7 +331,11 @@ class IntakeService:
 
     def form(self, user: UserRef, dialogue_id: str | None = None) -> Form:
         """Open an intake as a form: starts it, or continues the answers given anywhere so far."""
-        return self._run(replace(user, surface=MODAL), self._open_form, self._dialogue_id(dialogue_id))
+        dialogue_id = self._dialogue_id(dialogue_id)
+        profile = self._profile(user, dialogue_id)
+        return self._run(
+            replace(user, surface=MODAL), lambda turn: self._open_form(turn, profile), dialogue_id
+        )
 
     def form_submit(
         self, user: UserRef, target: Target, values: Mapping[str, str | Sequence[str]]
@@ -305,9 +343,13 @@ class IntakeService:
         """A submitted page (its fields by question id: text as typed, choices as values) or the
         summary (confirm). Errors come back per field and nothing is stored; a target that no longer
         holds changes nothing and shows where the person is."""
+        # 'Akkoord' on a form's consent page starts the intake: with what the profile says, for a
+        # dialogue that prefills (asked here, outside the transaction; a rare click).
+        prefills = any(q.prefill for d in self._dialogues.values() for q in d.questions)
+        profile = user.profile() if target.step == CONSENT and prefills and user.profile else {}
         return self._run(
             replace(user, surface=MODAL),
-            lambda turn: self._on_form_submit(turn, target, values),
+            lambda turn: self._on_form_submit(turn, target, values, profile),
             target=target,
         )
 
@@ -348,6 +390,10 @@ class IntakeService:
         if len(text) > TYPED_TEXT:
             text = text[:TYPED_TEXT]
         scope = COMMANDS.get(command)
+        if command == "/sessies":  # its own command, read as the word after /ruil
+            text = f"sessies {text}"
+        if self._words is not None and (other := self._words(user, clean(text))) is not None:
+            return CommandReply(other)
         if (asked := preferences.read(text, bare=True)) is not None:  # /ruil meldingen [soort] [aan|uit]
             return CommandReply(self._run(user, lambda turn: self._preferences(turn, asked)))
         if (
@@ -569,7 +615,9 @@ class IntakeService:
             turn.conversation = turn.uow.conversations.save(replace(conversation, updated_at=now, **wanted))  # type: ignore[arg-type]
         turn.state = None  # worked out again from what was stored, when next asked
 
-    def _start(self, turn: _Turn, *, waitlist: bool = False) -> Screen:
+    def _start(
+        self, turn: _Turn, *, waitlist: bool = False, profile: Mapping[str, str] | None = None
+    ) -> Screen:
         show = turn.show
         now = self._clock.now()
         if turn.open:
@@ -587,7 +635,7 @@ class IntakeService:
             return self._closed(turn, deadline)
         if not self._consented(turn):  # before the first question: what we keep, and may we
             return self._ask_consent(turn)
-        state = engine.start(turn.dialogue)
+        state, prefilled = self._prefilled(turn.dialogue, profile or {})
         intake = Intake(
             participant_id=turn.participant.id,
             programme_id=turn.programme.id,
@@ -600,9 +648,27 @@ class IntakeService:
         turn.intake, turn.conversation = turn.uow.intakes.add(intake), None
         self._store(turn, state)
         lines = [show.t.t(turn.dialogue.intro)]
+        if prefilled:
+            lines.append(show.t.t("prefill.note", fields=show.t.join([show.t.t(k) for k in prefilled])))
         if intake.waitlist:
             lines.insert(0, self._say(turn, "waitlist.joined"))
         return self._as_form_too(turn, show.step(turn.dialogue, state, lines))
+
+    def _prefilled(self, dialogue: Dialogue, profile: Mapping[str, str]) -> tuple[State, list[str]]:
+        """A new intake's state with what the profile answers (each checked as if typed; what does
+        not pass is asked), and the labels of the questions it answered."""
+        state, labels = engine.start(dialogue), []
+        today = local_today(self._clock)
+        for question in dialogue.questions:
+            given = " ".join(str(profile.get(question.prefill) or "").split()) if question.prefill else ""
+            if not given or not engine.applies(question, state.answers):
+                continue
+            outcome = engine.answer(dialogue, State(state.answers, question.id), question.id, given, today)
+            if isinstance(outcome, Accepted):
+                state = outcome.state
+                labels.append(question.label)
+        answers = dict(state.answers)
+        return State(answers, engine.first_open(dialogue, answers)), labels
 
     def _as_form_too(self, turn: _Turn, screen: Screen) -> Screen:
         """Offer to go on as a form, where there are forms (not in the console, not in a form)."""
@@ -944,7 +1010,10 @@ class IntakeService:
         if not engine.is_complete(turn.dialogue, state.answers):
             return turn.show.step(turn.dialogue, state)
         self._store(turn, state, status=IntakeStatus.CONFIRMED, awaiting_cancel=False)
-        return Screen(lines=(self._say(turn, "done", default=turn.dialogue.done),), changed=True)
+        lines: list[str] = [self._say(turn, "done", default=turn.dialogue.done)]
+        if self._on_confirm is not None:
+            lines += self._on_confirm(turn.uow, turn.participant, turn.dialogue, state.answers, turn.show.t)
+        return Screen(lines=tuple(lines), changed=True)
 
     def _reopen(self, turn: _Turn) -> Screen:
         """Change a confirmed registration (allowed while nothing was proposed: so far, always). It is
@@ -965,8 +1034,12 @@ class IntakeService:
 
     def _cancel(self, turn: _Turn) -> Screen:
         # Data minimisation: a stopped intake keeps no answers.
+        was_confirmed = turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED
         self._store(turn, State({}, None), status=IntakeStatus.CANCELLED, awaiting_cancel=False)
-        return Screen(lines=(self._say(turn, "cancel.done"),), changed=True)
+        lines: list[str] = [self._say(turn, "cancel.done")]
+        if self._on_cancel is not None and was_confirmed:
+            lines += self._on_cancel(turn.uow, turn.participant, turn.dialogue, turn.show.t)
+        return Screen(lines=tuple(lines), changed=True)
 
     def _keep_going(self, turn: _Turn) -> Screen:
         state = self._state(turn)
@@ -1073,7 +1146,7 @@ class IntakeService:
             close=close,
         )
 
-    def _open_form(self, turn: _Turn) -> Form:
+    def _open_form(self, turn: _Turn, profile: Mapping[str, str] | None = None) -> Form:
         show = self._raw(turn)
         if turn.open is None:
             if turn.intake is not None and turn.intake.status is IntakeStatus.CONFIRMED:
@@ -1082,10 +1155,10 @@ class IntakeService:
             if not self._consented(turn) and self._deadline(turn) is None:
                 self._ask_consent(turn)
                 return self._consent_form(turn)
-            started = self._start(turn)
+            started = self._start(turn, profile=profile)
             if turn.open is None:  # registration is closed: what the DM would say
                 return self._closing(turn, [*started.lines, started.typing or ""])
-            return self._form_here(turn, [show.t.t(turn.dialogue.intro)])
+            return self._form_here(turn, list(started.lines) or [show.t.t(turn.dialogue.intro)])
         state = self._state(turn)
         return self._form_here(
             turn, [], State(state.answers, engine.first_open(turn.dialogue, state.answers))
@@ -1163,10 +1236,14 @@ class IntakeService:
         return self._form_here(turn, [], State(state.answers, question_id))
 
     def _on_form_submit(
-        self, turn: _Turn, target: Target, values: Mapping[str, str | Sequence[str]]
+        self,
+        turn: _Turn,
+        target: Target,
+        values: Mapping[str, str | Sequence[str]],
+        profile: Mapping[str, str] | None = None,
     ) -> FormReply:
         if target.step == CONSENT and target.intake == NOBODY:  # 'Akkoord' on the consent page
-            return self._on_form_consent(turn)
+            return self._on_form_consent(turn, profile)
         if not self._form_holds(turn, target):
             return FormReply(form=self._form_stale(turn))
         show = self._raw(turn)
@@ -1325,7 +1402,7 @@ class IntakeService:
         dialogue = self._dialogues[dialogue_id]
         t = turn.show.t
         name = t.escape(self._catalogue.get(dialogue.programme).name.get(t.locale))
-        if len(self._names.of(dialogue.programme)) > 1:
+        if len(self._names.of(dialogue.programme)) > 1 or dialogue.id in self._hidden:
             return t.t(f"{dialogue.keys}.title", programme=name)
         return name
 
@@ -1413,7 +1490,9 @@ class IntakeService:
         asked = consent_screen(turn.show.t, turn.programme, self._name(turn), turn.dialogue.id, self._console)
         return replace(asked, lines=(*lines, *asked.lines))
 
-    def _on_consent(self, turn: _Turn, agree: bool, dialogue_id: str | None) -> Screen:
+    def _on_consent(
+        self, turn: _Turn, agree: bool, dialogue_id: str | None, profile: Mapping[str, str] | None = None
+    ) -> Screen:
         if dialogue_id is None:  # typed, or a button that names nothing we know: the question asked last
             pending = turn.uow.privacy.pending(turn.participant.id) if turn.participant.id != NOBODY else None
             if pending is None or pending.dialogue_id not in self._dialogues:
@@ -1424,7 +1503,7 @@ class IntakeService:
         person = self._enrol(turn)
         now = self._clock.now()
         turn.uow.privacy.give(person.id, turn.programme.id, turn.dialogue.id, CONSENT_VERSION, now)
-        started = self._start(turn, waitlist=self._deadline(turn) is not None)
+        started = self._start(turn, waitlist=self._deadline(turn) is not None, profile=profile)
         return replace(started, lines=(turn.show.t.t("consent.thanks"), *started.lines))
 
     def _decline(self, turn: _Turn) -> Screen:
@@ -1488,11 +1567,12 @@ class IntakeService:
             close=t.t("consent.decline"),
         )
 
-    def _on_form_consent(self, turn: _Turn) -> FormReply:
+    def _on_form_consent(self, turn: _Turn, profile: Mapping[str, str] | None = None) -> FormReply:
         pending = turn.uow.privacy.pending(turn.participant.id) if turn.participant.id != NOBODY else None
         if pending is not None and pending.dialogue_id in self._dialogues:
             self._focus(turn, pending.dialogue_id)
             turn.uow.privacy.give(
                 turn.participant.id, turn.programme.id, turn.dialogue.id, CONSENT_VERSION, self._clock.now()
             )
-        return FormReply(form=self._open_form(turn))
+        prefill = profile if any(q.prefill for q in turn.dialogue.questions) else None
+        return FormReply(form=self._open_form(turn, prefill))

@@ -21,6 +21,9 @@ class Act(StrEnum):
     FORM = "form"  # fill the intake in as a form (a Slack modal)
     WAITLIST = "waitlist"  # registration is closed: join the waitlist
     REOPEN = "reopen"  # change the answers of a confirmed registration
+    SESSION_JOIN = "session_join"  # register for a session (its button carries the session as target)
+    SESSION_LEAVE = "session_leave"  # unregister, or leave its waitlist
+    SESSION_CONFIRM = "session_confirm"  # a manager an MD adviser brought says yes to the held place
     NOTIFICATIONS = "notifications"  # switch one kind of message on or off (bot.preferences)
     AGREE = "agree"  # consent to a programme's processing, before its intake starts
     DECLINE = "decline"  # ... or not: nothing starts, nothing is kept
@@ -50,6 +53,19 @@ class Button:
     style: str | None = None  # "primary" | "danger"
     dialogue: str = ""  # for START, FORM and WAITLIST: which dialogue (they act on no intake yet)
     value: str = ""  # for NOTIFICATIONS: the kind and where to switch it ("reminders:off")
+    # What this button acts on when it is not the screen's target: a session (its id, its sequence
+    # as the version, step "session"), so a click on a session that moved since changes nothing.
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a message (an .ics calendar file)."""
+
+    filename: str
+    title: str
+    content: bytes
+    mimetype: str = "text/calendar"
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,7 @@ class Screen:
     applied: bool = True  # False when a click was stale or refused: its message must not say "done"
     target: Target | None = None  # what its buttons act on: every click carries it back
     changed: bool = False  # a registration was confirmed, reopened or stopped: the Home tab is out of date
+    attachment: Attachment | None = None  # a file sent with the message (outbox messages only)
     consent: str = ""  # the dialogue whose consent question this is (asked before its first question)
     mentions: tuple[str, ...] = ()  # platform ids of people to name (a group DM's introduction)
 
@@ -127,6 +144,9 @@ class Home:
     programmes: tuple[HomeProgramme, ...]
     status_title: str
     status: tuple[str, ...]  # a line per registration, naming its programme
+    sessions_title: str = ""
+    sessions: tuple[str, ...] = ()  # upcoming sessions, a line each, with the person's place
+    session_buttons: tuple[Button, ...] = ()
     planned_title: str = ""
     planned: tuple[str, ...] = ()  # what the bot will send this person on its own, and when
     preferences_title: str = ""

@@ -105,6 +105,12 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             form = services.intake.form(user, dialogue)
             client.views_open(trigger_id=body["trigger_id"], view=render.modal(form))
             return
+        elif asked[1] is Act.SESSION_JOIN:  # the service checks the session and its sequence
+            screen = services.sessions.join(user, asked[0])
+        elif asked[1] is Act.SESSION_LEAVE:
+            screen = services.sessions.leave(user, asked[0])
+        elif asked[1] is Act.SESSION_CONFIRM:
+            screen = services.sessions.confirm(user, asked[0])
         elif asked[1] is Act.NOTIFICATIONS:
             screen = services.intake.switch(user, asked[2])
         elif asked[1] in (Act.AGREE, Act.DECLINE):  # the consent question before an intake

@@ -53,7 +53,16 @@ def slack_user(user_id: str, client: WebClient) -> UserRef:
             return None
         return str(found.get("locale") or "") or None
 
-    return UserRef(PLATFORM, user_id, locale_hint=locale)
+    def profile() -> dict[str, str]:
+        try:
+            found: Any = client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as error:  # only a help: the person types it instead
+            log.warning("users.info failed for a profile: %s", error.response.get("error"))
+            return {}
+        fields = found.get("profile") or {}
+        return {k: str(fields[k]) for k in ("real_name", "title", "email", "phone") if fields.get(k)}
+
+    return UserRef(PLATFORM, user_id, locale_hint=locale, profile=profile)
 
 
 def retry_after(error: SlackApiError) -> float | None:

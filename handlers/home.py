@@ -3,6 +3,7 @@ start or continue it. Published when the tab is opened, and again when a registr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App
@@ -15,7 +16,11 @@ from handlers.context import PLATFORM, DirectMessages, slack_user
 
 def refresh(services: Services, dms: DirectMessages, client: WebClient, user_id: str) -> None:
     """Publish the person's Home tab as it is now (after a confirm, a change or a stop)."""
-    view = render.home(services.intake.home(slack_user(user_id, client)))
+    user = slack_user(user_id, client)
+    home_view = services.intake.home(user)
+    title, sessions, buttons = services.sessions.home(user)
+    home_view = replace(home_view, sessions_title=title, sessions=sessions, session_buttons=buttons)
+    view = render.home(home_view)
     view["blocks"] += coordinators.home_blocks(services.coordination.home(PLATFORM, user_id))
     dms.publish(client, user_id, view)
 

@@ -16,6 +16,7 @@ from bot.views import Act, Button, Field, Form, FormButton, Home, Prompt, Screen
 
 Block = dict[str, Any]
 MAX_BUTTONS = 5  # more choices than this become a menu
+MAX_ACTIONS = 25  # Slack's limit of elements in one actions block
 ANSWER = "answer"  # action ids, matched in handlers.actions
 ANSWER_SELECT = "answer_select"
 ANSWER_MULTI = "answer_multi"
@@ -87,7 +88,7 @@ def _menu(kind: str, action_id: str, placeholder: str, options: list[dict[str, A
 
 def act_button(button: Button, target: Target | None, index: int = 0) -> dict[str, Any]:
     # A start button acts on a dialogue, not on an intake; every other act on the screen's target.
-    aimed = NO_INTAKE if button.act in _STARTS or target is None else target
+    aimed = button.target or (NO_INTAKE if button.act in _STARTS or target is None else target)
     extra = button.dialogue or button.value
     value = encode(aimed, f"{button.act.value}:{extra}" if extra else button.act.value)
     # Action ids are unique within a block: several start buttons differ by their place.
@@ -118,8 +119,9 @@ def message(screen: Screen) -> tuple[str, list[Block]]:
         blocks += _prompt(screen.prompt, target)
     if screen.summary:
         blocks += _summary(screen.summary, target)
-    if screen.buttons:
-        elements = [act_button(b, screen.target, i) for i, b in enumerate(screen.buttons)]
+    for start in range(0, len(screen.buttons), MAX_ACTIONS):
+        batch = screen.buttons[start : start + MAX_ACTIONS]
+        elements = [act_button(b, screen.target, start + i) for i, b in enumerate(batch)]
         blocks.append({"type": "actions", "elements": elements})
     if screen.typing:
         blocks.append(_context(screen.typing))
@@ -192,6 +194,12 @@ def home(view: Home) -> dict[str, Any]:
         blocks.append(_section(f"*{_md(programme.name, 200)}*\n{_md(programme.summary, 2500)}"))
         if programme.buttons:
             elements = [act_button(b, None, i) for i, b in enumerate(programme.buttons)]
+            blocks.append({"type": "actions", "elements": elements})
+    if view.sessions_title:  # sessions and events, a section each, with its register or unregister button
+        blocks += [{"type": "divider"}, _section(f"*{_md(view.sessions_title, 200)}*")]
+        blocks += [_section(_md(line)) for line in view.sessions]
+        if view.session_buttons:
+            elements = [act_button(b, None, i) for i, b in enumerate(view.session_buttons[:MAX_ACTIONS])]
             blocks.append({"type": "actions", "elements": elements})
     if view.preferences_title:  # the switches last: set once, rarely looked for
         chosen = _md("\n".join(view.preferences), limits.SECTION_TEXT - 300)

@@ -22,7 +22,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from bot.outbox import Notices, OutboxMessage
 from bot.ports import UnitOfWork
 from bot.quiet_hours import Window, next_opening
+from bot.views import Attachment
 from handlers.keepalive import KeepAliveWebClient
 from handlers.render import message as render_message
 
@@ -239,18 +240,19 @@ class SlackSender:
             return _Retry(
                 timedelta(0), "lease ran short before sending", in_doubt=message.doubt_since is not None
             )
+        try:
+            screen = self._notices.screen(message)
+            text, blocks = render_message(screen)
+        except Exception as error:  # a template or programme that is gone: fail this one, not the batch
+            log.exception("outbox message %s cannot be rendered", message.id)
+            return _Failed(f"cannot render: {type(error).__name__}: {error}")
         if message.doubt_since is not None:
             try:
                 found = self._find(message)
             except (SlackApiError, OSError) as error:  # could not look: still in doubt, look again later
                 return self._unknown(message, error)
             if found is not None:
-                return found
-        try:
-            text, blocks = render_message(self._notices.screen(message))
-        except Exception as error:  # a template or programme that is gone: fail this one, not the batch
-            log.exception("outbox message %s cannot be rendered", message.id)
-            return _Failed(f"cannot render: {type(error).__name__}: {error}")
+                return self._attach(message, screen.attachment, found)
         try:
             channel = message.channel or message.recipient  # a user id posts in the DM with the bot
             if message.channel is None and "," in message.recipient:  # several users: their group DM
@@ -264,12 +266,58 @@ class SlackSender:
                 unfurl_links=False,
                 unfurl_media=False,
             )
-            return _Sent(_str(response.get("channel")), _str(response.get("ts")))
+            posted = _Sent(_str(response.get("channel")), _str(response.get("ts")))
         except SlackApiError as error:
             return self._classify(message, error)
         except OSError as error:  # timeouts, refused and dropped connections (urllib, socket, ssl)
             reason = type(error).__name__ if not str(error) else f"{type(error).__name__}: {error}"
             return _Retry(self._backoff(message), reason, in_doubt=True)
+        return self._attach(message, screen.attachment, posted)
+
+    def _attach(self, message: OutboxMessage, attachment: Attachment | None, sent: _Sent) -> _Outcome:
+        """The message's file (a session's .ics), shared into the same DM right after the message.
+
+        The message itself stays exactly once (its metadata). The file's name carries the outbox id,
+        so when an attempt failed after the message went out, the next one finds the message in the
+        history, looks for the file by that name, and uploads it only if it is not there: the
+        file comes once too. A file Slack refuses for good (a missing scope, say) is logged, and the
+        message counts as delivered."""
+        if attachment is None or sent.channel is None:
+            return sent
+        name = attachment_name(attachment.filename, message.id)
+        if message.doubt_since is not None:
+            try:
+                if self._has_file(sent.channel, name, message.doubt_since):
+                    return sent
+            except (SlackApiError, OSError) as error:
+                return replace(self._unknown(message, error), channel=sent.channel)
+        try:
+            self._client.files_upload_v2(
+                channel=sent.channel, file=attachment.content, filename=name, title=attachment.title
+            )
+        except SlackApiError as error:
+            status = int(error.response.status_code)
+            if status == 429 or status >= 500:
+                return _Retry(
+                    self._backoff(message), f"file: HTTP {status}", in_doubt=True, channel=sent.channel
+                )
+            log.warning(
+                "outbox message %s: its file was refused: %s", message.id, error.response.get("error")
+            )
+            return sent
+        except OSError as error:
+            return _Retry(
+                self._backoff(message), f"file: {type(error).__name__}", in_doubt=True, channel=sent.channel
+            )
+        return sent
+
+    def _has_file(self, channel: str, name: str, since: datetime) -> bool:
+        oldest = f"{(since - timedelta(minutes=1)).timestamp():.6f}"
+        for page in self._history(channel, oldest):
+            for posted in page:
+                if any(f.get("name") == name for f in posted.get("files") or []):
+                    return True
+        return False
 
     def _find(self, message: OutboxMessage) -> _Sent | None:
         """Look for an earlier attempt's post in the channel's history, by its metadata."""
@@ -364,7 +412,12 @@ class SlackSender:
                 else:
                     in_doubt = outcome.in_doubt or message.doubt_since is not None
                     uow.outbox.retry(
-                        message.id, self.worker, now + outcome.wait, outcome.error, in_doubt=in_doubt
+                        message.id,
+                        self.worker,
+                        now + outcome.wait,
+                        outcome.error,
+                        in_doubt=in_doubt,
+                        channel=outcome.channel,  # known when the message went out and its file did not
                     )
                     log.info("outbox message %s: %s; again after %s", message.id, outcome.error, outcome.wait)
                     report.retried += 1
@@ -374,6 +427,12 @@ class SlackSender:
     def _forget_quiet_channels(self, now: datetime) -> None:
         if len(self._channel_free) > 10_000:  # a fan-out leaves one entry per recipient behind
             self._channel_free = {k: v for k, v in self._channel_free.items() if v > now}
+
+
+def attachment_name(filename: str, message_id: int) -> str:
+    """'kick-off.ics' of outbox message 42 -> 'kick-off-42.ics': unique, so a retry can look for it."""
+    stem, dot, extension = filename.rpartition(".")
+    return f"{stem}-{message_id}.{extension}" if dot else f"{filename}-{message_id}"
 
 
 def _str(value: object) -> str | None:

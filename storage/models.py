@@ -201,6 +201,57 @@ class PreferenceRow(Base):
     updated_at: Mapped[datetime]
 
 
+class SessionRow(Base):
+    """A session or event of a programme: seeded from the catalogue's `events:`, then the database copy
+    counts (a coordinator adds, moves and cancels them here)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        # One row per catalogue event: seeding twice (or on two instances) adds it once.
+        UniqueConstraint("programme_id", "event_key"),
+        Index("ix_sessions_starts_at", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[str] = mapped_column(String(64))
+    event_key: Mapped[str | None] = mapped_column(String(64))  # the catalogue's event id; None: added later
+    dialogue_id: Mapped[str | None] = mapped_column(String(64))  # asked when registering; None: one click
+    title_nl: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    location: Mapped[str | None] = mapped_column(String(300))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int | None]  # places; None: no limit
+    registration_deadline: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))  # planned | cancelled
+    sequence: Mapped[int]  # the .ics SEQUENCE: one up on every move or cancellation
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SessionRegistrationRow(Base):
+    """A person's place at a session: registered, on the waitlist, or held for a manager an MD adviser
+    brings along until they confirm. An unregistration keeps the row (status cancelled)."""
+
+    __tablename__ = "session_registrations"
+    __table_args__ = (
+        UniqueConstraint("session_id", "participant_id"),
+        # The reminder producer's question: whose reminder is due?
+        Index("ix_session_registrations_remind", "status", "remind_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # registered | waitlisted | held | cancelled
+    answers: Mapped[dict[str, Any]]  # what the registration dialogue asked
+    brought_by: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
+    queued_at: Mapped[datetime]  # the waitlist's order
+    remind_at: Mapped[datetime | None]  # the next reminder before the session, if any
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 # ---- coordinators --------------------------------------------------------------------------------
 
 

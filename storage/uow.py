@@ -21,6 +21,7 @@ from storage.repositories import (
     SqlParticipants,
     SqlRegistrations,
 )
+from storage.sessions import SqlSessions
 
 
 class SqlUnitOfWork:
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self.nudges = SqlNudges(self.session)
         self.preferences = SqlPreferences(self.session)
         self.registrations = SqlRegistrations(self.session, connection)
+        self.sessions = SqlSessions(self.session)
         self.deadlines = SqlDeadlines(self.session)
         self.coordination = SqlCoordination(self.session)
         self.privacy = SqlPrivacy(self.session)

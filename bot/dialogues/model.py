@@ -141,6 +141,9 @@ class Question:
     optional: bool = False  # 'overslaan' / 'skip' stores an explicit skip
     prompt: str = ""  # catalogue keys; empty: `<dialogue>.q.<id>` and `<dialogue>.l.<id>`
     label: str = ""
+    # A field of the person's profile on the platform ('real_name', 'title', 'email', 'phone') that
+    # answers this question at the start; the person sees it in the summary and can correct it.
+    prefill: str = ""
 
     @property
     def kind(self) -> Kind:

@@ -35,11 +35,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.bootstrap import wire
 from bot.clock import FixedClock
 from bot.i18n import en, nl
-from bot.interaction import encode
+from bot.interaction import Target, encode
+from bot.outbox import Notices
+from bot.services import UserRef
 from handlers.app import build_app, http_server
 from handlers.commands import COMMANDS
 from handlers.gateway import Gateway
 from handlers.render import NO_INTAKE
+from scheduler.sender import SlackSender, sender_client
+from tests.e2e.driver import new_user
 from tests.slack_signing import (
     JSON_CONTENT_TYPE,
     app_home_opened_event,
@@ -57,11 +61,12 @@ EVENTS_PATH = "/slack/events"  # where handlers.app.http_server (`ruilbot serve`
 # Every bot scope the manifest may ask for, and why the code needs it. A new scope needs a reason here.
 SCOPES = {
     "chat:write": "chat.postMessage in the DM with a person, chat.update of the bot's own messages",
-    "commands": "the slash commands /ruil, /peer and /regel",
+    "commands": "the slash commands /ruil, /peer, /regel and /sessies",
     "im:history": "message.im events: what people type in their DM with the bot",
     "im:write": "conversations.open: open the DM with someone who used /ruil",
     "users:read": "users.info with include_locale: a new person's language",
-    "files:write": "files upload v2: /ruil mijn-gegevens as a file; a coordinator's chart and CSV export",
+    "users:read.email": "users.info profile.email, to prefill a session registration",
+    "files:write": "files upload v2: /ruil mijn-gegevens, a coordinator's chart and export, a session's .ics",
 }
 # The scope each Web API method the bot calls needs (None: no scope).
 METHOD_SCOPES: dict[str, str | None] = {
@@ -75,6 +80,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.update": None,
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "conversations.history": "im:history",  # the outbox sender looks for a message it may have sent
     UPLOAD_METHOD: None,  # the bytes, to the URL getUploadURLExternal gave
 }
 # For each subscribed event: a request Slack would send, and the Web API call that shows it was handled.
@@ -424,7 +430,11 @@ def test_every_scope_is_allowed_and_explained() -> None:
 
 
 def test_scopes_are_exactly_what_the_bot_uses(
-    bot: Bot, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+    bot: Bot,
+    slack: SlackStandIn,
+    caplog: pytest.LogCaptureFixture,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
 ) -> None:
     # One person's way: /ruil managersruil, an answer typed in the DM, the Home tab, a button click.
     url = slack.response_url()
@@ -432,13 +442,27 @@ def test_scopes_are_exactly_what_the_bot_uses(
     assert bot.dispatch(*dm_message_event("U123", "Financiën", event_id="EvScope1"))[0] == 200
     assert bot.dispatch(*app_home_opened_event("U123", event_id="EvScope2"))[0] == 200
     assert bot.dispatch(*start_button("U123"))[0] == 200
+    # A session registration: its calendar file goes out with the outbox sender.
+    services = wire(sessions, clock=clock)
+    session = services.sessions.upcoming()[0][0]
+    assert session.id is not None
+    services.sessions.join(UserRef("slack", new_user()), Target(session.id, session.sequence, "session"))
+    sender = SlackSender(
+        services.uow,
+        sender_client(slack.token, slack.api_url),
+        Notices(services.catalogue),
+        services.window,
+        worker="scopes",
+    )
+    assert sender.run_once(clock.now()).sent >= 1  # the .ics registration, and whatever else is due
+    sender.close()
     # A coordinator's way: the overview, whose chart is shared as a file in their DM.
     assert (
         bot.dispatch(*slash_command("/ruil", "beheer managersruil", "U0000MR01", response_url=url))[0] == 200
     )
     assert bot.dispatch(*slash_command("/ruil", "mijn-gegevens", "U123", response_url=url))[0] == 200
     assert_no_errors(caplog)
-    called = {c.method for c in slack.calls()} - {RESPONSE_URL_METHOD}
+    called = {c.method for c in slack.calls()} - {RESPONSE_URL_METHOD, UPLOAD_METHOD}
     unknown = called - set(METHOD_SCOPES)
     assert not unknown, f"the bot calls {unknown}: add them to METHOD_SCOPES with the scope they need"
     assert {"chat.postMessage", "chat.update", "conversations.open", "users.info", "views.publish"} <= called
@@ -447,4 +471,6 @@ def test_scopes_are_exactly_what_the_bot_uses(
         needed.add("commands")
     if "message.im" in bot_events():
         needed.add("im:history")
+    if "users.info" in called:  # the profile's e-mail prefills the kick-off (bot/dialogues/kick_off.py)
+        needed.add("users:read.email")
     assert set(bot_scopes()) == needed, "the manifest asks for other scopes than the bot uses"

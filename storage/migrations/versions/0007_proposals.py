@@ -5,7 +5,7 @@ people (each takes the next one's post) with an answer per member; a declined pa
 again; a person can pause or keep a "not with" list; a scheduled run claims its slot once.
 
 Revision ID: 0007_proposals
-Revises: 0008_privacy
+Revises: 0006_sessions
 Create Date: 2026-11-29
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = "0007_proposals"
-down_revision = "0008_privacy"
+down_revision = "0006_sessions"
 branch_labels = None
 depends_on = None
 
