@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = "0006_sessions"
-down_revision = "0008_privacy"  # after main's last; the lead re-chains at merge
+down_revision = "0008_privacy"
 branch_labels = None
 depends_on = None
 
