@@ -20,6 +20,7 @@ from bot.outbox import Notices
 from bot.ports import ProposalCounts, UnitOfWork, no_proposals
 from bot.privacy import PrivacyService, RetentionProducer
 from bot.programmes import Catalogue, load_catalogue
+from bot.proposals import MatchSchedule, ProposalExpiry, ProposalService, ProposalWithdrawals
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService, UserRef
 from bot.sessions import SessionReminders, SessionService, Who
@@ -42,6 +43,7 @@ class Services:
     windows: Mapping[str, Window]  # each programme's contact hours
     sessions: SessionService  # sessions and events: /sessies, registering, the waitlist
     coordination: CoordinatorService  # /ruil beheer: the coordinators' tools
+    proposals: ProposalService  # matching runs, proposals and their answers
     close: Callable[[], None] = lambda: None  # releases the database connections
 
     def window(self, programme_id: str | None) -> Window:
@@ -120,6 +122,10 @@ def wire(
 
     every_dialogue = {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}
 
+    matching = ProposalService(uow, clock, catalogue, window)
+    intake.matching_words = matching.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
+    privacy.add_hook(matching.on_erasure)  # an erased person's open proposals end first
+    counts = matching.counts if proposals is no_proposals else proposals  # a test may give its own
     return Services(
         clock=clock,
         catalogue=catalogue,
@@ -133,11 +139,15 @@ def wire(
                 DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
                 SessionReminders(catalogue, window),
                 RetentionProducer(catalogue),
+                ProposalExpiry(window),
+                ProposalWithdrawals(window),
+                MatchSchedule(matching, catalogue, uow),
             ],
         ),
         notices=Notices(catalogue, console=console),
         windows=windows,
         sessions=session_service,
-        # `proposals`: how many were proposed, accepted and placed; the proposals branch connects it.
-        coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, proposals),
+        # How many were proposed, accepted and placed: the proposals' own figures.
+        coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, counts),
+        proposals=matching,
     )

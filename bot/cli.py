@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=("upgrade", "current"))
     match = commands.add_parser(
-        "match", help="the best swaps among a programme's confirmed intakes (a dry run)"
+        "match", help="match a programme's confirmed intakes and send the proposals (or --dry-run)"
     )
     match.add_argument("programme", help="programme id, e.g. managersruil")
     match.add_argument(
@@ -48,6 +48,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     match.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the reasons")
     match.add_argument("--time-limit", type=float, default=50.0, help="seconds for the solver (default 50)")
     session_cli.add_parser(commands)
+    proposals = commands.add_parser(
+        "proposals", help="proposals for coordinators: drafts, approve, remove, add"
+    )
+    proposals.add_argument("action", choices=("list", "approve", "remove", "add"))
+    proposals.add_argument(
+        "items", nargs="*", help="list [PROGRAMME] | approve ID | remove ID | add PROGRAMME U1 U2 [U3]"
+    )
+    proposals.add_argument("--note", default="", help="with add: why this match (kept with the proposal)")
     _spreadsheet_commands(commands)
     args = parser.parse_args(argv)
     env = os.environ if env is None else env
@@ -69,6 +77,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
                     return session_cli.run(services, args)
                 finally:
                     services.close()
+            case "proposals":
+                return _proposals(load_settings(env), args)
             case "import" | "export":
                 return _spreadsheet(load_settings(env), args)
             case _:
@@ -278,12 +288,6 @@ def _match(settings: Settings, args: argparse.Namespace) -> int:
     from bot.matching.swaps import all_pairs, plan_swaps
     from storage.schema import SchemaOutdated
 
-    if not args.dry_run:
-        print(
-            "ruilbot: only 'match --dry-run' exists yet; sending proposals comes with the next matching work",
-            file=sys.stderr,
-        )
-        return 2
     try:
         services = bootstrap(settings.database_url)
     except SchemaOutdated as error:
@@ -297,6 +301,8 @@ def _match(settings: Settings, args: argparse.Namespace) -> int:
             print(f"ruilbot: unknown programme {args.programme!r}; known: {known}", file=sys.stderr)
             return 2
         programme = services.catalogue.get(args.programme)
+        if not args.dry_run:
+            return _run_matching(services, programme.id, args.json)
         adapter = ADAPTERS.get(programme.id)
         if adapter is None or "matching" not in programme.rules:
             print(f"ruilbot: {programme.id} has no intake to match yet", file=sys.stderr)
@@ -322,6 +328,82 @@ def _match(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"    {pair.source} -> {pair.target} ({pair.score}): {words(pair.reasons, t)}")
         print(f"total {plan.total}, bound {plan.bound}{' (optimal)' if plan.optimal else ''}")
         return 0
+    finally:
+        services.close()
+
+
+def _run_matching(services: Services, programme_id: str, as_json: bool) -> int:
+    """`ruilbot match PROGRAMME`: match and make proposals (sent through the outbox, or drafts)."""
+    import json
+
+    from bot.proposals import ProposalError
+
+    try:
+        with _stdout_to_stderr():
+            report = services.proposals.run(programme_id)
+    except ProposalError as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 2
+    summary = {
+        "programme": report.programme_id,
+        "proposals": list(report.proposals),
+        "drafts": report.drafts,
+        "pool": report.pool,
+        "left_out": report.left_out,
+        "total": report.plan.total if report.plan else 0,
+        "bound": report.plan.bound if report.plan else 0,
+    }
+    if as_json:
+        print(json.dumps(summary, indent=2))
+    else:
+        kind = "drafts for review" if report.drafts else "proposals sent"
+        print(
+            f"{report.programme_id}: {len(report.proposals)} {kind} (pool {report.pool}, "
+            f"{report.left_out} paused or in a proposal)"
+        )
+    return 0
+
+
+def _proposals(settings: Settings, args: argparse.Namespace) -> int:
+    """`ruilbot proposals list|approve|remove|add`: a coordinator's review of proposals."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.bootstrap import bootstrap
+    from bot.proposals import ProposalError
+    from storage.schema import SchemaOutdated
+
+    try:
+        services = bootstrap(settings.database_url)
+    except SchemaOutdated as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as error:
+        raise _database_fault(settings, error) from error
+    items: list[str] = list(args.items)
+    try:
+        if args.action == "list":
+            for draft in services.proposals.drafts(items[0] if items else None):
+                people = " -> ".join(m.external_id for m in draft.members)
+                note = f"  note: {draft.note}" if draft.note else ""
+                print(f"#{draft.id} {draft.programme_id} ({draft.score}): {people}{note}")
+            return 0
+        if args.action in ("approve", "remove"):
+            if len(items) != 1 or not items[0].isdigit():
+                print(f"ruilbot: proposals {args.action} needs one proposal number", file=sys.stderr)
+                return 2
+            act = services.proposals.approve if args.action == "approve" else services.proposals.remove
+            done = act(int(items[0]))
+            print(f"#{done.id}: {done.state.value}")
+            return 0
+        if len(items) < 3 or items[0] not in services.catalogue.ids():
+            print("ruilbot: proposals add needs a programme and two or three Slack user ids", file=sys.stderr)
+            return 2
+        made = services.proposals.add_manual(items[0], items[1:], args.note)
+        print(f"#{made.id}: {made.state.value}")
+        return 0
+    except ProposalError as error:
+        print(f"ruilbot: {error}", file=sys.stderr)
+        return 2
     finally:
         services.close()
 

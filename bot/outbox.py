@@ -25,7 +25,7 @@ from bot.records import IntakeStatus
 from bot.views import Act, Button, Screen
 
 if TYPE_CHECKING:  # bot.ports imports this module for its records
-    from bot.ports import Intakes, Outbox, Participants, Preferences, Sessions
+    from bot.ports import Intakes, Outbox, Participants, Preferences, Proposals, Sessions
 
 Param = str | int | bool
 
@@ -83,6 +83,8 @@ class Records(Protocol):
     def sessions(self) -> Sessions: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def proposals(self) -> Proposals: ...
 
 
 Renderer = Callable[[Translator, Catalogue, Mapping[str, Param], bool], Screen]
@@ -192,6 +194,9 @@ def _report_still_there(records: Records, message: OutboxMessage) -> bool:
 
 
 DEADLINE_KEY = "deadline"  # dedupe keys "deadline:<intake>:<deadline>:<days>"
+
+from bot import proposal_notices  # noqa: E402 - it needs Param and Records from above
+
 TEMPLATES: Mapping[str, Renderer] = {
     "nudge.intake": _nudge,
     "deadline.intake": _deadline,
@@ -200,12 +205,16 @@ TEMPLATES: Mapping[str, Renderer] = {
     "privacy.proposal_ended": _proposal_ended,
     # sessions: a place, a move, a cancellation, a reminder (bot/session_notices.py)
     **{name: session_notices.renderer(name) for name in session_notices.TEMPLATES},
+    # proposals: confidential double opt-in (bot/proposals.py)
+    **proposal_notices.TEMPLATES,
 }
 CHECKS: Mapping[str, Check] = {
     "nudge.intake": _nudge_still_due,
     "deadline.intake": _deadline_still_due,
     "report.status": _report_still_there,
     **dict.fromkeys(session_notices.TEMPLATES, session_notices.still_true),
+    # proposals
+    **proposal_notices.CHECKS,
 }
 # The kind of message each template is (bot.preferences.KINDS): a person who turned a kind off gets
 # none of it, also what was queued before. A template not listed here is of the kind its first word
@@ -214,6 +223,7 @@ TEMPLATE_KINDS: Mapping[str, str] = {
     "nudge.intake": "nudges",
     "deadline.intake": "deadlines",
     "session.reminder": "reminders",
+    proposal_notices.CHECKIN: "checkins",  # during a swap
 }
 # Messages that answer something the person did or is part of (a report's new status, a proposal):
 # no switch turns them off. Every template is either of a kind or listed here, so none is unswitchable
@@ -223,6 +233,7 @@ ALWAYS_SENT: frozenset[str] = frozenset(
         "report.status",
         "privacy.proposal_ended",
         *(t for t in session_notices.TEMPLATES if t != "session.reminder"),
+        *proposal_notices.ALWAYS_SENT,
     }
 )
 _PREFIXES: Mapping[str, str] = {

@@ -3,9 +3,9 @@ SQLAlchemy; tests may pass their own."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -20,6 +20,7 @@ from bot.coordinator_records import (
 )
 from bot.engine import Value
 from bot.outbox import Notice, OutboxMessage
+from bot.proposal_records import MemberState, NewMember, PoolEntry, PoolSetting, Proposal, ProposalState
 from bot.records import Consent, Conversation, Intake, Participant
 from bot.session_records import Occupancy, Place, Session
 from bot.session_records import Registration as SessionPlace
@@ -182,9 +183,6 @@ class Preferences(Protocol):
     def set_wants(self, participant_id: int, kind: str, on: bool, now: datetime) -> None: ...
     def nudges_on(self, participant_id: int) -> bool:
         """wants(participant_id, "nudges"), as before there were kinds."""
-        ...
-
-    def set_nudges(self, participant_id: int, on: bool, now: datetime) -> None: ...
 
 
 class Deadlines(Protocol):
@@ -345,6 +343,72 @@ class Privacy(Protocol):
     def erase_intakes(self, intake_ids: list[int]) -> None: ...
 
 
+class Proposals(Protocol):
+    """Proposed swaps with their members' answers, declined pairs, pool settings, scheduled runs."""
+
+    def pool(self, programme_id: str) -> list[PoolEntry]:
+        """Every confirmed intake of a programme, oldest first, with its person."""
+        ...
+
+    def busy(self) -> set[int]:
+        """Participants in a proposal that is not over: left out of the next run."""
+        ...
+
+    def declined_pairs(self, programme_id: str) -> set[frozenset[int]]: ...
+    def decline_pair(self, programme_id: str, a: int, b: int, now: datetime) -> None: ...
+    def settings(self, participant_ids: Iterable[int]) -> dict[int, PoolSetting]: ...
+    def setting(self, participant_id: int) -> PoolSetting: ...
+    def set_setting(self, participant_id: int, setting: PoolSetting, now: datetime) -> None: ...
+    def add(
+        self,
+        programme_id: str,
+        state: ProposalState,
+        score: int,
+        members: Sequence[NewMember],
+        now: datetime,
+        *,
+        note: str | None = None,
+        starts_on: date | None = None,
+        returns_on: date | None = None,
+    ) -> Proposal: ...
+    def get(self, proposal_id: int) -> Proposal | None: ...
+    def of_state(self, state: ProposalState, programme_id: str | None = None) -> list[Proposal]: ...
+    def of_participant(self, participant_id: int) -> list[Proposal]: ...
+    def expiring(self, now: datetime, limit: int) -> list[Proposal]: ...
+    def withdrawn(self, limit: int) -> list[tuple[Proposal, set[int]]]:
+        """Proposals under way with members who stopped their registration, and those members."""
+        ...
+
+    def touch(self, proposal: Proposal) -> None:
+        """Raise Conflict if the proposal changed since it was read; else claim it for this change."""
+        ...
+
+    def set_state(
+        self,
+        proposal_id: int,
+        state: ProposalState,
+        now: datetime,
+        *,
+        sent_at: datetime | None = None,
+        expires_at: datetime | None = None,
+    ) -> None: ...
+    def answer(
+        self, member_id: int, state: MemberState, now: datetime, reason: str | None = None
+    ) -> None: ...
+    def set_reason(self, member_id: int, reason: str) -> None: ...
+    def supervisor_ok(self, member_id: int, now: datetime) -> None: ...
+    def lock_pool(self, programme_id: str) -> None:
+        """Serialise runs of one programme until this transaction ends."""
+        ...
+
+    def forget_introductions(self, proposal_ids: Sequence[int]) -> None:
+        """Delete the group messages that named these proposals' members (an erasure)."""
+        ...
+
+    def claim_run(self, programme_id: str, slot: str, now: datetime) -> bool: ...
+    def last_run(self, programme_id: str) -> str | None: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def participants(self) -> Participants: ...
@@ -370,6 +434,8 @@ class UnitOfWork(Protocol):
     def coordination(self) -> Coordination: ...
     @property
     def privacy(self) -> Privacy: ...
+    @property
+    def proposals(self) -> Proposals: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -175,6 +175,8 @@ class IntakeService:
         self._escape = escape
         self._console = console  # the console has no buttons and no slash commands of its own
         self._since_prune = 0
+        # Words about matching rather than an intake ('pauze', 'niet-met FIN'); set by the composition root.
+        self.matching_words: Callable[[UserRef, str, bool], Screen | None] | None = None
 
     # ---- entry points -------------------------------------------------------------------------
 
@@ -206,6 +208,11 @@ class IntakeService:
         typed = clean(text)
         if self._words is not None and (other := self._words(user, typed)) is not None:
             return other
+        if (
+            self.matching_words is not None
+            and (matching := self.matching_words(user, typed, True)) is not None
+        ):
+            return matching
         return self._once(user, lambda turn: self._on_text(turn, typed), typed_at, ids)
 
     def edited(self, user: UserRef, sent_at: datetime, text: str, ids: Sequence[str] = ()) -> Screen | None:
@@ -389,6 +396,12 @@ class IntakeService:
             return CommandReply(other)
         if (asked := preferences.read(text, bare=True)) is not None:  # /ruil meldingen [soort] [aan|uit]
             return CommandReply(self._run(user, lambda turn: self._preferences(turn, asked)))
+        if (
+            self.matching_words is not None
+            and scope is None
+            and (matching := self.matching_words(user, text, False)) is not None
+        ):
+            return CommandReply(matching)
         said = read_command(text, self._names, scope)
         if said.intent is Intent.LANGUAGE:
             switched = self._run(user, lambda turn: self._set_language(turn, said.language))

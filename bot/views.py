@@ -29,6 +29,15 @@ class Act(StrEnum):
     DECLINE = "decline"  # ... or not: nothing starts, nothing is kept
     FORGET_YES = "forget_yes"  # erase everything about me (after "are you sure?")
     FORGET_NO = "forget_no"
+    # A proposed swap (bot/proposals.py): their target names the proposal, not an intake.
+    PROPOSAL_ACCEPT = "p_accept"
+    PROPOSAL_DECLINE = "p_decline"
+    PROPOSAL_ASK = "p_ask"  # ask the coordinator
+    SUPERVISOR_OK = "p_supervisor"  # my own supervisor agrees
+    PROPOSAL_REASON = "p_reason"  # after a decline: say why, in a form only the coordinator sees
+
+
+PROPOSAL_ACTS = (Act.PROPOSAL_ACCEPT, Act.PROPOSAL_DECLINE, Act.PROPOSAL_ASK, Act.SUPERVISOR_OK)
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,7 @@ class Screen:
     changed: bool = False  # a registration was confirmed, reopened or stopped: the Home tab is out of date
     attachment: Attachment | None = None  # a file sent with the message (outbox messages only)
     consent: str = ""  # the dialogue whose consent question this is (asked before its first question)
+    mentions: tuple[str, ...] = ()  # platform ids of people to name (a group DM's introduction)
 
     @property
     def text(self) -> str:

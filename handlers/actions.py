@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.bootstrap import Services
 from bot.interaction import Target, decode
-from bot.views import Act, Screen
-from handlers import home, render
+from bot.views import PROPOSAL_ACTS, Act, Screen
+from handlers import home, proposals, render
 from handlers.context import PLATFORM, DirectMessages, is_direct, slack_user
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,11 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             reply = services.privacy.forget(PLATFORM, user.external_id, confirmed=asked[1] is Act.FORGET_YES)
             finish(body, client, reply.screen, _label(action))
             return
+        elif asked[1] is Act.PROPOSAL_REASON:  # after a decline: the form for its reason
+            proposals.open_reason(client, services, body, asked[0])
+            return
+        elif asked[1] in PROPOSAL_ACTS:  # a proposed swap's buttons: the target names the proposal
+            screen = services.proposals.act(user, asked[1], asked[0])
         elif asked[1] in (Act.START, Act.WAITLIST):
             screen = services.intake.start(user, dialogue, waitlist=asked[1] is Act.WAITLIST)
         else:

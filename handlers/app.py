@@ -19,14 +19,14 @@ from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from waitress.server import create_server
 
 from bot.bootstrap import Services
-from handlers import actions, commands, coordinators, errors, home, messages, modals
+from handlers import actions, commands, coordinators, errors, home, messages, modals, proposals
 from handlers.context import DirectMessages
 from handlers.gateway import MAX_BODY, Gateway, Workspaces
 from handlers.keepalive import KeepAliveWebClient
 from handlers.lanes import Lanes, Timer
 
 log = logging.getLogger(__name__)
-SURFACES = (commands, messages, actions, modals, home, coordinators, errors)
+SURFACES = (commands, messages, actions, modals, proposals, home, coordinators, errors)
 WORKERS = 4  # threads over all lanes; more only add contention for the one interpreter lock
 HTTP_THREADS = 4  # the gateway only checks, parses and queues
 CONNECTIONS = 2048

@@ -26,6 +26,7 @@ EDIT_PREFIX = "edit:"
 BACK_PREFIX = "back:"
 QUESTION_BLOCK = "q:"
 _HALF_ENTITY = re.compile(r"&[#a-z0-9]{0,6}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 FORM_CALLBACK = "intake_form"  # callback_id of every intake modal
 FORM_EDIT_PREFIX = "form_edit:"  # 'Wijzig' on a modal's summary
 FIELD = "value"  # action_id of a modal's input element
@@ -111,6 +112,9 @@ def message(screen: Screen) -> tuple[str, list[Block]]:
     """The (fallback text, blocks) of one bot message."""
     target = screen.target or NO_INTAKE
     blocks: list[Block] = [_section(_md(line)) for line in screen.lines]
+    if screen.mentions:  # ids only, checked: nothing typed by a person becomes markup here
+        named = [f"<@{who}>" for who in screen.mentions if _USER_ID.match(who)]
+        blocks.insert(min(1, len(blocks)), _section(" · ".join(named)))
     if screen.prompt:
         blocks += _prompt(screen.prompt, target)
     if screen.summary:

@@ -254,8 +254,12 @@ class SlackSender:
             if found is not None:
                 return self._attach(message, screen.attachment, found)
         try:
+            channel = message.channel or message.recipient  # a user id posts in the DM with the bot
+            if message.channel is None and "," in message.recipient:  # several users: their group DM
+                opened: Any = self._client.conversations_open(users=message.recipient)
+                channel = str(opened["channel"]["id"])
             response = self._client.chat_postMessage(
-                channel=message.channel or message.recipient,  # a user id posts in the DM with the bot
+                channel=channel,
                 text=text,
                 blocks=blocks,
                 metadata={"event_type": METADATA_EVENT, "event_payload": {"id": message.id}},

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -344,3 +345,82 @@ class ConsentRow(Base):
     text_version: Mapped[int]
     asked_at: Mapped[datetime]
     given_at: Mapped[datetime | None]
+
+
+# ---- proposals: confidential double opt-in (bot/proposals.py) -----------------------------------
+
+
+class ProposalRow(Base):
+    """A proposed swap: a cycle of two or three people; each member takes the next one's post."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_state", "programme_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # draft, open, accepted, confirmed, declined, ...
+    score: Mapped[int]
+    note: Mapped[str | None] = mapped_column(String(500))  # a coordinator's note on a manual match
+    starts_on: Mapped[date | None] = mapped_column(Date)  # the swap's start and return, from the intakes
+    returns_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int]
+
+
+class ProposalMemberRow(Base):
+    """One person in a proposal: their place in the cycle, the anonymous offer they saw, their answer."""
+
+    __tablename__ = "proposal_members"
+    __table_args__ = (UniqueConstraint("proposal_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16))  # pending, accepted, declined, expired
+    offer: Mapped[dict[str, Any]]  # the post they would take, anonymous, and why (catalogue keys)
+    answered_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(String(1000))  # never shown to the others
+    supervisor_ok_at: Mapped[datetime | None]
+
+
+class DeclinedPairRow(Base):
+    """Two people whose proposal one of them declined: never proposed to each other again."""
+
+    __tablename__ = "declined_pairs"
+
+    programme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )  # the smaller participant id
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime]
+
+
+class PoolSettingRow(Base):
+    """A person's wishes for matching: paused (a holiday), and organisations they must not swap with."""
+
+    __tablename__ = "pool_settings"
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    paused: Mapped[bool] = mapped_column(Boolean)
+    not_with: Mapped[list[str]]  # organisation codes as matching knows them ('FIN', 'other:gemeente x')
+    updated_at: Mapped[datetime]
+
+
+class MatchRunRow(Base):
+    """A scheduled matching slot that an instance claimed: two instances run it once."""
+
+    __tablename__ = "match_runs"
+
+    programme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime]
+    proposals: Mapped[int | None]

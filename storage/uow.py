@@ -13,6 +13,7 @@ from storage.coordinators import SqlCoordination
 from storage.deadlines import SqlDeadlines
 from storage.outbox import SqlNudges, SqlOutbox, SqlPreferences
 from storage.privacy import SqlPrivacy
+from storage.proposals import SqlProposals
 from storage.repositories import (
     SqlConversations,
     SqlInboundEvents,
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.deadlines = SqlDeadlines(self.session)
         self.coordination = SqlCoordination(self.session)
         self.privacy = SqlPrivacy(self.session)
+        self.proposals = SqlProposals(self.session)
         return self
 
     def __exit__(

@@ -86,14 +86,47 @@ def test_a_dry_run_prints_the_swaps_with_slack_ids_as_json(
     assert all(e["why"].startswith("ander ministerie, gewenst ministerie") for e in report["edges"])
 
 
-def test_matching_without_dry_run_or_for_a_programme_without_intake_says_why(
-    fresh_sqlite_url: str, capsys: pytest.CaptureFixture[str]
+def test_matching_an_empty_pool_or_a_programme_without_intake_says_why(
+    fresh_sqlite_url: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     upgrade(make_engine(fresh_sqlite_url))
     env = {"DATABASE_URL": fresh_sqlite_url}
-    assert cli.main(["match", "managersruil"], env=env) == 2
-    assert "--dry-run" in capsys.readouterr().err
+    assert cli.main(["match", "managersruil"], env=env) == 0  # a real run: nobody to propose to yet
+    assert "0 proposals sent (pool 0" in capfd.readouterr().out
+    assert cli.main(["match", "leidinggevenden-in-beweging"], env=env) == 2
+    assert "no intake to match yet" in capfd.readouterr().err
     assert cli.main(["match", "leidinggevenden-in-beweging", "--dry-run"], env=env) == 2
-    assert "no intake to match yet" in capsys.readouterr().err
+    assert "no intake to match yet" in capfd.readouterr().err
     assert cli.main(["match", "ruil", "--dry-run"], env=env) == 2
-    assert "unknown programme 'ruil'" in capsys.readouterr().err
+    assert "unknown programme 'ruil'" in capfd.readouterr().err
+
+
+def test_a_real_run_makes_proposals_and_operators_review_them(
+    fresh_sqlite_url: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(fresh_sqlite_url)
+    upgrade(engine)
+    sessions = make_sessions(engine)
+    register(sessions, "UANN", answers("FIN", ["BZK"]))
+    register(sessions, "UBOB", answers("BZK", ["FIN"]))
+    register(sessions, "UCEM", answers("OCW", ["AZ"]))
+    register(sessions, "UDAN", answers("AZ", ["OCW"]))
+    engine.dispose()
+    env = {"DATABASE_URL": fresh_sqlite_url}
+
+    assert cli.main(["match", "managersruil", "--json"], env=env) == 0
+    report = json.loads(capfd.readouterr().out)
+    assert len(report["proposals"]) == 2
+    assert report["pool"] == 4
+    assert not report["drafts"]
+    assert cli.main(["match", "managersruil"], env=env) == 0  # everyone is in a proposal now
+    assert "0 proposals sent (pool 4, 4 paused or in a proposal)" in capfd.readouterr().out
+
+    assert cli.main(["proposals", "list"], env=env) == 0
+    assert capfd.readouterr().out == ""  # sent at once: no drafts
+    assert cli.main(["proposals", "approve", str(report["proposals"][0])], env=env) == 2
+    assert "not a draft" in capfd.readouterr().err
+    assert cli.main(["proposals", "add", "managersruil", "UANN", "UCEM", "--note", "x"], env=env) == 2
+    assert "already in a proposal" in capfd.readouterr().err
+    assert cli.main(["proposals", "remove", "abc"], env=env) == 2
+    assert "one proposal number" in capfd.readouterr().err

@@ -38,6 +38,9 @@ def test_every_table_that_refers_to_a_person_is_personal() -> None:
         "intake_nudges": "intakes",
         "report_states": "intakes",
         "session_registrations": "participants",
+        "proposal_members": "participants",  # the proposals: a person's place and answers
+        "declined_pairs": "participants",
+        "pool_settings": "participants",
     }
 
 
