@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, SystemClock
+from bot.coordinator_planning import Planning
 from bot.coordinators import CoordinatorService
 from bot.deadlines import DeadlineProducer
 from bot.dialogues import DIALOGUES, INTAKES
@@ -125,6 +126,7 @@ def wire(
     matching = ProposalService(uow, clock, catalogue, window)
     intake.matching_words = matching.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
     privacy.add_hook(matching.on_erasure)  # an erased person's open proposals end first
+    planning = Planning(session_service, matching, clock)  # sessions and matching for coordinators
     counts = matching.counts if proposals is no_proposals else proposals  # a test may give its own
     return Services(
         clock=clock,
@@ -148,6 +150,6 @@ def wire(
         windows=windows,
         sessions=session_service,
         # How many were proposed, accepted and placed: the proposals' own figures.
-        coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, counts),
+        coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, counts, planning=planning),
         proposals=matching,
     )

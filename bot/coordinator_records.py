@@ -22,6 +22,10 @@ class AuditAction(StrEnum):
     REGISTRATION_OPENED = "registration_opened"
     BROADCAST_SENT = "broadcast_sent"
     REPORT_STATUS = "report_status"
+    SESSION_CHANGED = "session_changed"  # added, moved, cancelled, places
+    MATCHING_RUN = "matching_run"
+    VIEW_PROPOSALS = "view_proposals"  # the drafts under review, with who is in them
+    PROPOSAL_CHANGED = "proposal_changed"  # approved, removed, added by hand
 
 
 @dataclass(frozen=True)

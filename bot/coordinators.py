@@ -20,6 +20,7 @@ from datetime import date, datetime
 from bot import spreadsheet
 from bot.chart import funnel_png
 from bot.clock import Clock, local_today
+from bot.coordinator_planning import Planning
 from bot.coordinator_records import (
     AuditAction,
     AuditEntry,
@@ -101,6 +102,16 @@ class HomeSection:
     lines: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Later:
+    """A coordinator's request about sessions or matching, allowed: done after the check commits."""
+
+    t: Translator
+    programme: Programme
+    word: str
+    tail: str
+
+
 @dataclass
 class _Ask:
     """One coordinator request, read."""
@@ -123,6 +134,7 @@ class CoordinatorService:
         window: Callable[[str | None], Window],
         proposals: ProposalCounts = no_proposals,
         chart: Callable[..., bytes] = funnel_png,
+        planning: Planning | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -131,6 +143,7 @@ class CoordinatorService:
         self._window = window
         self._proposals = proposals  # the lead connects the proposals' counts here
         self._chart = chart
+        self._planning = planning  # sessions and matching: services with transactions of their own
         self._names = {p.id: _names(p, dialogues) for p in catalogue}
 
     # ---- entry points -----------------------------------------------------------------------------
@@ -149,7 +162,9 @@ class CoordinatorService:
             )
             reply = self._command(ask)
             uow.commit()
-            return reply
+        if isinstance(reply, _Later):  # checked and committed: now the work with its own transactions
+            return self._plan(platform, user, reply)
+        return reply
 
     def confirm(self, platform: str, user: str, value: object) -> Manage:
         """A click on 'Versturen' or 'Annuleren' under a broadcast's preview."""
@@ -178,7 +193,26 @@ class CoordinatorService:
 
     # ---- reading a command --------------------------------------------------------------------------
 
-    def _command(self, ask: _Ask) -> Manage:
+    def _plan(self, platform: str, user: str, later: _Later) -> Manage:
+        assert self._planning is not None
+        command = f"/ruil beheer {self._word(later.programme)}"
+        done = self._planning.do(later.t, later.programme, later.word, later.tail, command)
+        if done.action is not None:
+            with self._uow() as uow:
+                entry = AuditEntry(
+                    self._clock.now(),
+                    platform,
+                    user,
+                    done.action,
+                    later.programme.id,
+                    done.subject,
+                    done.detail,
+                )
+                uow.coordination.audit(entry)
+                uow.commit()
+        return Manage(done.lines)
+
+    def _command(self, ask: _Ask) -> Manage | _Later:
         words = [(m.group(), m.end()) for m in _WORD.finditer(ask.text)][1:]  # after 'beheer'
         programme, used = self._programme_in([w for w, _ in words])
         mine = self._mine(ask.uow, ask.platform, ask.user)
@@ -216,6 +250,8 @@ class CoordinatorService:
             return self._role(ask, programme, tail)
         if first in _words("keyword.audit"):
             return self._audit(ask, programme)
+        if self._planning is not None and Planning.handles(first):
+            return _Later(ask.t, programme, first, tail)
         if first in _words("keyword.reports") and programme.kind == REPORTS_KIND:
             return self._reports(ask, programme)
         if first in _words("keyword.view") and len(rest) > 1:

@@ -228,6 +228,10 @@ class SessionService:
 
     # ---- a coordinator's changes (the lead wires the surface; the CLI has them too) ------------
 
+    def get(self, session_id: int) -> Session | None:
+        with self._uow() as uow:
+            return uow.sessions.get(session_id)
+
     def upcoming(self) -> list[tuple[Session, Occupancy]]:
         with self._uow() as uow:
             sessions = uow.sessions.upcoming(self._clock.now())

@@ -10,13 +10,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from icalendar import Calendar
 
 from bot.bootstrap import Services
-from bot.clock import FixedClock
+from bot.clock import AMSTERDAM, FixedClock
 from bot.coordinator_records import AuditAction, AuditEntry
+from bot.interaction import Target
+from bot.programmes import Localised
 from bot.services import UserRef
+from bot.sessions import STEP as SESSION_STEP
 from tests.e2e.driver import WAIT, Bot, Posted, new_user, visible_text
 from tests.e2e.test_outbox import sender_for
 from tests.samples import SAMPLES
@@ -108,6 +113,11 @@ ACTIONS = [
     "regels meldingen",
     "regels 1 opgelost",
     "regels audit",
+    "managersruil sessies",
+    "managersruil sessie 1 annuleer",
+    "managersruil match",
+    "managersruil voorstellen",
+    "managersruil voorstel 1 goedkeuren",
 ]
 
 
@@ -312,3 +322,80 @@ def test_a_coordinator_sets_a_reports_status_and_the_reporter_hears_each_change(
     assert "Je ziet het in je DM." in said
     assert "Niemand kan het wijzigen of wissen." in dm.visible
     assert f"{RR} zette de status van melding {report}" in dm.visible
+
+
+# ---- sessions and matching ------------------------------------------------------------------------
+
+
+def test_a_coordinator_moves_and_cancels_a_session_and_everyone_registered_gets_a_calendar_update(
+    bot: Bot, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    services, person = services_of(bot), new_user()
+    starts = datetime(2027, 2, 3, 14, 0, tzinfo=AMSTERDAM)
+    shown = beheer(
+        bot, MR, "managersruil sessie nieuw 3 februari 2027 14:00-16:00 Terugkomdag @ Pulchri, Den Haag"
+    )
+    assert "Toegevoegd als sessie" in shown
+    [session] = [s for s, _ in services.sessions.upcoming() if s.title.nl == "Terugkomdag"]
+    assert session.starts_at == starts.astimezone(UTC)
+    assert session.location == "Pulchri, Den Haag"
+    assert session.id is not None
+    services.sessions.join(UserRef("slack", person), Target(session.id, session.sequence, SESSION_STEP))
+    assert f"{session.id}. Terugkomdag" in beheer(bot, MR, "managersruil sessies")
+
+    def send() -> None:  # the sender posts about one message a second per DM
+        for _ in range(3):
+            clock.advance(timedelta(seconds=2))
+            deliver(bot, slack, clock)
+
+    send()
+    moved = beheer(bot, MR, f"managersruil sessie {session.id} verplaats 4 februari 2027 15:00")
+    assert "Verplaatst: Terugkomdag" in moved
+    send()
+    cancelled = beheer(bot, MR, f"managersruil sessie {session.id} annuleer")
+    assert "Geannuleerd: Terugkomdag" in cancelled
+    send()
+    calendars = [Calendar.from_ical(f.content) for f in files(bot, person, 3)]
+    events = [c.walk("VEVENT")[0] for c in calendars]
+    assert [int(e["SEQUENCE"]) for e in events] == [0, 1, 2]
+    assert events[1].decoded("DTSTART") == datetime(2027, 2, 4, 15, 0, tzinfo=AMSTERDAM).astimezone(UTC)
+    assert events[1].decoded("DTEND") - events[1].decoded("DTSTART") == timedelta(hours=2)
+    assert str(calendars[2]["METHOD"]) == "CANCEL"
+    changes = [e for e in audited(bot, MR) if e.action is AuditAction.SESSION_CHANGED]
+    assert sorted(e.detail.split()[0] for e in changes if e.subject == str(session.id)) == [
+        "add",
+        "cancel",
+        "move",
+    ]
+
+
+def test_a_coordinator_cannot_touch_another_programmes_session_and_odd_input_gets_an_answer(bot: Bot) -> None:
+    services = services_of(bot)
+    other = services.sessions.add(
+        "leerwerkplaats",
+        Localised("Sessie LW", "Session LW"),
+        datetime(2027, 3, 1, 9, 0, tzinfo=UTC),
+        datetime(2027, 3, 1, 11, 0, tzinfo=UTC),
+    )
+    shown = beheer(bot, MR, f"managersruil sessie {other.id} annuleer")
+    assert f"Ik vind geen sessie {other.id} bij Managersruil" in shown
+    assert services.sessions.get(other.id or 0) == other  # untouched
+    for odd in (
+        "sessie 99999999999999 annuleer",
+        "sessie nieuw gisteren",
+        "sessie 1 plaatsen -3",
+        "sessie x",
+    ):
+        assert "Typ" in beheer(bot, MR, f"managersruil {odd}") or "Ik vind geen sessie" in beheer(
+            bot, MR, f"managersruil {odd}"
+        )
+    assert "al voorbij" in beheer(bot, MR, "managersruil sessie nieuw 1 januari 2026 10:00 Oud")
+
+
+def test_a_coordinator_runs_the_matching_and_the_pair_gets_anonymous_offers(
+    bot: Bot, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    shown = beheer(bot, MR, "managersruil match")
+    assert "Matching gedaan:" in shown
+    assert any(e.action is AuditAction.MATCHING_RUN for e in audited(bot, MR))
+    assert "Er wachten geen conceptvoorstellen" in beheer(bot, MR, "managersruil voorstellen")
