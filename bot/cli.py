@@ -388,7 +388,7 @@ def _proposals(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"#{draft.id} {draft.programme_id} ({draft.score}): {people}{note}")
             return 0
         if args.action in ("approve", "remove"):
-            if len(items) != 1 or not items[0].isdigit():
+            if len(items) != 1 or not items[0].isdecimal():
                 print(f"ruilbot: proposals {args.action} needs one proposal number", file=sys.stderr)
                 return 2
             act = services.proposals.approve if args.action == "approve" else services.proposals.remove

@@ -97,7 +97,7 @@ class Planning:
             return usage
         if normalise(words[0]) in _both("keyword.plan_new"):
             return self._add(t, programme, words[1:], command)
-        if len(words) < 2 or not words[0].isdigit() or len(words[0]) > _NUMBER_DIGITS:
+        if len(words) < 2 or not words[0].isdecimal() or len(words[0]) > _NUMBER_DIGITS:
             return usage
         session = self._sessions.get(int(words[0]))
         if session is None or session.programme_id != programme.id:  # another programme's: not theirs
@@ -124,7 +124,7 @@ class Planning:
                     str(session.id),
                     "cancel",
                 )
-            places = rest[0] if len(rest) == 1 and rest[0].isdigit() and len(rest[0]) < 6 else None
+            places = rest[0] if len(rest) == 1 and rest[0].isdecimal() and len(rest[0]) < 6 else None
             if what in _both("keyword.plan_places") and places is not None:
                 if int(places) < 1:
                     return Done((t.t("plan.session.bad_places"),))
@@ -206,7 +206,7 @@ class Planning:
                     else "plan.proposal.added"
                 )
                 return Done((t.t(key, id=added.id),), AuditAction.PROPOSAL_CHANGED, str(added.id), "add")
-            if not first.isdigit() or len(first) > _NUMBER_DIGITS or len(words) != 2:
+            if not first.isdecimal() or len(first) > _NUMBER_DIGITS or len(words) != 2:
                 return Done((t.t("plan.proposal.usage", command=command),))
             proposal = self._proposals.get(int(first))
             if proposal is None or proposal.programme_id != programme.id:

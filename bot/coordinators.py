@@ -256,9 +256,9 @@ class CoordinatorService:
             return self._reports(ask, programme)
         if first in _words("keyword.view") and len(rest) > 1:
             first, tail = normalise(rest[1][0]), ask.text[rest[1][1] :].strip()
-        if first.isdigit() and len(first) <= _DIGITS:
+        if first.isdecimal() and len(first) <= _DIGITS:
             return self._one(ask, programme, int(first), tail)
-        if first.isdigit():  # beyond any id the database holds
+        if first.isdecimal():  # beyond any id the database holds
             return Manage(
                 (ask.t.t("manage.intake.missing", number=first, programme=self._name(ask, programme)),)
             )

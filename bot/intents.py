@@ -157,7 +157,7 @@ class Names:
     def find(self, text: str, scope: str | None = None) -> tuple[str | None, str | None]:
         """(the dialogue `text` names, or a close one to ask about). A number picks from the list."""
         said, offered = normalise(text), self.of(scope)
-        if said.isdigit():
+        if said.isdecimal():
             n = int(said)
             return (offered[n - 1] if 1 <= n <= len(offered) else None), None
         if not said:

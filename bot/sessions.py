@@ -110,7 +110,7 @@ class SessionService:
         words = normalise(text).split()[1:]
         if not words:
             return self.overview(user)
-        number = next((int(w) for w in words if w.isdigit()), None)
+        number = next((int(w) for w in words if w.isdecimal()), None)
         join = any(w in keywords("keyword.session_join") for w in words)
         leave = any(w in keywords("keyword.session_leave") for w in words)
         confirm = any(w in keywords("keyword.session_confirm") for w in words)

@@ -70,7 +70,7 @@ def load_settings(
             "DATABASE_URL does not look right: use sqlite:///path/to/file or postgresql://user@host/db"
         )
     port_text = _get(env, "PORT") or "3000"
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not port_text.isdecimal() or not 1 <= int(port_text) <= 65535:
         raise ConfigError(f"PORT must be a number from 1 to 65535, not {port_text!r}")
     api_url = _get(env, "SLACK_API_URL") or DEFAULT_API_URL
     parsed = urlparse(api_url)
@@ -92,10 +92,10 @@ def load_settings(
                 f"SLACK_TEAM_IDS must list team ids (T...) or enterprise ids (E...), not {workspace!r}"
             )
     workers_text = _get(env, "WORKERS") or "4"
-    if not workers_text.isdigit() or not 1 <= int(workers_text) <= 256:
+    if not workers_text.isdecimal() or not 1 <= int(workers_text) <= 256:
         raise ConfigError(f"WORKERS must be a number from 1 to 256, not {workers_text!r}")
     processes_text = _get(env, "PROCESSES") or "1"
-    if not processes_text.isdigit() or not 1 <= int(processes_text) <= 64:
+    if not processes_text.isdecimal() or not 1 <= int(processes_text) <= 64:
         raise ConfigError(f"PROCESSES must be a number from 1 to 64, not {processes_text!r}")
     if int(processes_text) > 1 and not database_url.startswith(("postgresql", "postgres")):
         raise ConfigError(

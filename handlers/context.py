@@ -37,9 +37,9 @@ def sent_at(ts: object) -> datetime | None:
     if not isinstance(ts, str) or not ts:
         return None
     seconds, _, fraction = ts.partition(".")
-    if not (seconds.isascii() and seconds.isdigit() and len(seconds) <= 11):
+    if not (seconds.isascii() and seconds.isdecimal() and len(seconds) <= 11):
         return None
-    if fraction and not (fraction.isascii() and fraction.isdigit()):
+    if fraction and not (fraction.isascii() and fraction.isdecimal()):
         return None
     return datetime.fromtimestamp(int(seconds), UTC).replace(microsecond=int(fraction[:6].ljust(6, "0")))
 

@@ -155,7 +155,7 @@ class Gateway:
         if environ.get("REQUEST_METHOD") != "POST":
             return 405, b"POST only", "text/plain"
         length_text = environ.get("CONTENT_LENGTH") or ""
-        if not length_text.isdigit():
+        if not length_text.isdecimal():
             return 411, b"length required", "text/plain"
         length = int(length_text)
         if length > self._max_body:
@@ -191,7 +191,7 @@ class Gateway:
             headers.get("x-slack-request-timestamp", ""),
             headers.get("x-slack-signature", ""),
         )
-        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        if not (timestamp.isascii() and timestamp.isdecimal() and len(timestamp) <= 12):
             return False
         if abs(self._now() - int(timestamp)) > SIGNATURE_AGE:
             return False

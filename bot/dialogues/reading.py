@@ -166,7 +166,7 @@ def _read_choice(question: Question, text: str, suggestion: tuple[str, ...]) -> 
     picked = None
     if suggestion and word in keywords("keyword.yes") and len(suggestion) == 1:
         picked = suggestion[0]
-    elif suggestion and word.isdigit():
+    elif suggestion and word.isdecimal():
         if not 1 <= int(word) <= len(suggestion):
             return Message("error.choice_number", {"max": len(suggestion)})
         picked = suggestion[int(word) - 1]
@@ -193,7 +193,7 @@ def _resolve(question: Question, text: str) -> Choice | Candidates:
     """The choice meant by `text`: exact, by its number in the list, or fuzzy; else close candidates."""
     word = _strip_lead_in(_strip_words(question.spec), normalise(text))
     choices = choices_of(question)
-    if word.isdigit() and 1 <= int(word) <= len(choices):
+    if word.isdecimal() and 1 <= int(word) <= len(choices):
         return choices[int(word) - 1]
     table = _names(question.spec)
     for choice, names in table:

@@ -6,7 +6,10 @@ import unicodedata
 
 import pytest
 
+from bot.bootstrap import Services
 from bot.parsing import clean
+from bot.services import UserRef
+from tests.e2e.driver import new_user
 
 
 @pytest.mark.parametrize(
@@ -32,3 +35,12 @@ def test_cleaning_removes_what_changes_display_and_keeps_the_words(typed: str, k
 def test_nothing_that_changes_display_survives() -> None:
     every_format_character = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf")
     assert clean(f"a{every_format_character}b") == "ab"
+
+
+@pytest.mark.parametrize("digit", ["፩", "²", "①"])  # digits to str.isdigit() that int() refuses
+def test_a_number_in_another_script_gets_an_answer_not_a_crash(services: Services, digit: str) -> None:
+    person = UserRef("slack", new_user())
+    assert services.sessions.typed(person, f"sessies aanmelden {digit}").lines
+    assert services.intake.command(person, digit).ephemeral.lines
+    reply = services.coordination.command("slack", "U0000MR01", f"beheer managersruil {digit}")
+    assert reply.lines
