@@ -64,6 +64,8 @@ SCOPES = {
     "commands": "the slash commands /ruil, /peer, /regel and /sessies",
     "im:history": "message.im events: what people type in their DM with the bot",
     "im:write": "conversations.open: open the DM with someone who used /ruil",
+    "mpim:write": "conversations.open with several users: the group DM introducing a proposal's members",
+    "mpim:history": "conversations.history of that group DM: the outbox sender's look before a resend",
     "users:read": "users.info with include_locale: a new person's language",
     "users:read.email": "users.info profile.email, to prefill a session registration",
     "files:write": "files upload v2: /ruil mijn-gegevens, a coordinator's chart and export, a session's .ics",
@@ -473,4 +475,7 @@ def test_scopes_are_exactly_what_the_bot_uses(
         needed.add("im:history")
     if "users.info" in called:  # the profile's e-mail prefills the kick-off (bot/dialogues/kick_off.py)
         needed.add("users:read.email")
+    # A proposal's introduction goes to a group DM (tests/e2e/test_proposals.py shows it): opening one
+    # takes mpim:write, and the sender's look in its history before a resend mpim:history.
+    needed |= {"mpim:write", "mpim:history"}
     assert set(bot_scopes()) == needed, "the manifest asks for other scopes than the bot uses"
