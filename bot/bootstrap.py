@@ -126,6 +126,7 @@ def wire(
     matching = ProposalService(uow, clock, catalogue, window)
     intake.matching_words = matching.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
     privacy.add_hook(matching.on_erasure)  # an erased person's open proposals end first
+    privacy.add_hook(session_service.on_erasure)  # ... and their places go to the waitlist
     planning = Planning(session_service, matching, clock)  # sessions and matching for coordinators
     counts = matching.counts if proposals is no_proposals else proposals  # a test may give its own
     return Services(

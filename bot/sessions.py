@@ -7,6 +7,7 @@ a move, a cancellation, a reminder) goes through the outbox, in the transaction 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -599,6 +600,11 @@ class SessionService:
         own = uow.sessions.registration(session.id, manager.id)
         if own is not None and own.place in ACTIVE:
             return t.t("sessions.brought_already", title=title)
+        # One manager per adviser and session: naming another (after 'wijzig') lets the first go,
+        # so no adviser can fill a session with places held for people who never answer.
+        for earlier in uow.sessions.at(session.id, (Place.HELD, Place.WAITLISTED)):
+            if earlier.brought_by == adviser.id:
+                self._let_go(uow, session, earlier, now)
         room = has_room(session, uow.sessions.occupancy([session.id])[session.id])
         brought = uow.sessions.put(
             Registration(
@@ -633,7 +639,10 @@ class SessionService:
             return {}
         adviser = uow.sessions.registration(registration.session_id, registration.brought_by)
         name = str(adviser.answers.get("name") or "") if adviser else ""
-        return {"by": name}
+        who = uow.sessions.person(registration.brought_by)
+        # The adviser's id rides along so that erasing the adviser also takes this message (and the
+        # name in it) from the outbox: storage/privacy.py looks for it.
+        return {"by": name, "by_user": who.external_id if who else ""}
 
     def _leave(
         self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, target: Target | None
@@ -655,6 +664,28 @@ class SessionService:
             self._move_up(uow, session, now)
         key = "sessions.left_waitlist" if own.place is Place.WAITLISTED else "sessions.unregistered"
         return Screen(lines=(t.t(key, title=title),), changed=True)
+
+    def _let_go(self, uow: UnitOfWork, session: Session, registration: Registration, now: datetime) -> None:
+        """A place (or a place in the queue) given up without a word to its holder: they are gone, or
+        were never asked. The next on the waitlist moves up."""
+        uow.sessions.put(
+            replace(registration, place=Place.CANCELLED, remind_at=None, answers={}, updated_at=now)
+        )
+        if registration.place in TAKING and not session.cancelled:
+            self._move_up(uow, session, now)
+
+    def on_erasure(self, uow: UnitOfWork, person: Participant, now: datetime) -> None:
+        """A person is erased (the AVG): their places go to the waitlist before their rows go, and
+        the managers they brought keep theirs (erasure clears only the pointer to the adviser)."""
+        for registration in uow.sessions.of(person.id):
+            if registration.place not in ACTIVE:
+                continue
+            session = uow.sessions.get(registration.session_id, lock=True)
+            if session is None:
+                continue
+            self._let_go(uow, session, registration, now)
+            if registration.place is Place.HELD:
+                self._tell_adviser(uow, session, registration, "session.brought_declined", now)
 
     def _move_up(self, uow: UnitOfWork, session: Session, now: datetime) -> None:
         """Give free places to the waitlist, first come first served; each hears so with an .ics."""
@@ -704,9 +735,14 @@ def queue(
         return False
     due = due or now
     key = extra.get("days", "") if extra else ""
+    # A reminder comes from the tick, which may run twice: its key says which one it is. Every other
+    # notice is written once by the change that causes it, in the same transaction; it gets a key of
+    # its own, as one registration row serves every round (register, leave, register again) and a
+    # second .ics or cancellation must not be taken for the first.
+    stamp = "" if "days" in (extra or {}) else uuid.uuid4().hex
     return uow.outbox.add(
         Notice(
-            dedupe_key=f"{template}:{registration.id}:{session.sequence}:{key}",
+            dedupe_key=f"{template}:{registration.id}:{session.sequence}:{stamp}:{key}",
             platform=person.platform,
             recipient=person.external_id,
             locale=person.locale,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, and_, delete, func, select, update
+from sqlalchemy import Column, Table, Text, and_, delete, func, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from bot.records import Consent
@@ -56,11 +57,15 @@ def personal_tables(tables: Mapping[str, Table] | None = None) -> list[Link]:
     `participants`, or to a table such keys reach. Ordered parents before children (by the longest
     chain of keys from `participants`), so erasing in reverse deletes children first."""
     tables = tables if tables is not None else Base.metadata.tables
+    # A key that ON DELETE SETs NULL only points at someone (the manager an MD adviser brought names
+    # the adviser): the row is the other person's, kept when the one it points at goes.
     keys = [
         (table, key)
         for table in tables.values()
         for key in table.foreign_keys
-        if key.column.table.name != table.name and table.name != P.name  # no self-references
+        if key.column.table.name != table.name  # no self-references
+        and table.name != P.name
+        and (key.ondelete or "").upper() != "SET NULL"
     ]
     depth: dict[str, int] = {P.name: 0}
     for _ in range(len(tables)):  # longest path in a graph without cycles: at most one pass per table
@@ -217,7 +222,10 @@ class SqlPrivacy:
         found = self._person(participant_id)
         seen = {r["id"] for r in found.get(O.name, [])}
         addressed = self._session.execute(
-            select(O).where(O.c.platform == platform, O.c.recipient == external_id)
+            select(O).where(
+                (O.c.platform == platform) & (O.c.recipient == external_id)
+                | cast_text(O.c.params).like(_like('"' + external_id + '"'), escape="\\")
+            )
         ).mappings()
         found.setdefault(O.name, []).extend(dict(r) for r in addressed if r["id"] not in seen)
         tables = {P.name, *(link.table.name for link in self._links)}
@@ -234,7 +242,12 @@ class SqlPrivacy:
             delete(O).where(and_(O.c.platform == platform, O.c.recipient == external_id))
         )
         gone += int(cast(Any, result).rowcount)
-        pattern = "%" + external_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        # Messages to others that name them (a coordinator asked on their behalf, a manager told who
+        # brought them): the whole message goes, with whatever else about them it holds.
+        named = _like('"' + external_id + '"')
+        result = self._session.execute(delete(O).where(cast_text(O.c.params).like(named, escape="\\")))
+        gone += int(cast(Any, result).rowcount)
+        pattern = _like(external_id)
         result = self._session.execute(delete(E).where(E.c.event_id.like(pattern, escape="\\")))
         gone += int(cast(Any, result).rowcount)
         return gone
@@ -290,3 +303,13 @@ def _consent(row: Mapping[Any, Any]) -> Consent:
         asked_at=row[K.c.asked_at],
         given_at=row[K.c.given_at],
     )
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, with LIKE's own characters taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def cast_text(column: Column[Any]) -> Any:
+    """A JSON column as its text, on SQLite and PostgreSQL alike."""
+    return sql_cast(column, Text)
