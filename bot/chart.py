@@ -6,13 +6,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: a server has no display
-
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 RIJKSBLAUW = "#154273"  # the colour of the Rijksoverheid, as in the manifest
 TARGET = "#d52b1e"
 
@@ -26,6 +19,13 @@ def funnel_png(
 ) -> bytes:
     """Horizontal bars, the first stage on top; `target` draws a dashed line across all of them, and
     each of `marks` (where a tranche fills up) a dotted one."""
+    # Imported here, on a coordinator's first chart: matplotlib costs every bot process ~25 MB.
+    import matplotlib
+
+    matplotlib.use("Agg")  # before pyplot: a server has no display
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(6.4, 3.2), dpi=100)  # a Figure of its own: no global pyplot state
     axes = figure.subplots()
     labels = [label for label, _ in stages][::-1]
