@@ -740,6 +740,12 @@ class IntakeService:
         if turn.typed_at is not None and later is not None and turn.typed_at < later:
             return self._out_of_order(turn, text)
         said = intent(text)
+        if said in (Intent.YES, Intent.NO) and not turn.awaiting_cancel:
+            # "Stop that one?" was asked about another of the person's intakes (`/peer opdracht stop`
+            # while a report is open): the yes or no answers that question, not the open one.
+            pending = self._asked_to_stop(turn)
+            if pending is not None:
+                self._focus(turn, pending)
         active = turn.active
         if active is not None and turn.awaiting_cancel:
             if said in (Intent.YES, Intent.STOP):
@@ -1027,6 +1033,20 @@ class IntakeService:
         return replace(
             turn.show.step(turn.dialogue, state, [self._say(turn, "registered.reopened")]), changed=True
         )
+
+    def _asked_to_stop(self, turn: _Turn) -> str | None:
+        """The dialogue of another intake whose "are you sure you want to stop?" waits on this surface,
+        asked after anything happened in this one (an old question left unanswered decides nothing)."""
+        here = turn.conversation.updated_at if turn.conversation else None
+        for intake in turn.uow.intakes.of(turn.participant.id):
+            if intake.id is None or intake.id == (turn.intake.id if turn.intake else None):
+                continue
+            there = turn.uow.conversations.get(intake.id, turn.surface)
+            if there is None or not there.awaiting_cancel or there.updated_at is None:
+                continue
+            if here is None or there.updated_at > here:
+                return intake.dialogue_id or intake.programme_id
+        return None
 
     def _ask_cancel(self, turn: _Turn) -> Screen:
         self._store(turn, self._state(turn), awaiting_cancel=True)

@@ -4,15 +4,19 @@ before its fix."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from bot.bootstrap import Services
+from bot.clock import FixedClock
 from bot.i18n import Translator
 from bot.interaction import Target
 from bot.proposals import STEP as PROPOSAL_STEP
+from bot.records import IntakeStatus
 from bot.services import UserRef
 from bot.session_records import Place
 from bot.views import Act
 from tests.e2e.driver import new_user
+from tests.samples import SAMPLES
 from tests.unit.test_proposals import pair
 from tests.unit.test_sessions import place_of, queued, small_session, target
 
@@ -96,3 +100,54 @@ def test_erasure_takes_the_message_that_named_them_to_a_coordinator(services: Se
     with services.uow() as uow:
         coordinators = uow.outbox.waiting("slack", "U0000MR01")
     assert not [m for m in coordinators if ann in json.dumps(dict(m.params))]
+
+
+def confirmed_and_open(services: Services, clock: FixedClock) -> UserRef:
+    """A confirmed Peer-to-Peer assignment, then a report to Van regels naar ruimte under way."""
+    me = UserRef("console", new_user())
+    services.intake.start(me, "peer-to-peer/opdracht")
+    for answer in [*SAMPLES["peer-to-peer/opdracht"], "ja"]:
+        services.intake.text(me, answer)
+        clock.advance(timedelta(seconds=20))
+    services.intake.start(me, "regels-naar-ruimte")
+    services.intake.text(me, SAMPLES["regels-naar-ruimte"][0])
+    clock.advance(timedelta(seconds=20))
+    return me
+
+
+def test_yes_to_stopping_one_registration_is_not_an_answer_in_another(
+    services: Services, clock: FixedClock
+) -> None:
+    me = confirmed_and_open(services, clock)
+    asked = services.intake.command(me, "peer opdracht stop")
+    assert asked.direct is not None
+    assert "intrekken" in " ".join(asked.direct.lines)
+    clock.advance(timedelta(seconds=20))
+    done = services.intake.text(me, "ja")
+    assert "is gestopt" in " ".join(done.lines)
+    with services.uow() as uow:
+        person = uow.participants.find("console", me.external_id)
+        assert person is not None
+        report = uow.intakes.current(person.id, "regels-naar-ruimte")
+        assignment = uow.intakes.current(person.id, "peer-to-peer/opdracht")
+    assert report is not None
+    assert list(report.answers) == ["organisation"]  # 'ja' was not stored as the rule
+    assert assignment is None or assignment.status is IntakeStatus.CANCELLED
+
+
+def test_an_old_stop_question_left_unanswered_decides_nothing_later(
+    services: Services, clock: FixedClock
+) -> None:
+    me = confirmed_and_open(services, clock)
+    services.intake.command(me, "peer opdracht stop")
+    clock.advance(timedelta(seconds=20))
+    services.intake.start(me, "regels-naar-ruimte")  # back to the report, which moves on
+    services.intake.text(me, SAMPLES["regels-naar-ruimte"][1])
+    clock.advance(timedelta(seconds=20))
+    services.intake.text(me, "ja")  # an answer in the report, days after the stop question
+    with services.uow() as uow:
+        person = uow.participants.find("console", me.external_id)
+        assert person is not None
+        assignment = uow.intakes.current(person.id, "peer-to-peer/opdracht")
+    assert assignment is not None
+    assert assignment.status is IntakeStatus.CONFIRMED
