@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.clock import Clock
-from bot.dialogues.kick_off import mentioned
+from bot.dialogues.kick_off import REGISTRATIONS, mentioned
 from bot.dialogues.model import Dialogue
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords, no_escape, normalise_locale
 from bot.interaction import Target
@@ -183,6 +183,8 @@ class SessionService:
     ) -> list[str]:
         """A registration dialogue was confirmed (in its transaction): take the place at the session
         it registers for, and hold one for the manager an MD adviser brings along, who is asked."""
+        if dialogue.id not in REGISTRATIONS:  # a programme's intake: no session to take a place at
+            return []
         now = self._clock.now()
         session = next((s for s in uow.sessions.upcoming(now) if s.dialogue_id == dialogue.id), None)
         if session is None:

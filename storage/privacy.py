@@ -261,11 +261,16 @@ class SqlPrivacy:
             K.c.participant_id == P.c.id, K.c.given_at.is_(None), K.c.asked_at < asked_before
         )
         given = select(K.c.id).where(K.c.participant_id == P.c.id, K.c.given_at.is_not(None))
-        intakes = select(I.c.id).where(I.c.participant_id == P.c.id)
-        chosen = select(Pref.c.participant_id).where(Pref.c.participant_id == P.c.id)
+        # Anything else that refers to them (an intake, a place at a session, a switched preference,
+        # a pause): they are more than a question left unanswered. Every such table, also later ones.
+        held = [
+            ~select(link.column).where(link.column == P.c.id).exists()
+            for link in self._links
+            if link.parent.name == P.name and link.table.name != K.name
+        ]
         rows = self._session.execute(
             select(P.c.id, P.c.platform, P.c.external_id)
-            .where(pending.exists(), ~given.exists(), ~intakes.exists(), ~chosen.exists())
+            .where(pending.exists(), ~given.exists(), *held)
             .order_by(P.c.id)
             .limit(limit)
         )

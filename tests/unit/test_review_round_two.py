@@ -151,3 +151,25 @@ def test_an_old_stop_question_left_unanswered_decides_nothing_later(
         assignment = uow.intakes.current(person.id, "peer-to-peer/opdracht")
     assert assignment is not None
     assert assignment.status is IntakeStatus.CONFIRMED
+
+
+def test_confirming_an_intake_says_nothing_about_sessions(services: Services) -> None:
+    me = UserRef("slack", new_user())
+    services.intake.start(me, "managersruil")
+    for answer in SAMPLES["managersruil"]:
+        services.intake.text(me, answer)
+    done = " ".join(services.intake.text(me, "ja").lines)
+    assert "je aanmelding is binnen" in done
+    assert "bijeenkomst" not in done  # only the kick-off's registration is about a session
+
+
+def test_a_place_at_a_session_keeps_a_person_whose_consent_question_went_unanswered(
+    raw_services: Services, clock: FixedClock
+) -> None:
+    me = UserRef("slack", new_user())
+    raw_services.intake.start(me, "managersruil")  # the consent question is shown, and left
+    session_id = small_session(raw_services, capacity=5, days=60)
+    raw_services.sessions.join(me, target(raw_services, session_id))
+    clock.advance(timedelta(days=31))
+    raw_services.tick(clock.now())
+    assert place_of(raw_services, session_id, me.external_id) is Place.REGISTERED
