@@ -20,9 +20,8 @@ from bot.parsing import normalise, parse_date
 from bot.programmes import Localised, Programme
 from bot.proposal_records import Proposal, ProposalState
 from bot.proposals import ProposalError, ProposalService
-from bot.session_cli import SessionError
 from bot.session_records import Session, places_left
-from bot.sessions import SessionService
+from bot.sessions import SessionError, SessionService
 
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _SPAN = re.compile(r"^(\d{1,2}[:.]\d{2})\s*[-–]\s*(\d{1,2}[:.]\d{2})$")
@@ -109,6 +108,8 @@ class Planning:
                 moved = _moment(rest, session.ends_at - session.starts_at, self._today())
                 if moved is None:
                     return Done((t.t("plan.session.bad_time", command=command),))
+                if moved[0] <= self._clock.now():
+                    return Done((t.t("plan.session.past"),))
                 changed = self._sessions.move(session.id, *moved)
                 return Done(
                     (t.t("plan.session.moved", title=changed.title.get(t.locale), when=_when(t, changed)),),

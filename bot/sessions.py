@@ -284,6 +284,8 @@ class SessionService:
         with self._uow() as uow:
             now = self._clock.now()
             session = self._changeable(uow, session_id)
+            if starts_at <= now:  # a session moved into the past could never be moved back cleanly
+                raise SessionError("a session can only move to a time still to come")
             deadline = registration_deadline or session.registration_deadline
             if deadline is not None and deadline > starts_at:
                 deadline = starts_at

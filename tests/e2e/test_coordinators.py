@@ -390,6 +390,13 @@ def test_a_coordinator_cannot_touch_another_programmes_session_and_odd_input_get
             bot, MR, f"managersruil {odd}"
         )
     assert "al voorbij" in beheer(bot, MR, "managersruil sessie nieuw 1 januari 2026 10:00 Oud")
+    mine = services.sessions.add(
+        "managersruil",
+        Localised("Sessie MR", "Session MR"),
+        datetime(2027, 3, 1, 9, 0, tzinfo=UTC),
+        datetime(2027, 3, 1, 11, 0, tzinfo=UTC),
+    )
+    assert "al voorbij" in beheer(bot, MR, f"managersruil sessie {mine.id} verplaats 1 januari 2026 10:00")
 
 
 def test_a_coordinator_runs_the_matching_and_the_pair_gets_anonymous_offers(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.i18n import Translator
@@ -14,6 +16,7 @@ from bot.proposals import STEP as PROPOSAL_STEP
 from bot.records import IntakeStatus
 from bot.services import UserRef
 from bot.session_records import Place
+from bot.sessions import SessionError
 from bot.views import Act
 from tests.e2e.driver import new_user
 from tests.samples import SAMPLES
@@ -173,3 +176,11 @@ def test_a_place_at_a_session_keeps_a_person_whose_consent_question_went_unanswe
     clock.advance(timedelta(days=31))
     raw_services.tick(clock.now())
     assert place_of(raw_services, session_id, me.external_id) is Place.REGISTERED
+
+
+def test_a_session_cannot_be_moved_into_the_past(services: Services) -> None:
+    session_id = small_session(services, capacity=5)
+    past = services.clock.now() - timedelta(days=1)
+    with pytest.raises(SessionError, match="still to come"):
+        services.sessions.move(session_id, past, past + timedelta(hours=2))
+    assert services.sessions.get(session_id) is not None
