@@ -130,7 +130,9 @@ def _privacy(privacy: PrivacyService, user: UserRef, asked: str, out: Output, fo
     if asked == EXPORT:
         reply = privacy.export(user.platform, user.external_id)
         if reply.document is not None:
-            path = folder / f"{user.external_id}-{reply.document.filename}"
+            # The login name becomes part of a file name: nothing in it may lead out of the folder.
+            who = re.sub(r"[^A-Za-z0-9._-]+", "_", user.external_id).strip("._") or "console"
+            path = folder / f"{who}-{reply.document.filename}"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(reply.document.content)
             out(f"{reply.screen.text}\n{path}")

@@ -257,3 +257,12 @@ def test_consent_is_per_programme(raw_services: Services) -> None:
     assert given.text_version == CONSENT_VERSION
     assert pending is not None
     assert pending.programme_id == "managersruil"
+
+
+def test_my_data_stays_in_the_consoles_folder_whatever_the_login_name(
+    services: Services, tmp_path: Path
+) -> None:
+    folder = tmp_path / "data"
+    sneaky = UserRef("console", "../../escaped")
+    run_console(services, sneaky, ["managersruil", "bzk", "/ruil mijn-gegevens"], folder)
+    assert [p.parent for p in tmp_path.rglob("*.json")] == [folder]
