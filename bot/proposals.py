@@ -49,6 +49,7 @@ from bot.proposal_notices import (
 from bot.proposal_notices import target as target_of
 from bot.proposal_records import (
     ACTIVE,
+    Member,
     MemberState,
     NewMember,
     PoolEntry,
@@ -309,19 +310,7 @@ class ProposalService:
         key: str = "",
     ) -> None:
         member = next(m for m in proposal.members if m.id == member_id)
-        notice = Notice(
-            dedupe_key=f"proposal:{proposal.id}:{template}:{member_id}{key}",
-            platform=member.platform,
-            recipient=member.external_id,
-            locale=member.locale,
-            template=template,
-            due_at=due,
-            not_before=next_opening(max(due, now), self._window(proposal.programme_id)),
-            params=dict(params or {"proposal_id": proposal.id, "programme_id": proposal.programme_id}),
-            participant_id=member.participant_id,
-            programme_id=proposal.programme_id,
-        )
-        uow.outbox.add(notice, now)
+        notify(uow, self._window, proposal, member, template, now, due, params, key)
 
     # ---- a member's click ----------------------------------------------------------------------
 
@@ -839,22 +828,36 @@ class ProposalExpiry:
             for member in proposal.members:
                 if member.state is MemberState.PENDING:
                     uow.proposals.answer(member.id, MemberState.EXPIRED, now)
-                uow.outbox.add(
-                    Notice(
-                        dedupe_key=f"proposal:{proposal.id}:{EXPIRED}:{member.id}",
-                        platform=member.platform,
-                        recipient=member.external_id,
-                        locale=member.locale,
-                        template=EXPIRED,
-                        due_at=now,
-                        not_before=next_opening(now, self._window(proposal.programme_id)),
-                        params={"proposal_id": proposal.id, "programme_id": proposal.programme_id},
-                        participant_id=member.participant_id,
-                        programme_id=proposal.programme_id,
-                    ),
-                    now,
-                )
+                notify(uow, self._window, proposal, member, EXPIRED, now, now)
         return len(due)
+
+
+def notify(
+    uow: UnitOfWork,
+    window: Callable[[str | None], Window],
+    proposal: Proposal,
+    member: Member,
+    template: str,
+    now: datetime,
+    due: datetime,
+    params: Mapping[str, Param] | None = None,
+    key: str = "",
+) -> None:
+    """Write one member's message about a proposal to the outbox, in the caller's transaction; its
+    dedupe key (proposal, template, member) makes a producer that runs twice add it once."""
+    notice = Notice(
+        dedupe_key=f"proposal:{proposal.id}:{template}:{member.id}{key}",
+        platform=member.platform,
+        recipient=member.external_id,
+        locale=member.locale,
+        template=template,
+        due_at=due,
+        not_before=next_opening(max(due, now), window(proposal.programme_id)),
+        params=dict(params or {"proposal_id": proposal.id, "programme_id": proposal.programme_id}),
+        participant_id=member.participant_id,
+        programme_id=proposal.programme_id,
+    )
+    uow.outbox.add(notice, now)
 
 
 class ProposalWithdrawals:
@@ -880,21 +883,7 @@ class ProposalWithdrawals:
                 if member.participant_id in gone:
                     uow.proposals.answer(member.id, MemberState.WITHDRAWN, now)
                     continue
-                uow.outbox.add(
-                    Notice(
-                        dedupe_key=f"proposal:{proposal.id}:{ENDED}:{member.id}",
-                        platform=member.platform,
-                        recipient=member.external_id,
-                        locale=member.locale,
-                        template=ENDED,
-                        due_at=now,
-                        not_before=next_opening(now, self._window(proposal.programme_id)),
-                        params={"proposal_id": proposal.id, "programme_id": proposal.programme_id},
-                        participant_id=member.participant_id,
-                        programme_id=proposal.programme_id,
-                    ),
-                    now,
-                )
+                notify(uow, self._window, proposal, member, ENDED, now, now)
         return len(found)
 
 

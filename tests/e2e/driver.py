@@ -195,7 +195,10 @@ class Bot:
         if server is not None and thread is not None:
             # server.close() run by the server's own loop, which then ends at once; called from this
             # thread instead, the loop would first sit out its one-second poll.
-            server.trigger.pull_trigger(server.close)
+            try:
+                server.trigger.pull_trigger(server.close)
+            except OSError:  # the loop already let its trigger go (it was closing): close from here
+                server.close()
             thread.join(timeout=2)
             if thread.is_alive():
                 server.close()
