@@ -4,7 +4,11 @@ object with the possible pairs, the chosen swaps (Slack user ids), the total and
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -130,3 +134,25 @@ def test_a_real_run_makes_proposals_and_operators_review_them(
     assert "already in a proposal" in capfd.readouterr().err
     assert cli.main(["proposals", "remove", "abc"], env=env) == 2
     assert "one proposal number" in capfd.readouterr().err
+
+
+def test_a_dry_run_in_a_process_of_its_own_prints_only_json(fresh_sqlite_url: str) -> None:
+    """HiGHS writes a banner to the process's stdout when its first solver is made; in a fresh
+    process (as `ruilbot match ... --json | jq` runs) it must not land in the JSON."""
+    engine = make_engine(fresh_sqlite_url)
+    upgrade(engine)
+    sessions = make_sessions(engine)
+    register(sessions, "UJSON1", answers("FIN", ["BZK"]))
+    register(sessions, "UJSON2", answers("BZK", ["FIN"]))
+    engine.dispose()
+    command = [sys.executable, "-m", "bot.cli", "match", "managersruil", "--dry-run", "--json"]
+    done = subprocess.run(  # noqa: S603 - our own command
+        command,
+        env={**os.environ, "DATABASE_URL": fresh_sqlite_url},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    assert report["cycles"][0]["members"] in (["UJSON1", "UJSON2"], ["UJSON2", "UJSON1"])
