@@ -146,14 +146,18 @@ def _in_its_own_words(spec: Spec, text: str) -> int | None:
 
 @cache
 def _formats(key: str) -> tuple[re.Pattern[str], ...]:
-    """The value formats of a key in every language, as patterns with the number in the middle."""
-    return tuple(
-        re.compile(
-            re.escape(normalise(template.replace("{value}", "VALUE"))).replace("value", "(?P<value>.+?)")
-        )
-        for template in all_texts(key)
-        if "{value}" in template
-    )
+    """The value formats of a key in every language, as patterns with the number in the middle. Of
+    the words after the number, the first is enough: "8 uur" for "{value} uur per week"."""
+    patterns = []
+    for template in all_texts(key):
+        if "{value}" not in template:
+            continue
+        before, _, after = normalise(template.replace("{value}", "VALUE")).partition("value")
+        words = after.split()
+        tail = "".join(f"(?: {re.escape(w)}" for w in words[1:]) + ")?" * len(words[1:])
+        unit = f" {re.escape(words[0])}{tail}" if words else ""
+        patterns.append(re.compile(re.escape(before) + "(?P<value>.+?)" + unit))
+    return tuple(patterns)
 
 
 def _number(number: int | None, error: str, text: str) -> Read:

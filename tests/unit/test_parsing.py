@@ -372,3 +372,15 @@ def test_a_day_the_month_never_has_is_named_as_such(typed: str, said: str) -> No
 
     assert isinstance(outcome, engine.Refused)
     assert said in Presenter(Translator("nl")).say(outcome.error)
+
+
+@pytest.mark.parametrize("typed", ["8 uur", "8 uur per week", "ongeveer 8 uur", "8 hours", "8 hours a week"])
+def test_hours_with_only_the_unit_are_those_hours(typed: str) -> None:
+    from bot import engine
+    from bot.dialogues import DIALOGUES
+
+    dialogue = DIALOGUES["peer-to-peer/aanmelding"]
+    outcome = engine.answer(dialogue, engine.start(dialogue), "hours_per_week", typed, date(2026, 11, 27))
+
+    assert isinstance(outcome, engine.Accepted)
+    assert outcome.state.answers["hours_per_week"] == 8
