@@ -382,7 +382,10 @@ def _proposals(settings: Settings, args: argparse.Namespace) -> int:
     items: list[str] = list(args.items)
     try:
         if args.action == "list":
-            for draft in services.proposals.drafts(items[0] if items else None):
+            drafts = services.proposals.drafts(items[0] if items else None)
+            if not drafts:  # sent proposals are the people's own business until they answer
+                print("no draft proposals wait for review (proposals already sent are not listed)")
+            for draft in drafts:
                 people = " -> ".join(m.external_id for m in draft.members)
                 note = f"  note: {draft.note}" if draft.note else ""
                 print(f"#{draft.id} {draft.programme_id} ({draft.score}): {people}{note}")

@@ -584,6 +584,8 @@ class ProposalService:
         if code is None:
             return Screen(lines=(t.t("pool.not_with.unknown", text=named),))
         if removing:
+            if code not in setting.not_with:
+                return Screen(lines=(t.t("pool.not_with.not_listed", name=_org_name(t, code)),))
             kept = tuple(o for o in setting.not_with if o != code)
             uow.proposals.set_setting(person, replace(setting, not_with=kept), now)
             return Screen(lines=(t.t("pool.not_with.removed", name=_org_name(t, code)),))

@@ -877,4 +877,5 @@ MESSAGES: Final[dict[str, str]] = {
     "plan.proposal.added": "Your own match is proposal {id} and now goes to the participants, anonymously.",
     "plan.proposal.added_draft": "Your own match is ready as draft {id}; approve it to send it.",
     "plan.proposal.refused": "That can't be done: {reason}",
+    "pool.not_with.not_listed": "{name} was not on your list; nothing changed.",
 }

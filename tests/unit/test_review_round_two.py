@@ -184,3 +184,12 @@ def test_a_session_cannot_be_moved_into_the_past(services: Services) -> None:
     with pytest.raises(SessionError, match="still to come"):
         services.sessions.move(session_id, past, past + timedelta(hours=2))
     assert services.sessions.get(session_id) is not None
+
+
+def test_taking_an_organisation_off_the_not_with_list_that_was_never_on_it_says_so(
+    services: Services,
+) -> None:
+    me = UserRef("slack", new_user())
+    said = services.proposals.typed(me, "niet-met weg AZ")
+    assert said is not None
+    assert "stond niet op je lijst" in " ".join(said.lines)
