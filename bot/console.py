@@ -13,7 +13,7 @@ from bot.clock import OffsetClock
 from bot.i18n import Translator
 from bot.intents import COMMANDS
 from bot.privacy import EXPORT, PrivacyService, request
-from bot.quiet_hours import Window, is_open
+from bot.quiet_hours import Window, is_open, next_opening
 from bot.services import IntakeService, UserRef
 from bot.views import Prompt, Screen, Summary
 
@@ -54,7 +54,9 @@ class Postbox:
             waiting = uow.outbox.waiting(PLATFORM, recipient)
         if not waiting:
             return None
-        return waiting[0].not_before, self._services.window(waiting[0].programme_id)
+        window = self._services.window(waiting[0].programme_id)
+        # Overdue after a jump of the clock: it goes at the next opening from now, not back then.
+        return max(waiting[0].not_before, next_opening(self.clock.now(), window)), window
 
 
 def render(screen: Screen, out: Output) -> None:
