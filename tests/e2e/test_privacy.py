@@ -87,7 +87,7 @@ def test_the_dm_asks_consent_before_the_first_question_and_records_it(asking: Bo
     user = new_user()
     question = asked(asking, user)
     assert_is_consent(question, "Managersruil")
-    assert "12 maanden na het einde van het programma (30 augustus 2027)" in question.visible
+    assert "12 maanden na het einde van het programma (30 juni 2029)" in question.visible
 
     first = asking.press(user, question, AGREE)
     assert "Vraag 1 van 12" in first.visible
