@@ -166,6 +166,15 @@ def _number(number: int | None, error: str, text: str) -> Read:
 
 def _read_choice(question: Question, text: str, suggestion: tuple[str, ...]) -> Read:
     word = normalise(text)
+    if word in keywords("keyword.no"):
+        # 'nee' is no choice (unless one is called that): not a fuzzy 'Een andere vorm', and after
+        # "bedoel je ...?" a no brings back the whole list instead of asking the same again.
+        exact = next((c for c, names in _names(question.spec) if word in names), None)
+        if exact is not None:
+            return exact.value, notices_of([exact])
+        return Message(
+            "error.choice_none_of_these" if suggestion else "error.choice_unknown", {"answer": text}
+        )
     # After "bedoel je ...?" only the candidates are listed: 'ja' takes a lone one, a number counts in them.
     picked = None
     if suggestion and word in keywords("keyword.yes") and len(suggestion) == 1:

@@ -878,4 +878,5 @@ MESSAGES: Final[dict[str, str]] = {
     "plan.proposal.added_draft": "Your own match is ready as draft {id}; approve it to send it.",
     "plan.proposal.refused": "That can't be done: {reason}",
     "pool.not_with.not_listed": "{name} was not on your list; nothing changed.",
+    "error.choice_none_of_these": "Then pick from the whole list.",
 }

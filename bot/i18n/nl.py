@@ -896,4 +896,5 @@ MESSAGES: Final[dict[str, str]] = {
     "plan.proposal.added_draft": "Je eigen match staat als concept {id} klaar; keur hem goed om hem te versturen.",
     "plan.proposal.refused": "Dat kan niet: {reason}",
     "pool.not_with.not_listed": "{name} stond niet op je lijst; er is niets veranderd.",
+    "error.choice_none_of_these": "Dan kies je uit de hele lijst.",
 }

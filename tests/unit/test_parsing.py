@@ -384,3 +384,14 @@ def test_hours_with_only_the_unit_are_those_hours(typed: str) -> None:
 
     assert isinstance(outcome, engine.Accepted)
     assert outcome.state.answers["hours_per_week"] == 8
+
+
+def test_no_to_a_choice_is_no_fuzzy_choice_and_brings_back_the_whole_list() -> None:
+    from bot import engine
+    from bot.dialogues import DIALOGUES
+
+    dialogue = DIALOGUES["regels-naar-ruimte"]
+    today = date(2026, 11, 27)
+    outcome = engine.answer(dialogue, engine.start(dialogue), "pilot_form", "nee", today)
+    assert isinstance(outcome, engine.Refused)  # not "bedoel je Een andere vorm?"
+    assert not outcome.state.suggestion
