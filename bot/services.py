@@ -1467,6 +1467,8 @@ class IntakeService:
             return self._say(turn, "status.none")
         if intake.status is IntakeStatus.CONFIRMED and intake.confirmed_at:
             confirmed = t.date(intake.confirmed_at.astimezone(AMSTERDAM).date())
+            if "matching" in turn.programme.rules and turn.uow.proposals.setting(turn.participant.id).paused:
+                return self._say(turn, "status.paused", date=confirmed)  # 'pauze': not searching now
             return self._say(
                 turn, "status.waitlist" if intake.waitlist else "status.confirmed", date=confirmed
             )

@@ -193,3 +193,15 @@ def test_taking_an_organisation_off_the_not_with_list_that_was_never_on_it_says_
     said = services.proposals.typed(me, "niet-met weg AZ")
     assert said is not None
     assert "stond niet op je lijst" in " ".join(said.lines)
+
+
+def test_status_says_a_paused_search_is_paused(services: Services) -> None:
+    me = UserRef("slack", new_user())
+    services.intake.start(me, "managersruil")
+    for answer in [*SAMPLES["managersruil"], "ja"]:
+        services.intake.text(me, answer)
+    services.proposals.typed(me, "pauze")
+    status = " ".join(services.intake.command(me, "status").ephemeral.lines)
+    assert "staat op pauze" in status
+    services.proposals.typed(me, "hervat")
+    assert "staat op pauze" not in " ".join(services.intake.command(me, "status").ephemeral.lines)
