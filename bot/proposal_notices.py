@@ -70,6 +70,15 @@ def reasons_from_json(raw: object) -> tuple[Message, ...]:
 
 def describe_post(t: Translator, params: Mapping[str, Param]) -> Safe:
     """'Schaal 15, richting Beleid, bij Financiën (FIN)': the post, never who holds it."""
+    kind = str(params.get("post_kind") or "")
+    if kind:  # a regional swap: 'bij een gemeente, in de regio Amersfoort'
+        named = (
+            t.t(f"organisation.{kind}")
+            if t.has(f"organisation.{kind}")
+            else t.t("proposal.post.other_organisation")
+        )
+        region = str(params.get("post_region") or "")
+        return t.t("proposal.post.regional", kind=named, region=region) if region else Safe(named)
     ministry = str(params.get("post_ministry") or "")
     where = (
         t.t("proposal.post.other_organisation")

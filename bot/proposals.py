@@ -26,7 +26,7 @@ from bot.dialogues.reading import Candidates, read
 from bot.engine import Message, Value
 from bot.i18n import DEFAULT_LOCALE, Safe, Translator, keywords
 from bot.interaction import Target
-from bot.matching.candidates import ADAPTERS, Candidate, Exclusions
+from bot.matching.candidates import ADAPTERS, LIB_MONTHS, Candidate, Exclusions
 from bot.matching.scoring import Scorer
 from bot.matching.swaps import Plan, plan_swaps
 from bot.outbox import Notice, Param
@@ -158,7 +158,9 @@ def _months_after(day: date, months: int) -> date:
 
 
 def _window(answers: Mapping[str, Value]) -> tuple[date, int] | None:
-    start, period = answers.get("start"), answers.get("period")
+    regional = "available_from" in answers  # Leidinggevenden in Beweging: four months from then
+    start = answers.get("available_from" if regional else "start")
+    period = LIB_MONTHS if regional else answers.get("period")
     if not isinstance(start, str) or not isinstance(period, int):
         return None
     try:
@@ -181,6 +183,11 @@ def post_params(answers: Mapping[str, Value]) -> dict[str, Param]:
     """The post someone would take, as codes: level, field, ministry or kind of organisation. Never a
     name, a function title or a directorate (those could point to one person)."""
     params: dict[str, Param] = {}
+    if isinstance(answers.get("organisation_kind"), str):  # a regional swap: the kind, and the region
+        params["post_kind"] = str(answers["organisation_kind"])
+        if isinstance(answers.get("region"), str):
+            params["post_region"] = str(answers["region"])[:60]
+        return params
     ministry = answers.get("ministry")
     params["post_ministry"] = ministry if isinstance(ministry, str) else "other"
     if isinstance(answers.get("scale"), int):

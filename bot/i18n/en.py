@@ -880,4 +880,5 @@ MESSAGES: Final[dict[str, str]] = {
     "pool.not_with.not_listed": "{name} was not on your list; nothing changed.",
     "error.choice_none_of_these": "Then pick from the whole list.",
     "status.paused": "You have been registered for {programme} since {date}. Your search is paused: I propose nobody to you. Type /ruil resume to take part again.",
+    "proposal.post.regional": "a post at an organisation of the kind {kind}, in the region {region}",
 }

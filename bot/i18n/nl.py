@@ -898,4 +898,5 @@ MESSAGES: Final[dict[str, str]] = {
     "pool.not_with.not_listed": "{name} stond niet op je lijst; er is niets veranderd.",
     "error.choice_none_of_these": "Dan kies je uit de hele lijst.",
     "status.paused": "Je bent sinds {date} aangemeld voor {programme}. Je zoektocht staat op pauze: ik stel je niemand voor. Typ /ruil hervat om weer mee te doen.",
+    "proposal.post.regional": "een functie bij een organisatie van het soort {kind}, in de regio {region}",
 }

@@ -14,6 +14,7 @@ from datetime import date
 
 from bot.dialogues.common import ANY
 from bot.engine import Value
+from bot.parsing import normalise
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,39 @@ class Exclusions:
 NOBODY = Exclusions()  # a run that leaves nobody out
 
 # How a programme's confirmed intake becomes a candidate; a programme without an intake has none yet.
+LIB_MONTHS = 4  # Leidinggevenden in Beweging: the swap lasts four months, for everyone
+
+
+def lib_candidate(
+    candidate_id: str, answers: Mapping[str, Value], not_with: frozenset[str] = frozenset()
+) -> Candidate | None:
+    """A confirmed Leidinggevenden in Beweging intake as a candidate: their organisation (typed, so
+    compared as written, folded), its kind, the region, and from when they can go for four months."""
+    organisation, kind, region, start = (
+        answers.get(k) for k in ("organisation", "organisation_kind", "region", "available_from")
+    )
+    if not (isinstance(organisation, str) and isinstance(kind, str) and isinstance(region, str)):
+        return None
+    if not isinstance(start, str):
+        return None
+    try:
+        start_date = date.fromisoformat(start)
+    except ValueError:
+        return None
+    wished = _wish(answers.get("wanted_kinds"))
+    function = answers.get("function")
+    return Candidate(
+        id=candidate_id,
+        organisation=f"org:{normalise(organisation)}",
+        attributes={"kind": kind, "region": normalise(region)},
+        wishes={"kind": wished} if wished is not None else {},
+        window=Window(start_date, LIB_MONTHS),
+        texts={"function": function} if isinstance(function, str) else {},
+        not_with=not_with,
+    )
+
+
 ADAPTERS: Mapping[str, Callable[[str, Mapping[str, Value]], Candidate | None]] = {
     "managersruil": managersruil_candidate,
+    "leidinggevenden-in-beweging": lib_candidate,
 }

@@ -97,9 +97,9 @@ def test_matching_an_empty_pool_or_a_programme_without_intake_says_why(
     env = {"DATABASE_URL": fresh_sqlite_url}
     assert cli.main(["match", "managersruil"], env=env) == 0  # a real run: nobody to propose to yet
     assert "0 proposals sent (pool 0" in capfd.readouterr().out
-    assert cli.main(["match", "leidinggevenden-in-beweging"], env=env) == 2
+    assert cli.main(["match", "leerwerkplaats"], env=env) == 2  # a cohort: no swaps to match
     assert "no intake to match yet" in capfd.readouterr().err
-    assert cli.main(["match", "leidinggevenden-in-beweging", "--dry-run"], env=env) == 2
+    assert cli.main(["match", "leerwerkplaats", "--dry-run"], env=env) == 2
     assert "no intake to match yet" in capfd.readouterr().err
     assert cli.main(["match", "ruil", "--dry-run"], env=env) == 2
     assert "unknown programme 'ruil'" in capfd.readouterr().err

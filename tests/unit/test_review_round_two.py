@@ -13,7 +13,7 @@ from bot.clock import FixedClock
 from bot.i18n import Translator
 from bot.interaction import Target
 from bot.proposals import STEP as PROPOSAL_STEP
-from bot.records import IntakeStatus
+from bot.records import Intake, IntakeStatus
 from bot.services import UserRef
 from bot.session_records import Place
 from bot.sessions import SessionError
@@ -205,3 +205,58 @@ def test_status_says_a_paused_search_is_paused(services: Services) -> None:
     assert "staat op pauze" in status
     services.proposals.typed(me, "hervat")
     assert "staat op pauze" not in " ".join(services.intake.command(me, "status").ephemeral.lines)
+
+
+def lib(organisation: str, kind: str, wanted: list[str], region: str = "Amersfoort") -> dict[str, object]:
+    return {
+        "organisation": organisation,
+        "organisation_kind": kind,
+        "region": region,
+        "function": "Teamleider",
+        "team_size": 12,
+        "wanted_kinds": wanted,
+        "available_from": "2027-03-01",
+        "speeddate": "yes",
+        "learning_programme": "no",
+    }
+
+
+def test_leidinggevenden_in_beweging_is_matched_within_a_region_and_offered_anonymously(
+    services: Services,
+) -> None:
+    def confirmed(who: str, answers: dict[str, object]) -> None:
+        now = services.clock.now()
+        with services.uow() as uow:
+            person = uow.participants.add("slack", who, "nl", now)
+            programme = "leidinggevenden-in-beweging"
+            uow.intakes.add(
+                Intake(
+                    person.id,
+                    programme,
+                    1,
+                    now,
+                    now,
+                    status=IntakeStatus.CONFIRMED,
+                    dialogue_id=programme,
+                    answers=answers,
+                    confirmed_at=now,
+                )  # type: ignore[arg-type]
+            )
+            uow.commit()
+
+    ann, bob, cor = new_user(), new_user(), new_user()
+    region = f"Regio {ann}"  # a region of this test's own: other tests' people can't come between
+    confirmed(ann, lib("Gemeente Leusden", "gemeente", ["provincie"], region))
+    confirmed(bob, lib("Provincie Utrecht", "provincie", ["gemeente"], region))
+    confirmed(cor, lib("Gemeente Zeist", "gemeente", ["any"], "Elders"))  # another region
+    report = services.proposals.run("leidinggevenden-in-beweging", among=[ann, bob, cor])
+    assert len(report.proposals) == 1
+    proposal = services.proposals.get(report.proposals[0])
+    assert proposal is not None
+    assert {m.external_id for m in proposal.members} == {ann, bob}
+    with services.uow() as uow:
+        [offer] = [m for m in uow.outbox.waiting("slack", ann) if m.template == "proposal.offer"]
+    shown = " ".join(services.notices.screen(offer).lines)
+    assert "provincie" in shown.lower()
+    assert region in shown
+    assert "Utrecht" not in shown  # the post, never the organisation that could point to a person
