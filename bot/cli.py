@@ -158,14 +158,21 @@ def _sending(settings: Settings, services: Services) -> Runner:
 
 def _services(settings: Settings) -> Services | None:
     """Logging without secrets, and the services on a current schema; None (said why) if it is not."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from bot import logs
-    from bot.bootstrap import bootstrap
-    from storage.schema import SchemaOutdated
 
     secrets = [s.value for s in (settings.bot_token, settings.signing_secret, settings.app_token) if s]
     logs.configure(settings.log_level, secrets)
+    return _bootstrapped(settings)
+
+
+def _bootstrapped(settings: Settings) -> Services | None:
+    """The services on a current schema; None (said why) if it is not. An unreachable database
+    raises Unreachable, which `main` turns into one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.bootstrap import bootstrap
+    from storage.schema import SchemaOutdated
+
     try:
         return bootstrap(settings.database_url)
     except SchemaOutdated as error:
@@ -280,21 +287,15 @@ def _match(settings: Settings, args: argparse.Namespace) -> int:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.bootstrap import bootstrap
     from bot.clock import local_today
     from bot.i18n import Translator
     from bot.matching.candidates import ADAPTERS
     from bot.matching.explain import plan_as_json, words
     from bot.matching.swaps import all_pairs, plan_swaps
-    from storage.schema import SchemaOutdated
 
-    try:
-        services = bootstrap(settings.database_url)
-    except SchemaOutdated as error:
-        print(f"ruilbot: {error}", file=sys.stderr)
+    services = _bootstrapped(settings)
+    if services is None:
         return 2
-    except SQLAlchemyError as error:
-        raise _database_fault(settings, error) from error
     try:
         if args.programme not in services.catalogue.ids():
             known = ", ".join(services.catalogue.ids())
@@ -366,19 +367,12 @@ def _run_matching(services: Services, programme_id: str, as_json: bool) -> int:
 
 def _proposals(settings: Settings, args: argparse.Namespace) -> int:
     """`ruilbot proposals list|approve|remove|add`: a coordinator's review of proposals."""
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.bootstrap import bootstrap
     from bot.proposals import ProposalError
-    from storage.schema import SchemaOutdated
 
-    try:
-        services = bootstrap(settings.database_url)
-    except SchemaOutdated as error:
-        print(f"ruilbot: {error}", file=sys.stderr)
+    services = _bootstrapped(settings)
+    if services is None:
         return 2
-    except SQLAlchemyError as error:
-        raise _database_fault(settings, error) from error
     items: list[str] = list(args.items)
     try:
         if args.action == "list":
@@ -434,12 +428,10 @@ def _spreadsheet(settings: Settings, args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot import spreadsheet
-    from bot.bootstrap import bootstrap
     from bot.clock import local_today
     from bot.dialogues import DIALOGUES, INTAKES
     from bot.i18n import Translator
     from bot.ports import Conflict
-    from storage.schema import SchemaOutdated
 
     t = Translator(args.lang)
     if args.programme not in INTAKES:
@@ -469,13 +461,9 @@ def _spreadsheet(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         text = spreadsheet.decode(data)
-    try:
-        services = bootstrap(settings.database_url)
-    except SchemaOutdated as error:
-        print(f"ruilbot: {error}", file=sys.stderr)
+    services = _bootstrapped(settings)
+    if services is None:
         return 2
-    except SQLAlchemyError as error:
-        raise _database_fault(settings, error) from error
     try:
         with services.uow() as uow:
             if args.command == "export":
