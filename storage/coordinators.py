@@ -29,6 +29,7 @@ from storage.models import (
     RegistrationRow,
     ReportStateRow,
 )
+from storage.repositories import I, P, _intake
 
 DETAIL = 300  # characters of audit detail kept
 
@@ -137,15 +138,15 @@ class SqlCoordination:
 
     def intakes(self, programme_id: str) -> list[tuple[str, Intake]]:
         rows = self._session.execute(
-            select(ParticipantRow.external_id, IntakeRow)
-            .join(ParticipantRow, ParticipantRow.id == IntakeRow.participant_id)
+            select(P.c.external_id, I)
+            .join(P, P.c.id == I.c.participant_id)
             .where(
-                IntakeRow.programme_id == programme_id,
-                IntakeRow.status.in_([IntakeStatus.OPEN.value, IntakeStatus.CONFIRMED.value]),
+                I.c.programme_id == programme_id,
+                I.c.status.in_([IntakeStatus.OPEN.value, IntakeStatus.CONFIRMED.value]),
             )
-            .order_by(IntakeRow.created_at, IntakeRow.id)
-        ).all()
-        return [(external_id, _intake(row)) for external_id, row in rows]
+            .order_by(I.c.created_at, I.c.id)
+        )
+        return [(row._mapping[P.c.external_id], _intake(row._mapping)) for row in rows]
 
     def recipients(self, programme_id: str) -> list[Participant]:
         rows = self._session.scalars(
@@ -219,23 +220,6 @@ class SqlCoordination:
             .where(IntakeRow.programme_id == programme_id)
         )
         return {row.intake_id: _report(row) for row in rows}
-
-
-def _intake(row: IntakeRow) -> Intake:
-    return Intake(
-        participant_id=row.participant_id,
-        programme_id=row.programme_id,
-        dialogue_version=row.dialogue_version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        status=IntakeStatus(row.status),
-        dialogue_id=row.dialogue_id or row.programme_id,
-        waitlist=row.waitlist,
-        answers=dict(row.answers),
-        confirmed_at=row.confirmed_at,
-        id=row.id,
-        version=row.version,
-    )
 
 
 def _broadcast(row: BroadcastRow) -> Broadcast:
