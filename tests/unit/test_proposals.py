@@ -57,19 +57,19 @@ def answers(ministry: str, wanted: list[str], **more: Value) -> dict[str, Value]
     return {**given, **more}
 
 
-def register(services: Services, who: str, given: Mapping[str, Value]) -> None:
+def register(services: Services, who: str, given: Mapping[str, Value], programme: str = PROGRAMME) -> None:
     now = services.clock.now()
     with services.uow() as uow:
         person = uow.participants.add("slack", who, "nl", now)
         uow.intakes.add(
             Intake(
                 person.id,
-                PROGRAMME,
+                programme,
                 1,
                 now,
                 now,
                 status=IntakeStatus.CONFIRMED,
-                dialogue_id=PROGRAMME,
+                dialogue_id=programme,
                 answers=dict(given),
                 confirmed_at=now,
             )

@@ -10,10 +10,11 @@ import pytest
 
 from bot.bootstrap import Services
 from bot.clock import FixedClock
+from bot.engine import Value
 from bot.i18n import Translator
 from bot.interaction import Target
 from bot.proposals import STEP as PROPOSAL_STEP
-from bot.records import Intake, IntakeStatus
+from bot.records import IntakeStatus
 from bot.services import UserRef
 from bot.session_records import Place
 from bot.sessions import SessionError
@@ -21,6 +22,7 @@ from bot.views import Act
 from tests.e2e.driver import new_user
 from tests.samples import SAMPLES
 from tests.unit.test_proposals import pair
+from tests.unit.test_proposals import register as confirmed
 from tests.unit.test_sessions import place_of, queued, small_session, target
 
 
@@ -207,7 +209,10 @@ def test_status_says_a_paused_search_is_paused(services: Services) -> None:
     assert "staat op pauze" not in " ".join(services.intake.command(me, "status").ephemeral.lines)
 
 
-def lib(organisation: str, kind: str, wanted: list[str], region: str = "Amersfoort") -> dict[str, object]:
+LIB = "leidinggevenden-in-beweging"
+
+
+def lib(organisation: str, kind: str, wanted: list[str], region: str = "Amersfoort") -> dict[str, Value]:
     return {
         "organisation": organisation,
         "organisation_kind": kind,
@@ -224,32 +229,12 @@ def lib(organisation: str, kind: str, wanted: list[str], region: str = "Amersfoo
 def test_leidinggevenden_in_beweging_is_matched_within_a_region_and_offered_anonymously(
     services: Services,
 ) -> None:
-    def confirmed(who: str, answers: dict[str, object]) -> None:
-        now = services.clock.now()
-        with services.uow() as uow:
-            person = uow.participants.add("slack", who, "nl", now)
-            programme = "leidinggevenden-in-beweging"
-            uow.intakes.add(
-                Intake(
-                    person.id,
-                    programme,
-                    1,
-                    now,
-                    now,
-                    status=IntakeStatus.CONFIRMED,
-                    dialogue_id=programme,
-                    answers=answers,
-                    confirmed_at=now,
-                )  # type: ignore[arg-type]
-            )
-            uow.commit()
-
     ann, bob, cor = new_user(), new_user(), new_user()
     region = f"Regio {ann}"  # a region of this test's own: other tests' people can't come between
-    confirmed(ann, lib("Gemeente Leusden", "gemeente", ["provincie"], region))
-    confirmed(bob, lib("Provincie Utrecht", "provincie", ["gemeente"], region))
-    confirmed(cor, lib("Gemeente Zeist", "gemeente", ["any"], "Elders"))  # another region
-    report = services.proposals.run("leidinggevenden-in-beweging", among=[ann, bob, cor])
+    confirmed(services, ann, lib("Gemeente Leusden", "gemeente", ["provincie"], region), LIB)
+    confirmed(services, bob, lib("Provincie Utrecht", "provincie", ["gemeente"], region), LIB)
+    confirmed(services, cor, lib("Gemeente Zeist", "gemeente", ["any"], "Elders"), LIB)  # another region
+    report = services.proposals.run(LIB, among=[ann, bob, cor])
     assert len(report.proposals) == 1
     proposal = services.proposals.get(report.proposals[0])
     assert proposal is not None
