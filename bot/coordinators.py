@@ -40,6 +40,7 @@ from bot.ports import ProposalCounts, UnitOfWork, no_proposals
 from bot.programmes import Catalogue, Programme
 from bot.quiet_hours import Window, next_opening
 from bot.records import Intake, IntakeStatus
+from bot.views import Attachment
 
 AUDIT_SHOWN = 30  # newest entries in `/ruil beheer <programme> audit`
 BROADCAST_LIMIT = 2000  # characters: a Slack section holds 3000, and a message should be read
@@ -65,15 +66,6 @@ _SUBCOMMANDS = (
 STAGES = ("started", "completed", "proposed", "accepted", "placed")
 # A report's status as typed, in either language: longest phrases first.
 _STATUS_WORDS = tuple(ReportStatus)
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file to share in the coordinator's DM."""
-
-    filename: str
-    title: str
-    content: bytes
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from bot.outbox import Notice
 from bot.ports import UnitOfWork
 from bot.programmes import Catalogue, Programme
 from bot.records import Participant
-from bot.views import Act, Button, Screen
+from bot.views import Act, Attachment, Button, Screen
 
 # The version of the consent text (`consent.*` in the catalogues). Raise it when what it says changes
 # in substance: everyone is asked again, before their next new intake.
@@ -131,18 +131,9 @@ def agrees(text: str) -> bool | None:
 
 
 @dataclass(frozen=True)
-class Document:
-    """A file for the person (their data as JSON), sent in their DM."""
-
-    filename: str
-    title: str
-    content: bytes
-
-
-@dataclass(frozen=True)
 class PrivacyReply:
     screen: Screen
-    document: Document | None = None
+    document: Attachment | None = None  # their data as JSON, for their DM
     erased: bool = False  # everything about the person is gone: send this last message, then nothing
 
 
@@ -208,7 +199,7 @@ class PrivacyService:
         }
         content = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode()
         stamp = now.astimezone(AMSTERDAM).strftime("%Y-%m-%d")
-        document = Document(f"ruilbot-{stamp}.json", str(t.t("privacy.export_title")), content)
+        document = Attachment(f"ruilbot-{stamp}.json", str(t.t("privacy.export_title")), content)
         return PrivacyReply(Screen(lines=(t.t("privacy.export_sent"),)), document)
 
     def ask_forget(self, platform: str, external_id: str, locale: str | None = None) -> PrivacyReply:

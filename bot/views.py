@@ -60,12 +60,12 @@ class Button:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file that goes with a message (an .ics calendar file)."""
+    """A file that goes with a message: a session's .ics, someone's data as JSON, a coordinator's
+    export (CSV) or chart (PNG). Slack tells the kind from the file name."""
 
     filename: str
     title: str
     content: bytes
-    mimetype: str = "text/calendar"
 
 
 @dataclass(frozen=True)

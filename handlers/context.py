@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.interaction import Target
 from bot.services import IntakeService, UserRef
-from bot.views import Screen
+from bot.views import Attachment, Screen
 from handlers import render
 from handlers.lanes import Lanes
 
@@ -107,6 +107,21 @@ class DirectMessages:
 
     def publish(self, client: WebClient, user_id: str, view: dict[str, Any]) -> None:
         self.later_on_429(lambda: client.views_publish(user_id=user_id, view=view))
+
+    def share(self, client: WebClient, user_id: str, file: Attachment, comment: str = "") -> None:
+        """Share a file in the user's own DM (Slack's upload v2 flow: getUploadURLExternal, the
+        bytes, completeUploadExternal), with `comment` as its message."""
+        channel = self.channel(client, user_id)
+        self.later_on_429(
+            lambda: client.files_upload_v2(
+                channel=channel,
+                content=file.content,
+                filename=file.filename,
+                title=file.title,
+                initial_comment=comment or None,
+                request_file_info=False,  # no files.info afterwards: nothing here reads it
+            )
+        )
 
     def later_on_429(self, call: Callable[[], object]) -> None:
         """Make `call`; when Slack says 429, park it on this lane and make it again after Retry-After."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.bootstrap import Services
-from bot.coordinators import Attachment, HomeSection, Manage
+from bot.coordinators import HomeSection, Manage
 from bot.views import Screen
 from handlers import render
 from handlers.context import PLATFORM, DirectMessages, is_direct
@@ -43,23 +42,12 @@ def deliver(client: WebClient, dms: DirectMessages, user_id: str, reply: Manage)
     """What goes to the coordinator's DM: the message, then each file."""
     if not reply.direct and not reply.files:
         return
-    channel = dms.channel(client, user_id)
     if reply.direct:
+        channel = dms.channel(client, user_id)
         text, blocks = message(reply.direct, reply)
         dms.later_on_429(lambda: client.chat_postMessage(channel=channel, text=text, blocks=blocks))
     for file in reply.files:
-        dms.later_on_429(partial(_upload, client, channel, file))
-
-
-def _upload(client: WebClient, channel: str, file: Attachment) -> None:
-    # files.getUploadURLExternal, the upload, files.completeUploadExternal; no files.info afterwards.
-    client.files_upload_v2(
-        channel=channel,
-        content=file.content,
-        filename=file.filename,
-        title=file.title,
-        request_file_info=False,
-    )
+        dms.share(client, user_id, file)
 
 
 def command(

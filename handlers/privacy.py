@@ -33,15 +33,6 @@ def deliver(
     if document is None:
         dms.post(client, user_id, reply.screen)
     else:
-        channel = dms.channel(client, user_id)
-        dms.later_on_429(
-            lambda: client.files_upload_v2(
-                channel=channel,
-                filename=document.filename,
-                title=document.title,
-                content=document.content,
-                initial_comment=reply.screen.text,
-            )
-        )
+        dms.share(client, user_id, document, reply.screen.text)
     if reply.screen.changed:
         home.refresh(services, dms, client, user_id)
