@@ -49,16 +49,19 @@ class Planning:
     @staticmethod
     def handles(word: str) -> bool:
         return any(
-            word in _both(k) for k in ("keyword.sessions", "keyword.plan_match", "keyword.plan_proposals")
+            word in command_words(k)
+            for k in ("keyword.sessions", "keyword.plan_match", "keyword.plan_proposals")
         )
 
     def do(self, t: Translator, programme: Programme, word: str, tail: str, command: str) -> Done:
         words = tail.split()
-        if word in _both("keyword.sessions"):  # 'sessies' lists; 'sessie 12 ...' or 'sessie nieuw ...' acts
+        if word in command_words(
+            "keyword.sessions"
+        ):  # 'sessies' lists; 'sessie 12 ...' or 'sessie nieuw ...' acts
             if words:
                 return self._session(t, programme, words, command)
             return self._list_sessions(t, programme, command)
-        if word in _both("keyword.plan_match"):
+        if word in command_words("keyword.plan_match"):
             return self._match(t, programme, command)
         return self._proposal(t, programme, words, command)
 
@@ -94,7 +97,7 @@ class Planning:
         usage = Done((t.t("plan.session.usage", command=command),))
         if not words:
             return usage
-        if normalise(words[0]) in _both("keyword.plan_new"):
+        if normalise(words[0]) in command_words("keyword.plan_new"):
             return self._add(t, programme, words[1:], command)
         if len(words) < 2 or not words[0].isdecimal() or len(words[0]) > _NUMBER_DIGITS:
             return usage
@@ -104,7 +107,7 @@ class Planning:
         what, rest = normalise(words[1]), words[2:]
         assert session.id is not None
         try:
-            if what in _both("keyword.plan_move"):
+            if what in command_words("keyword.plan_move"):
                 moved = _moment(rest, session.ends_at - session.starts_at, self._today())
                 if moved is None:
                     return Done((t.t("plan.session.bad_time", command=command),))
@@ -117,7 +120,7 @@ class Planning:
                     str(session.id),
                     f"move {changed.starts_at.isoformat()}",
                 )
-            if what in _both("keyword.plan_cancel"):
+            if what in command_words("keyword.plan_cancel"):
                 self._sessions.cancel(session.id)
                 return Done(
                     (t.t("plan.session.cancelled", title=session.title.get(t.locale)),),
@@ -126,7 +129,7 @@ class Planning:
                     "cancel",
                 )
             places = rest[0] if len(rest) == 1 and rest[0].isdecimal() and len(rest[0]) < 6 else None
-            if what in _both("keyword.plan_places") and places is not None:
+            if what in command_words("keyword.plan_places") and places is not None:
                 if int(places) < 1:
                     return Done((t.t("plan.session.bad_places"),))
                 self._sessions.set_capacity(session.id, int(places))
@@ -195,7 +198,7 @@ class Planning:
             )
         first = normalise(words[0])
         try:
-            if first in _both("keyword.plan_new"):
+            if first in command_words("keyword.plan_new"):
                 people = [m.group(1) or m.group(2) for w in words[1:4] if (m := _MEMBER.match(w))]
                 note = " ".join(w for w in words[1:] if not _MEMBER.match(w))
                 if not 2 <= len(people) <= 3:
@@ -213,7 +216,7 @@ class Planning:
             if proposal is None or proposal.programme_id != programme.id:
                 return Done((t.t("plan.proposal.missing", id=first),))
             what = normalise(words[1])
-            if what in _both("keyword.plan_approve"):
+            if what in command_words("keyword.plan_approve"):
                 self._proposals.approve(proposal.id)
                 return Done(
                     (t.t("plan.proposal.approved", id=proposal.id),),
@@ -221,7 +224,7 @@ class Planning:
                     str(proposal.id),
                     "approve",
                 )
-            if what in _both("keyword.remove"):
+            if what in command_words("keyword.remove"):
                 self._proposals.remove(proposal.id)
                 return Done(
                     (t.t("plan.proposal.removed", id=proposal.id),),
@@ -272,5 +275,6 @@ def _when(t: Translator, session: Session) -> str:
     return t.t("plan.when", date=t.date(start.date()), start=f"{start:%H:%M}", end=f"{end:%H:%M}")
 
 
-def _both(key: str) -> frozenset[str]:
+def command_words(key: str) -> frozenset[str]:
+    """A catalogue key's command words, in every language, folded as typed words are."""
     return frozenset(normalise(w) for w in keywords(key))

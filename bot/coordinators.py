@@ -20,7 +20,7 @@ from datetime import date, datetime
 from bot import spreadsheet
 from bot.chart import funnel_png
 from bot.clock import Clock, local_today
-from bot.coordinator_planning import Planning
+from bot.coordinator_planning import Planning, command_words
 from bot.coordinator_records import (
     AuditAction,
     AuditEntry,
@@ -32,7 +32,7 @@ from bot.coordinator_records import (
     ReportStatus,
 )
 from bot.dialogues.model import Dialogue
-from bot.i18n import DEFAULT_LOCALE, Safe, Translator, all_texts, keywords
+from bot.i18n import DEFAULT_LOCALE, Safe, Translator, all_texts
 from bot.interaction import Target, decode, encode
 from bot.outbox import Notice
 from bot.parsing import clean, normalise, parse_date
@@ -144,7 +144,7 @@ class CoordinatorService:
     def handles(text: str) -> bool:
         """Is this `/ruil` text a coordinator command (`beheer ...`)?"""
         words = clean(text).split()
-        return bool(words) and normalise(words[0]) in _words("keyword.manage")
+        return bool(words) and normalise(words[0]) in command_words("keyword.manage")
 
     def command(self, platform: str, user: str, text: str) -> Manage:
         """`/ruil beheer [PROGRAMME] [what ...]`."""
@@ -226,27 +226,27 @@ class CoordinatorService:
             return self._overview(ask, programme)
         first = normalise(rest[0][0])
         tail = ask.text[rest[0][1] :].strip()  # what follows the word, as typed
-        if first in _words("keyword.help"):
+        if first in command_words("keyword.help"):
             return Manage((ask.t.t("manage.help", word=self._word(programme)),))
-        if first in _words("keyword.export"):
+        if first in command_words("keyword.export"):
             return self._export(ask, programme)
-        if first in _words("keyword.close"):
+        if first in command_words("keyword.close"):
             return self._close(ask, programme, tail)
-        if first in _words("keyword.reopen"):
+        if first in command_words("keyword.reopen"):
             return self._reopen(ask, programme)
-        if first in _words("keyword.broadcast"):
+        if first in command_words("keyword.broadcast"):
             return self._preview(ask, programme, tail)
-        if first in _words("keyword.coordinators"):
+        if first in command_words("keyword.coordinators"):
             return self._roles(ask, programme)
-        if first in _words("keyword.coordinator"):
+        if first in command_words("keyword.coordinator"):
             return self._role(ask, programme, tail)
-        if first in _words("keyword.audit"):
+        if first in command_words("keyword.audit"):
             return self._audit(ask, programme)
         if self._planning is not None and Planning.handles(first):
             return _Later(ask.t, programme, first, tail)
-        if first in _words("keyword.reports") and programme.kind == REPORTS_KIND:
+        if first in command_words("keyword.reports") and programme.kind == REPORTS_KIND:
             return self._reports(ask, programme)
-        if first in _words("keyword.view") and len(rest) > 1:
+        if first in command_words("keyword.view") and len(rest) > 1:
             first, tail = normalise(rest[1][0]), ask.text[rest[1][1] :].strip()
         if first.isdecimal() and len(first) <= _DIGITS:
             return self._one(ask, programme, int(first), tail)
@@ -390,7 +390,7 @@ class CoordinatorService:
     def _close(self, ask: _Ask, programme: Programme, tail: str) -> Manage:
         reopens: date | None = None
         words = tail.split()
-        if words and normalise(words[0]) in _words("keyword.until"):
+        if words and normalise(words[0]) in command_words("keyword.until"):
             reopens = parse_date(" ".join(words[1:]), local_today(self._clock))
             if reopens is None or reopens <= local_today(self._clock):
                 return Manage((ask.t.t("manage.close.bad_date", word=self._word(programme)),))
@@ -421,8 +421,8 @@ class CoordinatorService:
 
     def _role(self, ask: _Ask, programme: Programme, tail: str) -> Manage:
         words = tail.split()
-        add = bool(words) and normalise(words[0]) in _words("keyword.add")
-        remove = bool(words) and normalise(words[0]) in _words("keyword.remove")
+        add = bool(words) and normalise(words[0]) in command_words("keyword.add")
+        remove = bool(words) and normalise(words[0]) in command_words("keyword.remove")
         found = _MEMBER.match(words[1]) if len(words) == 2 and (add or remove) else None
         if found is None:
             return Manage((ask.t.t("manage.roles.who", word=self._word(programme)),))
@@ -718,12 +718,8 @@ def _names(programme: Programme, dialogues: Mapping[str, Dialogue]) -> frozenset
         if dialogue.programme == programme.id:
             names |= {n for text in all_texts(f"{dialogue.keys}.names") for n in text.split("|")}
     # 'melding 12' and 'aanmelding 12' name an intake here, not a programme.
-    taken = {w for key in _SUBCOMMANDS for w in _words(key)}
+    taken = {w for key in _SUBCOMMANDS for w in command_words(key)}
     return frozenset(normalise(n) for n in names if normalise(n) and normalise(n) not in taken)
-
-
-def _words(key: str) -> frozenset[str]:
-    return frozenset(normalise(w) for w in keywords(key))
 
 
 def _report_status(text: str) -> tuple[ReportStatus | None, str]:
@@ -731,7 +727,7 @@ def _report_status(text: str) -> tuple[ReportStatus | None, str]:
     said = normalise(text)
     best: tuple[int, ReportStatus] | None = None
     for status in _STATUS_WORDS:
-        for phrase in _words(f"keyword.report.{status.value}"):
+        for phrase in command_words(f"keyword.report.{status.value}"):
             if (said == phrase or said.startswith(phrase + " ")) and (best is None or len(phrase) > best[0]):
                 best = (len(phrase), status)
     if best is None:
