@@ -13,10 +13,23 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Column, Row, Table, and_, bindparam, case, delete, literal, or_, select, text, update
+from sqlalchemy import (
+    Column,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bot.engine import Value
 from bot.ports import Conflict
@@ -143,6 +156,17 @@ SITUATION = {
 FIND_PARTICIPANT = select(P).where(
     P.c.platform == bindparam("platform"), P.c.external_id == bindparam("external_id")
 )
+ADD_PARTICIPANT = (
+    insert(P)
+    .values(
+        platform=bindparam("platform"),
+        external_id=bindparam("external_id"),
+        locale=bindparam("locale"),
+        created_at=bindparam("now", type_=P.c.created_at.type),
+        updated_at=bindparam("now", type_=P.c.updated_at.type),
+    )
+    .returning(P.c.id)
+)
 SET_LOCALE = (
     update(P)
     .where(P.c.id == bindparam("w_participant"))
@@ -165,6 +189,20 @@ OF_PERSON = (
     .where(I.c.participant_id == bindparam("participant_id"), I.c.status != literal(CANCELLED))
     .order_by(I.c.id)
 )
+ADD_INTAKE = (
+    insert(I)
+    .values(
+        participant_id=bindparam("participant_id"),
+        programme_id=bindparam("programme_id"),
+        dialogue_id=bindparam("dialogue_id"),
+        waitlist=bindparam("waitlist", type_=I.c.waitlist.type),
+        dialogue_version=bindparam("dialogue_version"),
+        created_at=bindparam("created_at", type_=I.c.created_at.type),
+        version=literal(1),
+        **{k: _bind(I.c[k]) for k in ("status", "answers", "updated_at", "confirmed_at")},
+    )
+    .returning(I.c.id)
+)
 SAVE_INTAKE = (
     update(I)
     .where(I.c.id == bindparam("w_id"), I.c.version == bindparam("w_version"))
@@ -175,6 +213,17 @@ SAVE_INTAKE = (
 )
 GET_CONVERSATION = select(C).where(
     C.c.intake_id == bindparam("intake_id"), C.c.surface == bindparam("surface")
+)
+ADD_CONVERSATION = (
+    insert(C)
+    .values(
+        intake_id=bindparam("intake_id"),
+        surface=bindparam("surface"),
+        version=literal(1),
+        suggestion=_bind(C.c.suggestion),
+        **{k: _bind(C.c[k]) for k in (*_POSITION, *_SCREEN)},
+    )
+    .returning(C.c.id)
 )
 SAVE_CONVERSATION = (
     update(C)
@@ -236,15 +285,18 @@ def _rowcount(result: Any) -> int:
 
 
 class _Repository:
-    def __init__(self, session: Session, connection: Connection | None = None) -> None:
-        self._session = session
-        self._connection = connection
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection  # the unit of work's: its transaction is the turn's
 
-    @property
-    def _db(self) -> Connection:
-        # The unit of work hands in the session's connection once; asking the session for it again
-        # on every statement costs more than some statements do.
-        return self._connection if self._connection is not None else self._session.connection()
+
+def _insert_once(db: Connection, statement: Any, params: Mapping[str, object], clash: str) -> int:
+    """Insert a row and return its id; a unique key that another turn took meanwhile is a Conflict.
+    In a savepoint, so the turn's transaction survives the clash and can be tried again."""
+    try:
+        with db.begin_nested():
+            return int(db.execute(statement, params).scalar_one())
+    except IntegrityError as error:
+        raise Conflict(clash) from error
 
 
 class SqlParticipants(_Repository):
@@ -253,15 +305,11 @@ class SqlParticipants(_Repository):
         return _participant(row._mapping) if row else None
 
     def add(self, platform: str, external_id: str, locale: str, now: datetime) -> Participant:
-        row = ParticipantRow(
-            platform=platform, external_id=external_id, locale=locale, created_at=now, updated_at=now
-        )
-        try:
-            with self._session.begin_nested():  # first contact may come twice at once: let one win
-                self._session.add(row)
-        except IntegrityError as error:
-            raise Conflict(f"participant {platform}:{external_id} was added meanwhile") from error
-        return Participant(id=row.id, platform=platform, external_id=external_id, locale=locale)
+        # First contact may come twice at once: one wins.
+        params = {"platform": platform, "external_id": external_id, "locale": locale, "now": now}
+        clash = f"participant {platform}:{external_id} was added meanwhile"
+        new_id = _insert_once(self._db, ADD_PARTICIPANT, params, clash)
+        return Participant(id=new_id, platform=platform, external_id=external_id, locale=locale)
 
     def set_locale(self, participant_id: int, locale: str, now: datetime) -> None:
         self._db.execute(
@@ -323,23 +371,20 @@ class SqlIntakes(_Repository):
         return sorted(latest.values(), key=lambda i: i.id or 0)
 
     def add(self, intake: Intake) -> Intake:
-        row = IntakeRow(
-            participant_id=intake.participant_id,
-            programme_id=intake.programme_id,
-            dialogue_id=intake.dialogue_id or intake.programme_id,
-            waitlist=intake.waitlist,
-            dialogue_version=intake.dialogue_version,
-            created_at=intake.created_at,
-            version=1,
-            **_intake_columns(intake),
-        )
-        try:
-            with self._session.begin_nested():  # two starts at once: the second finds the first
-                self._session.add(row)
-        except IntegrityError as error:
-            raise Conflict(f"an open {intake.programme_id} intake was started meanwhile") from error
         dialogue_id = intake.dialogue_id or intake.programme_id
-        return Intake(**{**intake.__dict__, "id": row.id, "dialogue_id": dialogue_id, "version": 1})
+        params = {
+            "participant_id": intake.participant_id,
+            "programme_id": intake.programme_id,
+            "dialogue_id": dialogue_id,
+            "waitlist": intake.waitlist,
+            "dialogue_version": intake.dialogue_version,
+            "created_at": intake.created_at,
+            **_values(_intake_columns(intake)),
+        }
+        # Two starts at once: the second finds the first.
+        clash = f"an open {intake.programme_id} intake was started meanwhile"
+        new_id = _insert_once(self._db, ADD_INTAKE, params, clash)
+        return Intake(**{**intake.__dict__, "id": new_id, "dialogue_id": dialogue_id, "version": 1})
 
     def save(self, intake: Intake) -> Intake:
         # Compare-and-set on the version: a concurrent change makes this match no row.
@@ -355,20 +400,17 @@ class SqlConversations(_Repository):
         return _conversation(row._mapping) if row else None
 
     def add(self, conversation: Conversation) -> Conversation:
-        row = ConversationRow(
-            intake_id=conversation.intake_id,
-            surface=conversation.surface,
-            version=1,
-            shown_step=conversation.shown_step,
-            shown_at=conversation.shown_at,
-            **_position(conversation),
-        )
-        try:
-            with self._session.begin_nested():  # the same surface opened twice at once: one wins
-                self._session.add(row)
-        except IntegrityError as error:
-            raise Conflict(f"a {conversation.surface} conversation was added meanwhile") from error
-        return Conversation(**{**conversation.__dict__, "id": row.id, "version": 1})
+        params = {
+            "intake_id": conversation.intake_id,
+            "surface": conversation.surface,
+            "v_shown_step": conversation.shown_step,
+            "v_shown_at": conversation.shown_at,
+            **_values(_position(conversation)),
+        }
+        # The same surface opened twice at once: one wins.
+        clash = f"a {conversation.surface} conversation was added meanwhile"
+        new_id = _insert_once(self._db, ADD_CONVERSATION, params, clash)
+        return Conversation(**{**conversation.__dict__, "id": new_id, "version": 1})
 
     def save(self, conversation: Conversation) -> Conversation:
         params = {

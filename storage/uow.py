@@ -1,10 +1,19 @@
-"""The unit of work: one session, one transaction, the repositories that share it."""
+"""The unit of work: one transaction, the repositories that share it.
+
+The transaction is a Core connection's. A typed answer runs only Core statements (storage/repositories),
+so an ORM Session, which costs more to set up and to commit than the statements of a whole turn, is made
+only when a repository that needs one is first used, and then joins the same transaction. Repositories
+are made on first use too: most turns touch three of the thirteen.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import Transaction
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,33 +36,31 @@ from storage.sessions import SqlSessions
 class SqlUnitOfWork:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        if not isinstance(bind, Engine | Connection):
+            raise TypeError("the session factory must be bound to an engine or a connection")
+        self._bind: Engine | Connection = bind
 
     def __enter__(self) -> Self:
-        self.session = self._sessions()
-        self.session.begin()
-        connection = self.session.connection()
-        self.participants = SqlParticipants(self.session, connection)
-        self.intakes = SqlIntakes(self.session, connection)
-        self.conversations = SqlConversations(self.session, connection)
-        self.inbound = SqlInboundEvents(self.session, connection)
-        self.outbox = SqlOutbox(self.session)
-        self.nudges = SqlNudges(self.session)
-        self.preferences = SqlPreferences(self.session)
-        self.registrations = SqlRegistrations(self.session, connection)
-        self.sessions = SqlSessions(self.session)
-        self.deadlines = SqlDeadlines(self.session)
-        self.coordination = SqlCoordination(self.session)
-        self.privacy = SqlPrivacy(self.session)
-        self.proposals = SqlProposals(self.session)
+        if isinstance(self._bind, Connection):
+            # Tests: a connection inside an outer transaction that they roll back; ours is a savepoint.
+            self.connection, self._owned = self._bind, False
+            self._transaction: Transaction = self.connection.begin_nested()
+        else:
+            self.connection, self._owned = self._bind.connect(), True
+            self._transaction = self.connection.begin()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
-            if self.session.in_transaction():
-                self.session.rollback()  # not committed: an error, or a read-only turn
-            self.session.close()
+            if "session" in self.__dict__:
+                self.session.close()
+            if self._transaction.is_active:
+                self._transaction.rollback()  # not committed: an error, or a read-only turn
+            if self._owned:
+                self.connection.close()
         except DBAPIError:
             if not (isinstance(error, DBAPIError) and error.connection_invalidated):
                 raise
@@ -61,4 +68,68 @@ class SqlUnitOfWork:
             raise Unavailable("the database connection was lost") from error
 
     def commit(self) -> None:
-        self.session.commit()
+        if "session" in self.__dict__:
+            self.session.commit()  # flushes; the transaction itself is ours to commit
+        self._transaction.commit()
+
+    @cached_property
+    def session(self) -> Session:
+        # "conditional_savepoint": inside our transaction the session never commits or ends it; inside
+        # a test's savepoint it keeps a savepoint of its own.
+        return self._sessions(bind=self.connection, join_transaction_mode="conditional_savepoint")
+
+    # ---- Core repositories: the connection is all they need --------------------------------------
+
+    @cached_property
+    def participants(self) -> SqlParticipants:
+        return SqlParticipants(self.connection)
+
+    @cached_property
+    def intakes(self) -> SqlIntakes:
+        return SqlIntakes(self.connection)
+
+    @cached_property
+    def conversations(self) -> SqlConversations:
+        return SqlConversations(self.connection)
+
+    @cached_property
+    def inbound(self) -> SqlInboundEvents:
+        return SqlInboundEvents(self.connection)
+
+    @cached_property
+    def registrations(self) -> SqlRegistrations:
+        return SqlRegistrations(self.connection)
+
+    # ---- ORM repositories ------------------------------------------------------------------------
+
+    @cached_property
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self.session)
+
+    @cached_property
+    def nudges(self) -> SqlNudges:
+        return SqlNudges(self.session)
+
+    @cached_property
+    def preferences(self) -> SqlPreferences:
+        return SqlPreferences(self.session)
+
+    @cached_property
+    def sessions(self) -> SqlSessions:
+        return SqlSessions(self.session)
+
+    @cached_property
+    def deadlines(self) -> SqlDeadlines:
+        return SqlDeadlines(self.session)
+
+    @cached_property
+    def coordination(self) -> SqlCoordination:
+        return SqlCoordination(self.session)
+
+    @cached_property
+    def privacy(self) -> SqlPrivacy:
+        return SqlPrivacy(self.session)
+
+    @cached_property
+    def proposals(self) -> SqlProposals:
+        return SqlProposals(self.session)
