@@ -266,7 +266,9 @@ class CoordinatorService:
         return None, 0
 
     def _mine(self, uow: UnitOfWork, platform: str, user: str) -> list[Programme]:
-        return [p for p in self._catalogue if user in self.coordinators(uow, p, platform)]
+        """The programmes `user` coordinates: as `coordinators` says, with one read for all of them."""
+        changes = uow.coordination.roles_of(platform, user)
+        return [p for p in self._catalogue if changes.get(p.id, user in p.coordinators)]
 
     def _refuse(self, ask: _Ask, programme: Programme | None) -> Manage:
         ask.uow.coordination.audit(

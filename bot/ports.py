@@ -255,6 +255,10 @@ class Coordination(Protocol):
         """Member ids a coordinator added (True) or removed (False), over the catalogue's list."""
         ...
 
+    def roles_of(self, platform: str, external_id: str) -> Mapping[str, bool]:
+        """The same changes for one person: programme id -> added (True) or removed (False)."""
+        ...
+
     def set_role(
         self, programme_id: str, platform: str, external_id: str, active: bool, by: str, now: datetime
     ) -> None: ...

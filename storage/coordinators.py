@@ -3,10 +3,11 @@ log is only ever inserted into and read: this module has no statement that chang
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.coordinator_records import (
@@ -34,19 +35,37 @@ from storage.repositories import I, P, _intake
 DETAIL = 300  # characters of audit detail kept
 
 
+# Read on every start of an intake and every Home tab: Core statements, built once. What the ORM
+# writes below is flushed at once, so these see it within the same transaction.
+_ROLES = cast(Table, CoordinatorRoleRow.__table__)
+_REGISTRATION = cast(Table, RegistrationRow.__table__)
+ROLE_CHANGES = select(_ROLES.c.external_id, _ROLES.c.active).where(
+    _ROLES.c.programme_id == bindparam("programme_id"), _ROLES.c.platform == bindparam("platform")
+)
+ROLES_OF = select(_ROLES.c.programme_id, _ROLES.c.active).where(
+    _ROLES.c.platform == bindparam("platform"), _ROLES.c.external_id == bindparam("external_id")
+)
+REGISTRATION = select(_REGISTRATION).where(_REGISTRATION.c.programme_id == bindparam("programme_id"))
+
+
 class SqlCoordination:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, connection: Connection, session: Callable[[], Session]) -> None:
+        self._db = connection
+        self._sessions = session  # made when first needed: most turns only read
+
+    @property
+    def _session(self) -> Session:
+        return self._sessions()
 
     # -- roles --------------------------------------------------------------------------------------
 
     def role_changes(self, programme_id: str, platform: str) -> Mapping[str, bool]:
-        rows = self._session.scalars(
-            select(CoordinatorRoleRow).where(
-                CoordinatorRoleRow.programme_id == programme_id, CoordinatorRoleRow.platform == platform
-            )
-        )
+        rows = self._db.execute(ROLE_CHANGES, {"programme_id": programme_id, "platform": platform})
         return {row.external_id: row.active for row in rows}
+
+    def roles_of(self, platform: str, external_id: str) -> Mapping[str, bool]:
+        rows = self._db.execute(ROLES_OF, {"platform": platform, "external_id": external_id})
+        return {row.programme_id: row.active for row in rows}
 
     def set_role(
         self, programme_id: str, platform: str, external_id: str, active: bool, by: str, now: datetime
@@ -110,7 +129,7 @@ class SqlCoordination:
     # -- registration -------------------------------------------------------------------------------
 
     def registration(self, programme_id: str) -> Registration | None:
-        row = self._session.get(RegistrationRow, programme_id)
+        row = self._db.execute(REGISTRATION, {"programme_id": programme_id}).first()
         if row is None:
             return None
         return Registration(row.programme_id, row.closed, row.reopens_on, row.changed_by, row.changed_at)

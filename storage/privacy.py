@@ -12,14 +12,14 @@ that contain it.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Column, Table, Text, and_, delete, func, select, update
+from sqlalchemy import Column, Connection, Table, Text, and_, bindparam, delete, func, select, update
 from sqlalchemy import cast as sql_cast
-from sqlalchemy.orm import Session
 
 from bot.records import Consent
 from storage.models import (
@@ -94,27 +94,72 @@ def _plain(value: object) -> object:
     return value
 
 
+# The consent statements run on every first contact and every 'akkoord': built once, so SQLAlchemy
+# reuses their compiled form.
+# (A parameter may not carry a column's own name in an UPDATE: SQLAlchemy reserves those.)
+_MINE = and_(K.c.participant_id == bindparam("w_participant"), K.c.programme_id == bindparam("w_programme"))
+CONSENT = select(K).where(_MINE)
+PENDING = (
+    select(K)
+    .where(K.c.participant_id == bindparam("w_participant"), K.c.given_at.is_(None))
+    .order_by(K.c.asked_at.desc(), K.c.id.desc())
+    .limit(1)
+)
+ASK = K.insert().values(
+    participant_id=bindparam("w_participant"),
+    programme_id=bindparam("w_programme"),
+    text_version=bindparam("version"),
+    given_at=None,
+    dialogue_id=bindparam("dialogue"),
+    asked_at=bindparam("now", type_=K.c.asked_at.type),
+)
+ASK_AGAIN = (
+    update(K)
+    .where(_MINE)
+    .values(dialogue_id=bindparam("dialogue"), asked_at=bindparam("now", type_=K.c.asked_at.type))
+)
+GIVE = (
+    update(K)
+    .where(_MINE)
+    .values(
+        text_version=bindparam("version"),
+        given_at=bindparam("now", type_=K.c.given_at.type),
+        dialogue_id=bindparam("dialogue"),
+    )
+)
+
+
+@cache
+def _model_links() -> list[Link]:
+    return personal_tables()
+
+
 class SqlPrivacy:
-    def __init__(self, session: Session, tables: Mapping[str, Table] | None = None) -> None:
-        self._session = session
-        self._links = personal_tables(tables)  # `tables`: the models' own, unless a test adds one
+    """On the unit of work's connection. `flush` writes what an ORM session of the same transaction
+    still holds, before export and erasure read or delete: they must see every row of the person."""
+
+    def __init__(
+        self,
+        db: Connection,
+        tables: Mapping[str, Table] | None = None,
+        flush: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._db = db
+        # `tables`: the models' own, unless a test adds one
+        self._links = personal_tables(tables) if tables is not None else _model_links()
+        self._flush = flush
 
     # ---- consent --------------------------------------------------------------------------------
 
     def consent(self, participant_id: int, programme_id: str) -> Consent | None:
-        row = self._session.execute(
-            select(K).where(K.c.participant_id == participant_id, K.c.programme_id == programme_id)
+        row = self._db.execute(
+            CONSENT, {"w_participant": participant_id, "w_programme": programme_id}
         ).first()
         return _consent(row._mapping) if row else None
 
     def pending(self, participant_id: int) -> Consent | None:
         """The consent question this person was asked last and has not answered, if any."""
-        row = self._session.execute(
-            select(K)
-            .where(K.c.participant_id == participant_id, K.c.given_at.is_(None))
-            .order_by(K.c.asked_at.desc(), K.c.id.desc())
-            .limit(1)
-        ).first()
+        row = self._db.execute(PENDING, {"w_participant": participant_id}).first()
         return _consent(row._mapping) if row else None
 
     def ask(
@@ -122,38 +167,35 @@ class SqlPrivacy:
     ) -> None:
         """Record that the question was put (a consent given before, to an older text, stays given
         until the new one is answered)."""
-        values = {"dialogue_id": dialogue_id, "asked_at": now}
+        params = {
+            "w_participant": participant_id,
+            "w_programme": programme_id,
+            "dialogue": dialogue_id,
+            "version": version,
+            "now": now,
+        }
         if self.consent(participant_id, programme_id) is None:
-            self._session.execute(
-                K.insert().values(
-                    participant_id=participant_id,
-                    programme_id=programme_id,
-                    text_version=version,
-                    given_at=None,
-                    **values,
-                )
-            )
+            self._db.execute(ASK, params)
         else:
-            self._session.execute(
-                update(K)
-                .where(K.c.participant_id == participant_id, K.c.programme_id == programme_id)
-                .values(**values)
-            )
+            self._db.execute(ASK_AGAIN, params)
 
     def give(
         self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
     ) -> None:
         if self.consent(participant_id, programme_id) is None:
             self.ask(participant_id, programme_id, dialogue_id, version, now)
-        self._session.execute(
-            update(K)
-            .where(K.c.participant_id == participant_id, K.c.programme_id == programme_id)
-            .values(text_version=version, given_at=now, dialogue_id=dialogue_id)
-        )
+        params = {
+            "w_participant": participant_id,
+            "w_programme": programme_id,
+            "dialogue": dialogue_id,
+            "version": version,
+            "now": now,
+        }
+        self._db.execute(GIVE, params)
 
     def decline(self, participant_id: int, programme_id: str) -> None:
         """Forget an unanswered question (a consent given before stays)."""
-        self._session.execute(
+        self._db.execute(
             delete(K).where(
                 K.c.participant_id == participant_id, K.c.programme_id == programme_id, K.c.given_at.is_(None)
             )
@@ -167,7 +209,7 @@ class SqlPrivacy:
             .select_from(K)
             .where(K.c.participant_id == participant_id, K.c.given_at.is_not(None))
         )
-        return bool(self._session.execute(intakes).scalar_one() or self._session.execute(given).scalar_one())
+        return bool(self._db.execute(intakes).scalar_one() or self._db.execute(given).scalar_one())
 
     # ---- export and erasure ---------------------------------------------------------------------
 
@@ -185,7 +227,7 @@ class SqlPrivacy:
                 if not parents or link.table.name == seed.name:
                     continue
                 wanted = list({r[link.target.name] for r in parents.values()})
-                found = self._session.execute(select(link.table).where(link.column.in_(wanted))).mappings()
+                found = self._db.execute(select(link.table).where(link.column.in_(wanted))).mappings()
                 mine = kept.setdefault(link.table.name, {})
                 for row in map(dict, found):
                     ident = _ident(link.table, row)
@@ -195,7 +237,7 @@ class SqlPrivacy:
         return {name: list(rows.values()) for name, rows in kept.items()}
 
     def _person(self, participant_id: int) -> dict[str, list[dict[str, Any]]]:
-        person = self._session.execute(select(P).where(P.c.id == participant_id)).mappings().all()
+        person = self._db.execute(select(P).where(P.c.id == participant_id)).mappings().all()
         return self._collect(P, [dict(r) for r in person])
 
     def _delete(self, seed: Table, kept: Mapping[str, list[dict[str, Any]]]) -> int:
@@ -207,11 +249,11 @@ class SqlPrivacy:
             if not parents or link.table.name == seed.name:
                 continue
             wanted = list({r[link.target.name] for r in parents})
-            result = self._session.execute(delete(link.table).where(link.column.in_(wanted)))
+            result = self._db.execute(delete(link.table).where(link.column.in_(wanted)))
             gone += int(cast(Any, result).rowcount)
         key = list(seed.primary_key.columns)
         for row in kept.get(seed.name, []):
-            result = self._session.execute(delete(seed).where(and_(*(c == row[c.name] for c in key))))
+            result = self._db.execute(delete(seed).where(and_(*(c == row[c.name] for c in key))))
             gone += int(cast(Any, result).rowcount)
         return gone
 
@@ -219,9 +261,10 @@ class SqlPrivacy:
         self, participant_id: int, platform: str, external_id: str
     ) -> dict[str, list[dict[str, object]]]:
         """Every stored row about one person, by table, as JSON-ready values."""
+        self._flush()
         found = self._person(participant_id)
         seen = {r["id"] for r in found.get(O.name, [])}
-        addressed = self._session.execute(
+        addressed = self._db.execute(
             select(O).where(
                 (O.c.platform == platform) & (O.c.recipient == external_id)
                 | cast_text(O.c.params).like(_like('"' + external_id + '"'), escape="\\")
@@ -237,18 +280,19 @@ class SqlPrivacy:
     def erase(self, participant_id: int | None, platform: str, external_id: str) -> int:
         """Delete everything about one person: their rows in every personal table, messages addressed
         to them, inbound ids naming them. Returns how many rows went."""
+        self._flush()
         gone = self._delete(P, self._person(participant_id)) if participant_id is not None else 0
-        result = self._session.execute(
+        result = self._db.execute(
             delete(O).where(and_(O.c.platform == platform, O.c.recipient == external_id))
         )
         gone += int(cast(Any, result).rowcount)
         # Messages to others that name them (a coordinator asked on their behalf, a manager told who
         # brought them): the whole message goes, with whatever else about them it holds.
         named = _like('"' + external_id + '"')
-        result = self._session.execute(delete(O).where(cast_text(O.c.params).like(named, escape="\\")))
+        result = self._db.execute(delete(O).where(cast_text(O.c.params).like(named, escape="\\")))
         gone += int(cast(Any, result).rowcount)
         pattern = _like(external_id)
-        result = self._session.execute(delete(E).where(E.c.event_id.like(pattern, escape="\\")))
+        result = self._db.execute(delete(E).where(E.c.event_id.like(pattern, escape="\\")))
         gone += int(cast(Any, result).rowcount)
         return gone
 
@@ -268,7 +312,7 @@ class SqlPrivacy:
             for link in self._links
             if link.parent.name == P.name and link.table.name != K.name
         ]
-        rows = self._session.execute(
+        rows = self._db.execute(
             select(P.c.id, P.c.platform, P.c.external_id)
             .where(pending.exists(), ~given.exists(), *held)
             .order_by(P.c.id)
@@ -278,7 +322,7 @@ class SqlPrivacy:
 
     def intakes_of(self, programme_id: str, created_before: datetime, limit: int) -> list[int]:
         """Ids of a programme's intakes (any status) started before `created_before`, oldest first."""
-        rows = self._session.execute(
+        rows = self._db.execute(
             select(I.c.id)
             .where(I.c.programme_id == programme_id, I.c.created_at < created_before)
             .order_by(I.c.id)
@@ -288,9 +332,10 @@ class SqlPrivacy:
 
     def erase_intakes(self, intake_ids: list[int]) -> None:
         """Delete intakes and everything that hangs off them (conversations, nudges, ...)."""
+        self._flush()
         if not intake_ids:
             return
-        rows = self._session.execute(select(I).where(I.c.id.in_(intake_ids))).mappings().all()
+        rows = self._db.execute(select(I).where(I.c.id.in_(intake_ids))).mappings().all()
         self._delete(I, self._collect(I, [dict(r) for r in rows]))
 
 

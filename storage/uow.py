@@ -100,6 +100,11 @@ class SqlUnitOfWork:
     def registrations(self) -> SqlRegistrations:
         return SqlRegistrations(self.connection)
 
+    @cached_property
+    def privacy(self) -> SqlPrivacy:
+        # Consents are Core; export and erasure first flush what an ORM repository still holds.
+        return SqlPrivacy(self.connection, flush=self._flush)
+
     # ---- ORM repositories ------------------------------------------------------------------------
 
     @cached_property
@@ -124,11 +129,11 @@ class SqlUnitOfWork:
 
     @cached_property
     def coordination(self) -> SqlCoordination:
-        return SqlCoordination(self.session)
+        return SqlCoordination(self.connection, lambda: self.session)
 
-    @cached_property
-    def privacy(self) -> SqlPrivacy:
-        return SqlPrivacy(self.session)
+    def _flush(self) -> None:
+        if "session" in self.__dict__:
+            self.session.flush()
 
     @cached_property
     def proposals(self) -> SqlProposals:

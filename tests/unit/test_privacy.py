@@ -102,7 +102,7 @@ def test_a_table_added_later_is_exported_and_erased(
         anna, bob = ids[ANNA.external_id][0], ids[BOB.external_id][0]
         connection.execute(pairs.insert().values(first_id=bob, second_id=anna, note="bob with anna"))
         connection.execute(pairs.insert().values(first_id=bob, second_id=bob, note="bob alone"))
-        privacy = SqlPrivacy(session, later.tables)
+        privacy = SqlPrivacy(session.connection(), later.tables)
         exported = privacy.export(anna, "console", ANNA.external_id)
         assert [n["note"] for n in exported["test_later_notes"]] == [f"note of {ANNA.external_id}"]
         assert [m["mark"] for m in exported["test_later_marks"]] == [f"mark of {ANNA.external_id}"]
