@@ -242,6 +242,8 @@ def _processes(settings: Settings) -> int:
 
 
 def _serve_one(settings: Settings, mode: str, sock: Any = None) -> int:
+    import gc
+
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
 
@@ -271,6 +273,9 @@ def _serve_one(settings: Settings, mode: str, sock: Any = None) -> int:
         return 0
     runner = _sending(settings, services)
     runner.start()
+    # Everything built so far (catalogue, dialogues, bolt, SQLAlchemy's metadata) lives as long as
+    # the process: out of the collector's sight, a full collection no longer walks it again and again.
+    gc.freeze()
     try:
         if mode == "socket":
             assert settings.app_token is not None

@@ -189,6 +189,19 @@ class IntakeService:
             user, lambda turn: self._start(turn, waitlist=waitlist, profile=profile), dialogue_id
         )
 
+    def _start_noting(
+        self, user: UserRef, programme_id: str | None, *, waitlist: bool
+    ) -> tuple[Screen, Screen]:
+        """`start`, and the note that says the intake goes on in the DM, in the same transaction."""
+        dialogue_id = self._dialogue_id(programme_id or self._default)
+        profile = self._profile(user, dialogue_id)
+
+        def work(turn: _Turn) -> tuple[Screen, Screen]:
+            started = self._start(turn, waitlist=waitlist, profile=profile)
+            return self._targeted(turn, started), self._dm_note("dm.opened")(turn)
+
+        return self._run(user, work, dialogue_id)
+
     def _profile(self, user: UserRef, dialogue_id: str | None) -> Mapping[str, str]:
         """What the platform knows of the person, for a dialogue that prefills from it; asked before
         the transaction (a network call)."""
@@ -421,8 +434,8 @@ class IntakeService:
         if dialogue is None and scope is not None:  # /peer status: the Peer-to-Peer intake under way
             dialogue = self._run(user, lambda turn: self._within(turn, scope))
         if said.intent in (None, Intent.START, Intent.WAITLIST):
-            direct = self.start(user, dialogue, waitlist=said.intent is Intent.WAITLIST)
-            return CommandReply(self._run(user, self._dm_note("dm.opened"), dialogue), direct)
+            direct, note = self._start_noting(user, dialogue, waitlist=said.intent is Intent.WAITLIST)
+            return CommandReply(note, direct)
         if said.intent is Intent.FORM and self._console:  # no forms here: the conversation is the form
             return CommandReply(self.start(user, dialogue))
         if said.intent is Intent.FORM:

@@ -26,7 +26,7 @@ from handlers.keepalive import KeepAliveWebClient
 from handlers.lanes import Lanes, Timer
 
 log = logging.getLogger(__name__)
-SURFACES = (commands, messages, actions, modals, proposals, home, coordinators, errors)
+SURFACES = (messages, commands, actions, modals, proposals, home, coordinators, errors)
 WORKERS = 4  # threads over all lanes; more only add contention for the one interpreter lock
 HTTP_THREADS = 4  # the gateway only checks, parses and queues
 CONNECTIONS = 2048
