@@ -88,6 +88,9 @@ def wire(
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(sessions)
 
+    def single() -> UnitOfWork:
+        return SqlUnitOfWork(sessions, autocommit=True)
+
     privacy = PrivacyService(uow, clock, catalogue, console=console)
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
     windows = {p.id: window_from_rules(p.rules) for p in catalogue}
@@ -119,6 +122,7 @@ def wire(
         on_confirm=session_service.registered_by_dialogue,
         on_cancel=session_service.withdrawn_by_dialogue,
         erase=privacy.erase_in,
+        single=single,
     )
 
     every_dialogue = {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}

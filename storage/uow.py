@@ -34,8 +34,13 @@ from storage.sessions import SqlSessions
 
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    """`autocommit`: for a single statement that needs no transaction around it. On PostgreSQL it then
+    runs on its own (no BEGIN and COMMIT round trips); SQLite keeps its BEGIN IMMEDIATE, and a test's
+    savepoint stays a savepoint."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, autocommit: bool = False) -> None:
         self._sessions = sessions
+        self._autocommit = autocommit
         bind = sessions.kw.get("bind")
         if not isinstance(bind, Engine | Connection):
             raise TypeError("the session factory must be bound to an engine or a connection")
@@ -48,6 +53,9 @@ class SqlUnitOfWork:
             self._transaction: Transaction = self.connection.begin_nested()
         else:
             self.connection, self._owned = self._bind.connect(), True
+            if self._autocommit and self.connection.dialect.name == "postgresql":
+                # Reset to the pool's own level when the connection goes back.
+                self.connection.execution_options(isolation_level="AUTOCOMMIT")
             self._transaction = self.connection.begin()
         return self
 
