@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = ["clean", "impossible_day", "normalise", "parse_date", "parse_months", "parse_number"]
 
@@ -233,6 +234,9 @@ def parse_months(text: str) -> int | None:
     return int(months)
 
 
+# Every typed answer is folded again for each word list it is held against (intents, choices,
+# keywords), and the lists' own words on every message: a bounded cache, the function being pure.
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Text folded for fuzzy matching: lower case, no accents, single spaces, no edge punctuation."""
     folded = " ".join(_strip_accents(text).lower().split())
