@@ -7,12 +7,13 @@ variable per cycle, one row per person), solved with HiGHS:
   proven optimality (or stops at the time limit with HiGHS's dual bound);
 * a large, dense graph has far too many 3-cycles to list (1,000 synthetic intakes: 400,000; 10,000:
   tens of millions), so: column generation from the cycles among everyone's best few pairs, adding
-  cycles of positive reduced cost found by a search of the whole graph. Any prices pi >= 0 give the
-  Lagrangian bound  sum(pi) + sum over ALL cycles of max(0, score - pi(cycle)),  so each complete
-  search proves a bound for the whole graph. Once no cycle prices out, every cycle within delta of
-  zero reduced cost joins the columns, and then a packing better than the best one among the columns
-  scores at most bound - delta. A packing is found by an LP-guided dive, improved by large
-  neighbourhood search (small exact re-solves), and handed to the MIP as its start.
+  cycles of positive reduced cost found by a search of the whole graph. That search gives each cycle
+  an owner (its smallest member) and keeps each owner's best: for any prices pi >= 0,
+  sum(pi) + sum over owners of max(0, their best cycle's score - pi(cycle))  bounds every packing
+  (see _price), and equals the LP bound at the LP's prices. Once no cycle prices out, every cycle
+  within delta of zero reduced cost joins the columns, and then a packing better than the best one
+  among the columns scores at most bound - delta. A packing is found by an LP-guided dive, improved
+  by large neighbourhood search (small exact re-solves), and handed to the MIP as its start.
 
 The MIP of this set packing is hard for HiGHS on dense instances (its LP relaxation is very fractional),
 so on large graphs the result is the best packing found with the gap to the proven bound.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import highspy
 import numpy as np
@@ -38,6 +40,7 @@ Floats = NDArray[np.float64]
 _EPS = 1e-6
 MIP_COLUMNS = 60_000  # the largest restricted MIP we hand to HiGHS after column generation
 FULL_LIMIT = 30_000  # cycles: up to here the MIP gets them all; beyond, column generation
+DENSE_LIMIT = 12_000  # people: up to here pairs are also looked up in a dense table of scores
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,24 @@ class _Adjacency:
         exists = self.keys[at] == keys if len(self.keys) else np.zeros(len(keys), dtype=np.bool_)
         return exists, at
 
+    def lookup(self, a: Ints, b: Ints) -> tuple[NDArray[np.bool_], Ints]:
+        """(exists, score) for each pair a -> b: from a dense table where it fits, else a search."""
+        if self.dense is not None:
+            score = self.dense[a, b].astype(np.int64)
+            return score >= 0, score
+        exists, at = self.find(a, b)
+        return exists, self.score[at]
+
+    @cached_property
+    def dense(self) -> NDArray[np.int16] | None:
+        """Scores as an n x n table (-1: no pair), when that is at most DENSE_LIMIT people: a lookup is
+        then one memory read instead of a binary search over every pair (200 MB at 10,000 people)."""
+        if self.n > DENSE_LIMIT or (len(self.score) and int(self.score.max()) >= 2**15):
+            return None
+        table = np.full((self.n, self.n), -1, dtype=np.int16)
+        table[self.src, self.dst] = self.score
+        return table
+
     def expand(self, edges: Ints) -> tuple[Ints, Ints]:
         """For each edge e = (a, b): every edge f leaving b. Returns parallel arrays (e, f)."""
         heads = self.dst[edges]
@@ -91,10 +112,10 @@ class _Adjacency:
 def two_cycles(adj: _Adjacency) -> tuple[Ints, Floats]:
     """Every 2-way swap once (smaller index first): members (k, 2) and summed scores."""
     forward = np.nonzero(adj.src < adj.dst)[0]
-    exists, back = adj.find(adj.dst[forward], adj.src[forward])
-    forward, back = forward[exists], back[exists]
+    exists, back = adj.lookup(adj.dst[forward], adj.src[forward])
+    forward = forward[exists]
     members = np.stack([adj.src[forward], adj.dst[forward]], axis=1)
-    return members, (adj.score[forward] + adj.score[back]).astype(np.float64)
+    return members, (adj.score[forward] + back[exists]).astype(np.float64)
 
 
 def three_cycles(
@@ -237,16 +258,13 @@ def _result(cycles: list[Cycle], bound: float, method: str) -> Packing:
     return Packing(tuple(cycles), total, proven, total >= proven, method)
 
 
-def _best_edges(adj: _Adjacency, k: int) -> Ints:
+def _best_edges(ranked: _Ranked, k: int) -> Ints:
     """Each person's k best-scoring pairs out and k best in: where good cycles are likely to be."""
-    picked: list[Ints] = []
-    top = int(adj.score.max()) + 1 if len(adj.score) else 1
-    for by in (adj.src, adj.dst):
-        order = np.argsort(by * top + (top - 1 - adj.score))  # by person, best first
-        first = np.searchsorted(by[order], np.arange(adj.n))
-        rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
-        picked.append(order[rank < k])
-    return np.unique(np.concatenate(picked))
+    adj = ranked.adj
+    order = np.argsort(adj.dst * ranked.top + (ranked.top - 1 - adj.score))  # into each person, best first
+    first = np.searchsorted(adj.dst[order], np.arange(adj.n))
+    rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
+    return np.unique(np.concatenate([ranked.best_out(k), order[rank < k]]))
 
 
 class _Columns:
@@ -270,7 +288,8 @@ def _generate_columns(
     n = adj.n
     columns = _Columns(n)
     # Start from the cycles among everyone's best few pairs; the rest must earn their place.
-    sparse = _best_edges(adj, start_k)
+    ranked = _Ranked(adj)
+    sparse = _best_edges(ranked, start_k)
     near = _Adjacency(n, adj.src[sparse], adj.dst[sparse], adj.score[sparse])
     columns.add(adj, two_cycles(near)[0])
     seed = three_cycles(near)
@@ -285,35 +304,35 @@ def _generate_columns(
     def elapsed() -> float:
         return time.monotonic() - began
 
+    budget = max(2_000_000, 3_000 * n)  # pairs looked at per pricing round: about 3 s at 10,000 people
     while True:
         lp_value, duals = columns.master.solve_lp(time_limit - elapsed())
-        priced = _price(adj, pairs, duals, enough=max(2 * n, 2000))
+        priced = _price(ranked, pairs, duals, budget=budget, until=began + 0.5 * time_limit)
+        bound = min(bound, priced.bound)
         if priced.complete:
             lagrangian = priced.bound
-            bound = min(bound, lagrangian)
-        most = max(n, 1000)
-        added = columns.add(adj, priced.members2[np.argsort(-priced.reduced2)][:most])
-        added += columns.add(adj, priced.members3[np.argsort(-priced.reduced3)][:most])
+        added = columns.add(adj, priced.members2) + columns.add(adj, priced.members3)
         if priced.complete and (added == 0 or bound - lp_value < _EPS):
             converged = True  # no cycle anywhere prices out: the LP over ALL cycles is solved
             break
-        if elapsed() > 0.45 * time_limit:
+        if elapsed() > 0.5 * time_limit:
             break
+        if added == 0:
+            budget *= 4  # the budget ran out before anything priced out: look further
     delta = 0.0
     if converged:
         delta = _near_optimal(
-            adj, pairs, duals, columns, cap=max(4 * n, 5000), until=began + 0.5 * time_limit
+            ranked, pairs, duals, columns, cap=max(4 * n, 5000), until=began + 0.5 * time_limit
         )
     else:
-        # The cycle-cover bound is cheap to tighten; then one uncapped search at the last prices.
-        bound = min(bound, _cover_bound(adj, target=lp_value, until=time.monotonic() + 0.08 * time_limit))
-        if elapsed() < 0.55 * time_limit:
-            final = _price(adj, pairs, duals, until=began + 0.6 * time_limit)
-            if final.complete:
-                bound = min(bound, final.bound)
+        # The cycle-cover bound is cheap to tighten; then one search at the last prices without a
+        # budget, which bounds the whole graph if it completes in time.
+        bound = min(bound, _cover_bound(adj, target=lp_value, until=time.monotonic() + 0.05 * time_limit))
+        if elapsed() < 0.65 * time_limit:
+            bound = min(bound, _price(ranked, pairs, duals, until=began + 0.65 * time_limit).bound)
     restricted = np.inf
     # What is left: half to dive, then search around the dive's packing, then the MIP (if it fits).
-    values = _dive(adj, pairs, columns, until=time.monotonic() + 0.5 * (time_limit - elapsed()))
+    values = _dive(ranked, pairs, columns, until=time.monotonic() + 0.5 * (time_limit - elapsed()))
     mip = columns.master.count <= MIP_COLUMNS  # beyond, HiGHS's MIP overruns its time in presolve
     rest = time_limit - elapsed()
     values = _improve(
@@ -368,7 +387,7 @@ def _cover_bound(adj: _Adjacency, target: float, until: float) -> float:
     return best
 
 
-def _dive(adj: _Adjacency, pairs: tuple[Ints, Floats], columns: _Columns, until: float) -> Floats:
+def _dive(ranked: _Ranked, pairs: tuple[Ints, Floats], columns: _Columns, until: float) -> Floats:
     """A good packing fast, to start the MIP from. Solve the LP; keep the cycles it takes more than
     half of, and some more by LP value (disjoint, greedily); close every other cycle through a kept
     person; price new cycles among the people still free; repeat. Returns 0/1 column values."""
@@ -383,8 +402,8 @@ def _dive(adj: _Adjacency, pairs: tuple[Ints, Floats], columns: _Columns, until:
         open_ = [c for c in np.nonzero(x > 1e-3)[0].tolist() if c not in kept and c not in closed]
         if not open_:
             duals[list(covered)] = 1e9  # nobody kept can be in a new cycle
-            priced = _price(adj, pairs, duals, enough=max(2 * adj.n, 2000))
-            if not columns.add(adj, priced.members2) + columns.add(adj, priced.members3):
+            priced = _price(ranked, pairs, duals, until=until)
+            if not columns.add(ranked.adj, priced.members2) + columns.add(ranked.adj, priced.members3):
                 break
             continue
         open_.sort(key=lambda c: -x[c])
@@ -496,14 +515,14 @@ def _small_packing(members: list[tuple[int, ...]], scores: Floats, until: float)
 
 
 def _near_optimal(
-    adj: _Adjacency, pairs: tuple[Ints, Floats], duals: Floats, columns: _Columns, cap: int, until: float
+    ranked: _Ranked, pairs: tuple[Ints, Floats], duals: Floats, columns: _Columns, cap: int, until: float
 ) -> float:
     """Add every cycle whose reduced cost is at least -delta, for the largest delta (doubling from 1)
     that keeps them within `cap` and the time; returns that delta (0 if none fitted)."""
     done = 0.0
     delta = 1.0
     while time.monotonic() < until and delta <= 1024:
-        priced = _price(adj, pairs, duals, floor=-delta, until=until)
+        priced = _price(ranked, pairs, duals, floor=-delta, until=until)
         if not priced.complete:  # out of time: only what was complete before counts
             return done
         members = [priced.members2, priced.members3]
@@ -513,10 +532,10 @@ def _near_optimal(
             cut = -float(reduced[order[cap]])  # the best cycle left out: everything outside is below -cut
             for width, group in enumerate(members):
                 mine = reduced[: len(members[0])] if width == 0 else reduced[len(members[0]) :]
-                columns.add(adj, group[mine > -cut])
+                columns.add(ranked.adj, group[mine > -cut])
             return max(done, cut)
         for group in members:
-            columns.add(adj, group)
+            columns.add(ranked.adj, group)
         done = delta
         delta *= 2
     return done
@@ -526,9 +545,33 @@ def _cycle_scores(adj: _Adjacency, members: Ints) -> Floats:
     total = np.zeros(len(members))
     width = members.shape[1]
     for i in range(width):
-        _, at = adj.find(members[:, i], members[:, (i + 1) % width])
-        total += adj.score[at]
+        total += adj.lookup(members[:, i], members[:, (i + 1) % width])[1]
     return total
+
+
+class _Ranked:
+    """Each person's pairs out, best score first. A pair's reduced cost is its score minus its
+    source's price, so this order holds for any prices: the pairs out of b whose reduced cost clears a
+    threshold are a prefix of b's row, found by one binary search instead of a scan."""
+
+    def __init__(self, adj: _Adjacency) -> None:
+        self.adj = adj
+        self.top = int(adj.score.max()) + 1 if len(adj.score) else 1
+        key = adj.src * self.top + (self.top - 1 - adj.score)
+        self.order = np.argsort(key, kind="stable")  # row by row, as adj; within a row, best first
+        self.key, self.dst, self.score = key[self.order], adj.dst[self.order], adj.score[self.order]
+
+    def prefix_end(self, rows: Ints, least: Ints) -> Ints:
+        """Where each row's pairs scoring at least `least` end (they start at adj.start[row])."""
+        least = np.clip(least, 0, self.top)
+        return np.searchsorted(self.key, rows * self.top + (self.top - 1 - least), side="right").astype(
+            np.int64
+        )
+
+    def best_out(self, k: int) -> Ints:
+        """Each person's k best pairs out (edge indices)."""
+        rank = np.arange(len(self.order)) - np.repeat(self.adj.start[:-1], np.diff(self.adj.start))
+        return self.order[rank < k]
 
 
 @dataclass(frozen=True)
@@ -537,61 +580,112 @@ class _Priced:
     reduced2: Floats
     members3: Ints  # 3-cycles likewise (smallest index first)
     reduced3: Floats
-    complete: bool  # False when the search stopped early, having found enough
-    bound: float  # the Lagrangian bound; only valid when complete and the floor is not negative
+    complete: bool  # False when the search stopped early (time or budget)
+    bound: float  # the Lagrangian bound (np.inf with a floor); weaker when the search stopped early
 
 
 def _price(
-    adj: _Adjacency,
+    ranked: _Ranked,
     pairs: tuple[Ints, Floats],
     duals: Floats,
-    floor: float = _EPS,
-    enough: int | None = None,
+    floor: float | None = None,
+    per_owner: int = 2,
+    budget: int | None = None,
     until: float = np.inf,
+    block: int = 20_000,
 ) -> _Priced:
-    """Cycles whose reduced cost under `duals` exceeds `floor`, searched over the whole graph; with
-    floor 0, also the Lagrangian bound sum(duals) + every positive reduced cost."""
+    """Search the whole graph for cycles of positive reduced cost under `duals`.
+
+    Every cycle has an owner, its smallest member, and is found once, from the pair that leaves its
+    owner. With `floor` None each owner keeps only its best cycles (`per_owner` of them), and the search
+    prunes against the best found so far, which yields the bound
+        sum(duals) + sum over owners of max(0, their best cycle's reduced cost):
+    dualising "everyone in at most one swap" while keeping "each owner in at most one" is a
+    Lagrangian relaxation, valid for any prices >= 0 and equal to the LP bound at the LP's prices.
+    Unlike the sum over all positive cycles it stays tight when the prices are only near optimal.
+    With a `floor`, every cycle whose reduced cost exceeds it is returned (no bound).
+    `budget` caps the pairs looked at, `until` the time; either stops the search early, and then an
+    owner's unsearched anchors count with their best case, so the bound holds, only weaker."""
+    adj = ranked.adj
+    n = adj.n
+    reduced = adj.score - duals[adj.src]
     members2, scores2 = pairs
     reduced2 = scores2 - duals[members2].sum(axis=1) if len(scores2) else np.zeros(0)
-    above2 = reduced2 > floor
-    # Give each edge its source's dual: a cycle's reduced cost is then the sum over its edges.
-    reduced = adj.score - duals[adj.src]
-    best_in = np.full(adj.n, -np.inf)
-    best_out = np.full(adj.n, -np.inf)
+    best = np.zeros(n) if floor is None else np.full(n, floor)
+    if floor is None and len(reduced2):
+        np.maximum.at(best, members2.min(axis=1), reduced2)
+    best_in = np.full(n, -np.inf)
+    best_out = np.full(n, -np.inf)
     np.maximum.at(best_in, adj.dst, reduced)
     np.maximum.at(best_out, adj.src, reduced)
-    # An anchor is an edge a -> b that may lie on a cycle above the floor: then its best case
-    # (the best edge out of b, the best edge into a) is above the floor, and some edge of the cycle
-    # is above floor / 3, so each such cycle has an anchor.
-    hope = reduced + best_out[adj.dst] + best_in[adj.src]
-    anchors = np.nonzero((reduced > floor / 3) & (hope > floor))[0]
-    anchors = anchors[np.argsort(-hope[anchors], kind="stable")]
-    found_keys: list[Ints] = []
-    found_rc: list[Floats] = []
-    count, complete = 0, True
-    for chunk in np.array_split(anchors, max(1, len(anchors) // 5_000)):
-        if (enough is not None and count >= enough) or time.monotonic() > until:
+    # Anchors: pairs a -> b out of their owner a (a < b) whose best case beats a's best so far.
+    anchors = np.nonzero(adj.src < adj.dst)[0]
+    hope = reduced[anchors] + best_out[adj.dst[anchors]] + best_in[adj.src[anchors]]
+    keep = hope > best[adj.src[anchors]] + _EPS
+    order = np.argsort(-hope[keep], kind="stable")
+    anchors, hope = anchors[keep][order], hope[keep][order]
+    found: list[tuple[Ints, Ints, Ints, Floats]] = []
+    looked, complete = 0, True
+    # An owner's cycles from anchors not yet looked at score at most those anchors' hope.
+    unsearched = np.full(n, -np.inf)
+    for first in range(0, len(anchors), block):
+        if (budget is not None and looked > budget) or time.monotonic() > until:
             complete = False
+            np.maximum.at(unsearched, adj.src[anchors[first:]], hope[first:])
             break
-        e, f = adj.expand(chunk)
-        hopeful = (reduced[e] + reduced[f] + best_in[adj.src[e]] > floor) & (adj.dst[f] != adj.src[e])
-        e, f = e[hopeful], f[hopeful]
-        exists, g = adj.find(adj.dst[f], adj.src[e])
-        e, f, g = e[exists], f[exists], g[exists]
-        rc = reduced[e] + reduced[f] + reduced[g]
-        good = rc > floor
-        x, y, z = adj.src[e][good], adj.dst[e][good], adj.dst[f][good]
-        # Rotate so the smallest index leads: the same cycle found from another anchor is one key.
-        first = np.argmin(np.stack([x, y, z]), axis=0)
-        rotations = np.stack([np.stack([x, y, z]), np.stack([y, z, x]), np.stack([z, x, y])])
-        canon = rotations[first, :, np.arange(len(x))]
-        found_keys.append((canon[:, 0] * adj.n + canon[:, 1]) * adj.n + canon[:, 2])
-        found_rc.append(rc[good])
-        count += int(good.sum())
-    keys = np.concatenate(found_keys) if found_keys else np.zeros(0, dtype=np.int64)
-    rcs = np.concatenate(found_rc) if found_rc else np.zeros(0)
-    keys, first_at = np.unique(keys, return_index=True)
-    rcs = rcs[first_at]
-    members3 = np.stack([keys // (adj.n * adj.n), (keys // adj.n) % adj.n, keys % adj.n], axis=1)
-    bound = float(duals.sum() + np.clip(reduced2, 0, None).sum() + np.clip(rcs, 0, None).sum())
-    return _Priced(members2[above2], reduced2[above2], members3.astype(np.int64), rcs, complete, bound)
+        chunk = anchors[first : first + block]
+        a, b, ab = adj.src[chunk], adj.dst[chunk], reduced[chunk]
+        live = ab + best_out[b] + best_in[a] > best[a] + _EPS
+        a, b, ab = a[live], b[live], ab[live]
+        if not len(a):
+            continue
+        # b -> c must score more than best[a] - r(a, b) - best_in[a] + duals[b]: a prefix of b's row.
+        need = np.floor(best[a] - ab - best_in[a] + duals[b] + _EPS).astype(np.int64) + 1
+        low = adj.start[b]
+        counts = np.maximum(ranked.prefix_end(b, need) - low, 0)
+        total = int(counts.sum())
+        looked += total
+        at = np.repeat(low - np.cumsum(counts) + counts, counts) + np.arange(total, dtype=np.int64)
+        owner, middle, c = np.repeat(a, counts), np.repeat(b, counts), ranked.dst[at]
+        exists, back = adj.lookup(c, owner)
+        ok = exists & (c > owner)
+        owner, middle, c, at = owner[ok], middle[ok], c[ok], at[ok]
+        rc = np.repeat(ab, counts)[ok] + ranked.score[at] - duals[middle] + back[ok] - duals[c]
+        good = rc > best[owner] + _EPS
+        found.append((owner[good], middle[good], c[good], rc[good]))
+        if floor is None:
+            np.maximum.at(best, owner, rc)
+    bound = np.inf
+    if floor is None:  # a stopped search still bounds: each owner's best, or the best it left unsearched
+        bound = float(duals.sum() + np.clip(np.maximum(best, unsearched), 0, None).sum())
+    members3, reduced3 = _best_per_owner(found, n, per_owner if floor is None else None)
+    above = reduced2 > (_EPS if floor is None else floor)
+    members2, reduced2 = members2[above], reduced2[above]
+    if floor is None:
+        picked = _top_per_group(members2[:, 0], reduced2, per_owner)
+        members2, reduced2 = members2[picked], reduced2[picked]
+    return _Priced(members2, reduced2, members3, reduced3, complete, bound)
+
+
+def _top_per_group(group: Ints, value: Floats, per: int) -> Ints:
+    """Indices of the `per` highest values in each group."""
+    order = np.lexsort((-value, group))
+    sorted_group = group[order]
+    rank = np.arange(len(order)) - np.searchsorted(sorted_group, sorted_group)
+    return order[rank < per]
+
+
+def _best_per_owner(
+    found: list[tuple[Ints, Ints, Ints, Floats]], n: int, per: int | None
+) -> tuple[Ints, Floats]:
+    """The 3-cycles found, each once, the best `per` per owner (all when per is None)."""
+    if not found:
+        return np.zeros((0, 3), dtype=np.int64), np.zeros(0)
+    a, b, c = (np.concatenate([f[i] for f in found]) for i in range(3))
+    rc = np.concatenate([f[3] for f in found])
+    _, first = np.unique((a * n + b) * n + c, return_index=True)
+    a, b, c, rc = a[first], b[first], c[first], rc[first]
+    if per is not None:
+        picked = _top_per_group(a, rc, per)
+        a, b, c, rc = a[picked], b[picked], c[picked], rc[picked]
+    return np.stack([a, b, c], axis=1).astype(np.int64), rc

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.matching.packing import Packing, _Adjacency, _cover_bound, _Master, pack
+from bot.matching.packing import Packing, _Adjacency, _cover_bound, _Master, _price, _Ranked, pack, two_cycles
 from bot.matching.scoring import Graph
 
 
@@ -129,6 +129,47 @@ def test_the_cycle_cover_bound_never_undercuts_the_optimum(
     g = graph(n, edges)
     adj = _Adjacency(n, g.src, g.dst, g.score)
     assert _cover_bound(adj, target=0.0, until=time.monotonic() + 0.05) >= brute_force(n, edges) - 1e-6
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graphs, st.lists(st.integers(0, 40), min_size=8, max_size=8), st.sampled_from([None, 0, 1]))
+def test_the_owners_bound_never_undercuts_the_optimum_whatever_the_prices(
+    case: tuple[int, dict[tuple[int, int], int]], prices: list[int], budget: int | None
+) -> None:
+    # Any prices >= 0 must give a valid bound, also when the search stops early (budget 0 or 1).
+    n, edges = case
+    g = graph(n, edges)
+    adj = _Adjacency(n, g.src, g.dst, g.score)
+    duals = np.array(prices[:n], dtype=np.float64) / 4
+    priced = _price(_Ranked(adj), two_cycles(adj), duals, budget=budget, block=1)
+    assert priced.bound >= brute_force(n, edges) - 1e-6
+    if priced.complete and not duals.any():
+        # At prices 0 each owner keeps its best swap: the bound is the sum of those.
+        assert priced.bound == _sum_of_each_owners_best_swap(n, edges)
+
+
+def test_a_search_stopped_early_still_counts_the_swaps_it_did_not_reach() -> None:
+    # Two separate 3-way swaps; a search allowed one anchor finds one of them. The other must still
+    # count in the bound (with its best case), or the bound would undercut the optimum of 60.
+    edges = {(0, 1): 10, (1, 2): 10, (2, 0): 10, (3, 4): 10, (4, 5): 10, (5, 3): 10}
+    g = graph(6, edges)
+    adj = _Adjacency(6, g.src, g.dst, g.score)
+    priced = _price(_Ranked(adj), two_cycles(adj), np.zeros(6), budget=0, block=1)
+    assert not priced.complete
+    assert priced.bound >= 60
+
+
+def _sum_of_each_owners_best_swap(n: int, edges: dict[tuple[int, int], int]) -> float:
+    best = [0] * n
+    for a, b in itertools.permutations(range(n), 2):
+        if (a, b) in edges and (b, a) in edges:
+            owner = min(a, b)
+            best[owner] = max(best[owner], edges[a, b] + edges[b, a])
+        for c in range(n):
+            if len({a, b, c}) == 3 and all(e in edges for e in ((a, b), (b, c), (c, a))):
+                owner = min(a, b, c)
+                best[owner] = max(best[owner], edges[a, b] + edges[b, c] + edges[c, a])
+    return float(sum(best))
 
 
 def test_each_solve_gets_its_own_time_limit_not_what_is_left_of_the_first() -> None:
