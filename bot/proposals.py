@@ -394,7 +394,7 @@ class ProposalService:
                 uow.proposals.decline_pair(
                     proposal.programme_id, me.participant_id, other.participant_id, now
                 )
-                self._notify(uow, proposal, other.id, ENDED, now, now)
+                notify_end(uow, self._window, proposal, other, ENDED, now)
         return Screen(
             lines=(t.t("proposal.declined_you"), t.t("proposal.reason_hint")),
             buttons=(Button(Act.PROPOSAL_REASON, t.t("proposal.button.reason")),),
@@ -772,7 +772,7 @@ class ProposalService:
                 continue
             for member in proposal.members:
                 if member.participant_id != person.id:
-                    self._notify(uow, proposal, member.id, ENDED, now, now)
+                    notify_end(uow, self._window, proposal, member, ENDED, now)
 
     # ---- transactions ---------------------------------------------------------------------
 
@@ -835,10 +835,49 @@ class ProposalExpiry:
                 continue
             uow.proposals.set_state(proposal.id, ProposalState.EXPIRED, now)
             for member in proposal.members:
+                gone = standing(uow, proposal.programme_id, member.participant_id) is None
                 if member.state is MemberState.PENDING:
-                    uow.proposals.answer(member.id, MemberState.EXPIRED, now)
-                notify(uow, self._window, proposal, member, EXPIRED, now, now)
+                    state = MemberState.WITHDRAWN if gone else MemberState.EXPIRED
+                    uow.proposals.answer(member.id, state, now)
+                notify_end(uow, self._window, proposal, member, EXPIRED, now)
         return len(due)
+
+
+def standing(uow: UnitOfWork, programme_id: str, participant_id: int) -> str | None:
+    """Where a member of an ended proposal stands in the programme now: "pool" (a confirmed intake,
+    searching), "paused", "out" (registered, but not confirmed: being changed), or None when they
+    stopped their registration (nothing open or confirmed left)."""
+    mine = [
+        i
+        for i in uow.intakes.of(participant_id)
+        if i.programme_id == programme_id and i.status is not IntakeStatus.CANCELLED
+    ]
+    if not mine:
+        return None
+    if not any(i.status is IntakeStatus.CONFIRMED for i in mine):
+        return "out"
+    return "paused" if uow.proposals.setting(participant_id).paused else "pool"
+
+
+def notify_end(
+    uow: UnitOfWork,
+    window: Callable[[str | None], Window],
+    proposal: Proposal,
+    member: Member,
+    template: str,
+    now: datetime,
+) -> None:
+    """Tell a member a proposal ended (ENDED or EXPIRED), saying they are back in the pool only when
+    they are; someone who stopped their registration meanwhile hears nothing of it."""
+    where = standing(uow, proposal.programme_id, member.participant_id)
+    if where is None:
+        return
+    params: dict[str, Param] = {
+        "proposal_id": proposal.id,
+        "programme_id": proposal.programme_id,
+        "standing": where,
+    }
+    notify(uow, window, proposal, member, template, now, now, params)
 
 
 def notify(
@@ -892,7 +931,7 @@ class ProposalWithdrawals:
                 if member.participant_id in gone:
                     uow.proposals.answer(member.id, MemberState.WITHDRAWN, now)
                     continue
-                notify(uow, self._window, proposal, member, ENDED, now, now)
+                notify_end(uow, self._window, proposal, member, ENDED, now)
         return len(found)
 
 

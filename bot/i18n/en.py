@@ -786,6 +786,7 @@ MESSAGES: Final[dict[str, str]] = {
     "proposal.ended": "The possible swap in {programme} is off, unfortunately. It's not about you: a swap has to fit everyone.",
     "proposal.expired": "The possible swap in {programme} has expired: not everyone answered in time.",
     "proposal.back_in_pool": "You stay in the pool: I'll be in touch when there is a new possibility.",
+    "proposal.still_paused": "Your search is paused: type resume when you want proposals again.",
     "proposal.introduction": "Everyone said yes to the swap in {programme}: wonderful! Let me introduce you to each other.",
     "proposal.introduction.chain_two": "You take over each other's posts.",
     "proposal.introduction.chain_three": "As listed, each takes over the post of the next, and the last takes the first one's.",

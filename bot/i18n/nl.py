@@ -804,6 +804,7 @@ MESSAGES: Final[dict[str, str]] = {
     "proposal.ended": "De mogelijke ruil in de {programme} gaat helaas niet door. Dat ligt niet aan jou: zo'n ruil moet voor iedereen passen.",
     "proposal.expired": "De mogelijke ruil in de {programme} is verlopen: niet iedereen heeft op tijd geantwoord.",
     "proposal.back_in_pool": "Je blijft in de pool: bij een nieuwe mogelijkheid hoor je van me.",
+    "proposal.still_paused": "Je zoektocht staat op pauze: typ hervat als je weer voorstellen wilt krijgen.",
     "proposal.introduction": "Iedereen heeft ja gezegd op de ruil in de {programme}: fijn! Hier stel ik jullie aan elkaar voor.",
     "proposal.introduction.chain_two": "Jullie nemen elkaars plek over.",
     "proposal.introduction.chain_three": "Zoals genoemd neemt ieder de plek van de volgende over, en de laatste die van de eerste.",
