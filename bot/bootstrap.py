@@ -127,7 +127,7 @@ def wire(
 
     every_dialogue = {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}
 
-    matching = ProposalService(uow, clock, catalogue, window)
+    matching = ProposalService(uow, clock, catalogue, window, command_for=intake.command_for)
     intake.matching_words = matching.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
     privacy.add_hook(matching.on_erasure)  # an erased person's open proposals end first
     privacy.add_hook(session_service.on_erasure)  # ... and their places go to the waitlist

@@ -209,12 +209,14 @@ class ProposalService:
         window: Callable[[str | None], Window],
         *,
         time_limit: float = 50.0,
+        command_for: Callable[[str], str] = lambda dialogue_id: f"/ruil {dialogue_id}",
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._catalogue = catalogue
         self._window = window
         self._time_limit = time_limit
+        self._command_for = command_for
         for programme in catalogue:  # a malformed `proposals` rule stops start-up, not a run much later
             policy_of(programme)
 
@@ -563,20 +565,44 @@ class ProposalService:
                 i.status is IntakeStatus.OPEN for i in uow.intakes.of(person.id)
             )
 
-    def _person(self, uow: UnitOfWork, now: datetime, user: UserRef) -> tuple[int, Translator]:
+    def _person(self, uow: UnitOfWork, now: datetime, user: UserRef) -> tuple[int | None, Translator]:
+        """Who typed (None for someone the bot never stored: nothing is stored for asking)."""
         person = uow.participants.find(user.platform, user.external_id)
-        if person is None:
-            person = uow.participants.add(user.platform, user.external_id, DEFAULT_LOCALE, now)
-        return person.id, Translator(person.locale)
+        return (person.id, Translator(person.locale)) if person else (None, Translator(DEFAULT_LOCALE))
+
+    def _searching(self, uow: UnitOfWork, now: datetime, user: UserRef) -> tuple[int, Translator] | Screen:
+        """The person, when they have a confirmed registration in a programme that matches swaps;
+        otherwise what 'pauze', 'hervat' and 'niet-met' are for and how to register (nothing stored)."""
+        person, t = self._person(uow, now, user)
+        if person is not None and any(
+            i.status is IntakeStatus.CONFIRMED and i.programme_id in ADAPTERS for i in uow.intakes.of(person)
+        ):
+            return person, t
+        swaps = [p for p in self._catalogue if p.id in ADAPTERS]
+        return Screen(
+            lines=(
+                t.t(
+                    "pool.no_swap",
+                    programmes=t.join([p.name.get(t.locale) for p in swaps]),
+                    commands=t.join([self._command_for(p.id) for p in swaps]),
+                ),
+            )
+        )
 
     def _pause(self, uow: UnitOfWork, now: datetime, user: UserRef, paused: bool) -> Screen:
-        person, t = self._person(uow, now, user)
+        found = self._searching(uow, now, user)
+        if isinstance(found, Screen):
+            return found
+        person, t = found
         setting = uow.proposals.setting(person)
         uow.proposals.set_setting(person, replace(setting, paused=paused), now)
         return Screen(lines=(t.t("pool.paused" if paused else "pool.resumed"),))
 
     def _not_with(self, uow: UnitOfWork, now: datetime, user: UserRef, rest: str) -> Screen:
-        person, t = self._person(uow, now, user)
+        found = self._searching(uow, now, user)
+        if isinstance(found, Screen):
+            return found
+        person, t = found
         setting = uow.proposals.setting(person)
         words = rest.split(maxsplit=1)
         removing = bool(words) and normalise(words[0]) in keywords("keyword.not_with_remove")
@@ -602,6 +628,8 @@ class ProposalService:
 
     def _reason(self, uow: UnitOfWork, now: datetime, user: UserRef, text: str) -> Screen:
         person, t = self._person(uow, now, user)
+        if person is None:
+            return Screen(lines=(t.t("pool.reason_nothing"),))
         for proposal in uow.proposals.of_participant(person):
             member = proposal.member_of(person)
             if member is not None and member.state is MemberState.DECLINED:

@@ -816,6 +816,7 @@ MESSAGES: Final[dict[str, str]] = {
     "keyword.not_with": "niet-met|nietmet|niet met|not-with|not with",
     "keyword.not_with_remove": "weg|verwijder|verwijderen|remove",
     "keyword.reason": "reden|reason",
+    "pool.no_swap": "With pause, resume and not-with you steer your search for a swap in {programmes}: stop searching for a while, search again, or leave out an organisation. That works once your registration there is confirmed, and you don't have one yet. To register, type {commands}.",
     "pool.paused": "Your search is paused: I won't propose anything until you type resume.",
     "pool.resumed": "Welcome back: you're in the search for a swap again.",
     "pool.not_with.added": "Noted: I won't propose a swap with {name}. Type not-with to see your list.",

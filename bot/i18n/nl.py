@@ -834,6 +834,7 @@ MESSAGES: Final[dict[str, str]] = {
     "keyword.not_with": "niet-met|nietmet|niet met|not-with|not with",
     "keyword.not_with_remove": "weg|verwijder|verwijderen|remove",
     "keyword.reason": "reden|reason",
+    "pool.no_swap": "Met pauze, hervat en niet-met regel je je zoektocht naar een ruil in de {programmes}: even niet zoeken, weer zoeken, of een organisatie uitsluiten. Dat werkt zodra je aanmelding daar bevestigd is, en die heb je nog niet. Aanmelden doe je met {commands}.",
     "pool.paused": "Je zoektocht staat op pauze: ik stel je niets voor tot je hervat typt.",
     "pool.resumed": "Welkom terug: je doet weer mee bij het zoeken naar een ruil.",
     "pool.not_with.added": "Genoteerd: ik stel je geen ruil voor met {name}. Typ niet-met om je lijst te zien.",

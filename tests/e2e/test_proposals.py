@@ -383,6 +383,34 @@ def test_pause_and_not_with_are_obeyed_by_the_matching(bot: Bot, slack: SlackSta
     assert len(run(PROGRAMME, among=[ann, bob]).proposals) == 1
 
 
+def test_pause_resume_and_not_with_without_a_swap_registration_explain_and_store_nothing(
+    bot: Bot, slack: SlackStandIn
+) -> None:
+    stranger, learner, starter = new_user(), new_user(), new_user()
+    assert bot.services is not None
+    with bot.services.uow() as uow:  # someone registered elsewhere (the Leerwerkplaats) only
+        person = uow.participants.add("slack", learner, "nl", bot.clock.now())
+        uow.intakes.add(
+            Intake(person.id, "leerwerkplaats", 1, bot.clock.now(), bot.clock.now(), IntakeStatus.CONFIRMED)
+        )
+        uow.commit()
+    bot.ruil(starter)  # an intake of the Managersruil begun, not confirmed
+    for who in (stranger, learner, starter):
+        for typed in ("pauze", "hervat", "niet-met FIN", "niet-met"):
+            said = bot.say(who, typed).visible
+            assert "zoektocht naar een ruil" in said, said
+            assert "/ruil managersruil" in said
+            assert "staat op pauze" not in said
+            assert "Genoteerd" not in said
+        reply, _ = bot.ruil(who, "pauze")
+        assert "zoektocht naar een ruil" in reply
+    with bot.services.uow() as uow:
+        assert uow.participants.find("slack", stranger) is None
+        ids = [p.id for w in (learner, starter) if (p := uow.participants.find("slack", w)) is not None]
+        assert len(ids) == 2
+        assert uow.proposals.settings(ids) == {}
+
+
 def test_asking_the_coordinator_reaches_them_and_reveals_nobody_to_the_asker(
     bot: Bot, slack: SlackStandIn, sender: SlackSender
 ) -> None:

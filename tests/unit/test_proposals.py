@@ -298,6 +298,7 @@ def test_two_answers_at_the_same_moment_cannot_both_miss_being_the_last(services
 
 def test_every_matching_word_gets_a_friendly_answer(services: Services) -> None:
     me = UserRef("slack", new_user())
+    register(services, me.external_id, answers("FIN", ["BZK"]))
     said = {
         text: services.intake.text(me, text)
         for text in ("reden", "reden geen tijd", "niet-met", "niet-met zaken")

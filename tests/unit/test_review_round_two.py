@@ -21,7 +21,7 @@ from bot.sessions import SessionError
 from bot.views import Act
 from tests.e2e.driver import new_user
 from tests.samples import SAMPLES
-from tests.unit.test_proposals import pair
+from tests.unit.test_proposals import answers, pair
 from tests.unit.test_proposals import register as confirmed
 from tests.unit.test_sessions import place_of, queued, small_session, target
 
@@ -192,6 +192,7 @@ def test_taking_an_organisation_off_the_not_with_list_that_was_never_on_it_says_
     services: Services,
 ) -> None:
     me = UserRef("slack", new_user())
+    confirmed(services, me.external_id, answers("FIN", ["BZK"]))
     said = services.proposals.typed(me, "niet-met weg AZ")
     assert said is not None
     assert "stond niet op je lijst" in " ".join(said.lines)
