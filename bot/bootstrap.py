@@ -24,7 +24,7 @@ from bot.programmes import Catalogue, load_catalogue
 from bot.proposals import MatchSchedule, ProposalExpiry, ProposalService, ProposalWithdrawals
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService, UserRef
-from bot.sessions import SessionReminders, SessionService, Who
+from bot.sessions import HeldPlaces, SessionReminders, SessionService, Who
 from bot.views import Screen
 from scheduler.tick import Tick
 from storage.database import make_engine, make_sessions
@@ -145,6 +145,7 @@ def wire(
                 NudgeProducer(every_dialogue, window, command_for=intake.command_for),
                 DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
                 SessionReminders(catalogue, window),
+                HeldPlaces(session_service),
                 RetentionProducer(catalogue),
                 ProposalExpiry(window),
                 ProposalWithdrawals(window),

@@ -244,6 +244,11 @@ class Sessions(Protocol):
         """Registered places whose next reminder is due at `now`, of planned sessions."""
         ...
 
+    def held_before(self, programme_id: str, before: datetime, limit: int) -> list[SessionPlace]:
+        """Places held for a brought manager at the programme's planned sessions, unanswered since
+        `before` (held since then: a held row is not written again until it is answered)."""
+        ...
+
     def person(self, participant_id: int) -> Participant | None: ...
 
 

@@ -36,6 +36,7 @@ from bot.session_records import (
     due_reminder,
     from_catalogue,
     has_room,
+    hold_days,
     next_reminder,
     places_left,
     reminder_days,
@@ -86,6 +87,8 @@ class SessionService:
         self._catalogue = catalogue
         self._window = window
         self._console = console
+        # Read at start-up, so a malformed rule stops the bot instead of a tick much later.
+        self._hold_days = {p.id: hold_days(p) for p in catalogue}
 
     # ---- the catalogue -----------------------------------------------------------------------
 
@@ -625,17 +628,44 @@ class SessionService:
         if not room:
             return t.t("sessions.brought_waitlisted", title=title)
         queue(uow, self._window, session, brought, "session.invited", now, extra=self._by(uow, brought))
-        return t.t("sessions.brought_held", title=title)
+        return t.t("sessions.brought_held", title=title, days=self._hold_days[session.programme_id])
 
     def _tell_adviser(
-        self, uow: UnitOfWork, session: Session, brought: Registration, template: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        session: Session,
+        brought: Registration,
+        template: str,
+        now: datetime,
+        extra: Mapping[str, Param] | None = None,
     ) -> None:
         """The MD adviser hears whether the manager they brought along comes."""
         if brought.brought_by is None or session.id is None:
             return
         adviser = uow.sessions.registration(session.id, brought.brought_by)
         if adviser is not None:
-            queue(uow, self._window, session, adviser, template, now)
+            queue(uow, self._window, session, adviser, template, now, extra=extra)
+
+    def release_unconfirmed(self, uow: UnitOfWork, now: datetime, limit: int) -> int:
+        """For the tick: a place held for a brought manager who has not said yes within the
+        programme's `held_place_days` is let go; the waitlist moves up and the MD adviser hears so.
+        Returns how many it looked at (at most `limit`)."""
+        seen = 0
+        for programme_id, days in self._hold_days.items():
+            if seen >= limit:
+                break
+            found = uow.sessions.held_before(programme_id, now - timedelta(days=days), limit - seen)
+            seen += len(found)
+            for registration in found:
+                session = uow.sessions.get(registration.session_id, lock=True)
+                current = uow.sessions.registration_by_id(registration.id) if registration.id else None
+                if session is None or current is None or current.place is not Place.HELD:
+                    continue  # answered at this very moment
+                self._let_go(uow, session, current, now)
+                self._tell_adviser(
+                    uow, session, current, "session.brought_expired", now, extra={"days": days}
+                )
+        return seen
 
     def _by(self, uow: UnitOfWork, registration: Registration) -> dict[str, Param]:
         """Who brought a manager along, as they gave their name when they registered."""
@@ -646,7 +676,9 @@ class SessionService:
         who = uow.sessions.person(registration.brought_by)
         # The adviser's id rides along so that erasing the adviser also takes this message (and the
         # name in it) from the outbox: storage/privacy.py looks for it.
-        return {"by": name, "by_user": who.external_id if who else ""}
+        session = uow.sessions.get(registration.session_id)
+        held = self._hold_days.get(session.programme_id) if session else None
+        return {"by": name, "by_user": who.external_id if who else ""} | ({"held_days": held} if held else {})
 
     def _leave(
         self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, target: Target | None
@@ -764,6 +796,16 @@ def queue(
         ),
         now,
     )
+
+
+class HeldPlaces:
+    """A producer for the tick: held places nobody confirmed in time go to the waitlist."""
+
+    def __init__(self, service: SessionService) -> None:
+        self._service = service
+
+    def __call__(self, uow: UnitOfWork, now: datetime, limit: int) -> int:
+        return self._service.release_unconfirmed(uow, now, limit)
 
 
 class SessionReminders:
