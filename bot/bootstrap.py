@@ -128,6 +128,7 @@ def wire(
     every_dialogue = {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}
 
     matching = ProposalService(uow, clock, catalogue, window, command_for=intake.command_for)
+    intake.session_consent = session_service.answer_consent  # consent asked before a one-click place
     intake.matching_words = matching.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
     privacy.add_hook(matching.on_erasure)  # an erased person's open proposals end first
     privacy.add_hook(session_service.on_erasure)  # ... and their places go to the waitlist

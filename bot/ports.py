@@ -331,6 +331,10 @@ class Privacy(Protocol):
         """Any intake or given consent: something the person's row is kept for."""
         ...
 
+    def bare(self, participant_id: int) -> bool:
+        """Nothing refers to the person's row (no intake, consent, place, setting, message...)."""
+        ...
+
     def export(
         self, participant_id: int, platform: str, external_id: str
     ) -> dict[str, list[dict[str, object]]]:

@@ -21,6 +21,7 @@ from bot.interaction import Target
 from bot.outbox import Notice, Param
 from bot.parsing import normalise
 from bot.ports import Conflict, Unavailable, UnitOfWork
+from bot.privacy import CONSENT_VERSION, SESSION_CONSENT, consent_screen
 from bot.programmes import Catalogue, Localised
 from bot.quiet_hours import Window, next_opening
 from bot.records import Participant
@@ -169,6 +170,46 @@ class SessionService:
             person = uow.participants.find(user.platform, user.external_id)
             own = uow.sessions.registration(target.intake, person.id) if person else None
             return None if own is not None and own.place in ACTIVE else session.dialogue_id
+
+    def _consented(self, uow: UnitOfWork, person: Participant, programme_id: str) -> bool:
+        consent = uow.privacy.consent(person.id, programme_id)
+        return (
+            consent is not None and consent.given_at is not None and consent.text_version >= CONSENT_VERSION
+        )
+
+    def _ask_consent(
+        self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, session: Session
+    ) -> Screen:
+        """A one-click registration asks the programme's consent first, like every intake. The
+        question names the session (and its sequence), so agreeing registers for it."""
+        programme = self._catalogue.get(session.programme_id)
+        key = f"{SESSION_CONSENT}{session.id}:{session.sequence}"
+        uow.privacy.ask(person.id, programme.id, key, CONSENT_VERSION, now)
+        return consent_screen(t, programme, programme.name.get(t.locale), key, self._console)
+
+    def answer_consent(
+        self, uow: UnitOfWork, person: Participant, key: str, agree: bool, now: datetime
+    ) -> Screen:
+        """The answer to a session's consent question (`key` as `_ask_consent` made it), in the
+        caller's transaction: a yes records consent and registers the click it was asked for (or says
+        why that no longer can); a no keeps nothing of the question."""
+        t = Translator(person.locale, no_escape)
+        session_id, _, sequence = key.removeprefix(SESSION_CONSENT).partition(":")
+        session = (
+            uow.sessions.get(int(session_id)) if session_id.isdecimal() and sequence.isdecimal() else None
+        )
+        if session is None:
+            return Screen(lines=(t.t("sessions.stale"),), applied=False)
+        programme = self._catalogue.get(session.programme_id)
+        if not agree:
+            if person.id != STRANGER:
+                uow.privacy.decline(person.id, programme.id)
+                if uow.privacy.bare(person.id):  # the row was made only to ask: it goes again
+                    uow.privacy.erase(person.id, person.platform, person.external_id)
+            return Screen(lines=(t.t("consent.declined", programme=programme.name.get(t.locale)),))
+        uow.privacy.give(person.id, programme.id, key, CONSENT_VERSION, now)
+        joined = self._join(uow, person, t, now, Target(session.id or 0, int(sequence), STEP))
+        return replace(joined, lines=(t.t("consent.thanks"), *joined.lines))
 
     def confirm(self, user: Who, target: Target | None) -> Screen:
         """A manager an MD adviser brought along says yes: the held place is theirs, with its .ics."""
@@ -546,6 +587,8 @@ class SessionService:
                 ),
                 applied=False,
             )
+        if answers is None and not self._consented(uow, person, session.programme_id):
+            return self._ask_consent(uow, person, t, now, session)  # the click is kept in the question
         room = has_room(session, uow.sessions.occupancy([session.id])[session.id])
         place = Place.REGISTERED if room else Place.WAITLISTED
         registration = Registration(

@@ -26,6 +26,7 @@ from bot.services import UserRef
 from bot.session_records import Place, hold_days
 from bot.sessions import STEP
 from scheduler.sender import SenderPolicy, SlackSender, sender_client
+from tests.consenting import consenting
 from tests.e2e.driver import Bot, buttons_in, inputs, new_user, visible_text
 from tests.slack_standin import DEFAULT_TOKEN, SharedFile, SlackStandIn, dm_channel_id
 from tests.unit.test_review_round_two import bring
@@ -248,7 +249,7 @@ def test_the_waitlist_moves_up_and_the_next_person_is_told(
 
 
 def test_two_people_taking_the_last_place_at_once_get_one_place(database_url: str, clock: FixedClock) -> None:
-    services = bootstrap(database_url, clock=clock)
+    services = consenting(bootstrap(database_url, clock=clock))  # both agree when consent is asked
     try:
         for _ in range(5):
             session_id = add_session(
