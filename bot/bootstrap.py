@@ -24,7 +24,7 @@ from bot.programmes import Catalogue, load_catalogue
 from bot.proposals import MatchSchedule, ProposalExpiry, ProposalService, ProposalWithdrawals
 from bot.quiet_hours import OFFICE_HOURS, Window, window_from_rules
 from bot.services import IntakeService, UserRef
-from bot.sessions import SessionReminders, SessionService, Who
+from bot.sessions import HeldPlaces, SessionReminders, SessionService, Who
 from bot.views import Screen
 from scheduler.tick import Tick
 from storage.database import make_engine, make_sessions
@@ -127,7 +127,8 @@ def wire(
 
     every_dialogue = {**DIALOGUES, **REGISTRATIONS, **{d.id: d for d in intakes.values()}}
 
-    matching = ProposalService(uow, clock, catalogue, window)
+    matching = ProposalService(uow, clock, catalogue, window, command_for=intake.command_for)
+    intake.session_consent = session_service.answer_consent  # consent asked before a one-click place
     intake.matching_words = matching.typed  # 'pauze', 'hervat', 'niet-met ...': typed or after /ruil
     privacy.add_hook(matching.on_erasure)  # an erased person's open proposals end first
     privacy.add_hook(session_service.on_erasure)  # ... and their places go to the waitlist
@@ -145,6 +146,7 @@ def wire(
                 NudgeProducer(every_dialogue, window, command_for=intake.command_for),
                 DeadlineProducer(catalogue, every_dialogue, window, command_for=intake.command_for),
                 SessionReminders(catalogue, window),
+                HeldPlaces(session_service),
                 RetentionProducer(catalogue),
                 ProposalExpiry(window),
                 ProposalWithdrawals(window),

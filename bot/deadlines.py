@@ -3,8 +3,10 @@ finish it. A producer for the tick, like `bot.nudges`: it asks the database what
 writes notices to the outbox; each reminder's dedupe key makes it go out once per intake.
 
 The catalogue sets when (`rules.deadline_reminders`, days before `rules.registration_deadline`;
-default 7 and 1). Each reminder is planned for the opening of the contact window on its day, or the
-next opening after that, and only while the deadline has not passed. Only the latest reminder that is
+default 7 and 1). Each reminder is planned for the opening of the contact window on its day; when
+that day is no contact day (a weekend, a holiday) it comes at the last opening before it, never after:
+a "1 day before" reminder must not arrive on the deadline day itself. Only while the deadline has not
+passed. Only the latest reminder that is
 due is sent: someone who starts two days before the deadline hears the 1-day one, not both; and a
 reminder is for intakes started before its moment (who began yesterday needs no reminder today).
 """
@@ -20,10 +22,11 @@ from bot.dialogues.model import Dialogue
 from bot.outbox import DEADLINE_KEY, Notice
 from bot.ports import UnitOfWork
 from bot.programmes import Catalogue, Programme
-from bot.quiet_hours import Window, next_opening
+from bot.quiet_hours import Window, is_day_off, next_opening
 
 TEMPLATE = "deadline.intake"
 DEFAULT_DAYS = (7, 1)
+_LOOK_BACK = 61  # days before the deadline a reminder may move back to (a window closed that long: none)
 
 
 class DeadlineRulesError(ValueError):
@@ -125,10 +128,13 @@ class DeadlineProducer:
     def _due(self, deadline: Deadline, now: datetime) -> tuple[int, datetime] | None:
         """The latest reminder whose moment has come (days before, that moment), if the deadline has
         not passed; None otherwise."""
-        opens = self._window(deadline.programme_id).opens
+        window = self._window(deadline.programme_id)
         latest = None
         for days in deadline.days_before:  # largest first: the last one that is due wins
-            at = datetime.combine(deadline.closes - timedelta(days=days), opens, tzinfo=AMSTERDAM)
+            day = deadline.closes - timedelta(days=days)
+            while is_day_off(day, window) and deadline.closes - day < timedelta(days=_LOOK_BACK):
+                day -= timedelta(days=1)  # no contact that day: the last contact day before it
+            at = datetime.combine(day, window.opens, tzinfo=AMSTERDAM)
             if at <= now:
                 latest = (days, at.astimezone(UTC))
         if now.astimezone(AMSTERDAM).date() > deadline.closes:

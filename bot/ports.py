@@ -244,6 +244,11 @@ class Sessions(Protocol):
         """Registered places whose next reminder is due at `now`, of planned sessions."""
         ...
 
+    def held_before(self, programme_id: str, before: datetime, limit: int) -> list[SessionPlace]:
+        """Places held for a brought manager at the programme's planned sessions, unanswered since
+        `before` (held since then: a held row is not written again until it is answered)."""
+        ...
+
     def person(self, participant_id: int) -> Participant | None: ...
 
 
@@ -324,6 +329,10 @@ class Privacy(Protocol):
     def decline(self, participant_id: int, programme_id: str) -> None: ...
     def holds_anything(self, participant_id: int) -> bool:
         """Any intake or given consent: something the person's row is kept for."""
+        ...
+
+    def bare(self, participant_id: int) -> bool:
+        """Nothing refers to the person's row (no intake, consent, place, setting, message...)."""
         ...
 
     def export(

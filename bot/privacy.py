@@ -31,6 +31,9 @@ UNANSWERED = timedelta(days=30)  # a consent question nobody answered: the row m
 FORGET_WINDOW = timedelta(hours=1)  # a 'yes' to "erase everything?" counts this long after the question
 EXPORT_FORMAT = 1
 EXPORT, FORGET = "export", "forget"  # what a person can ask of their data
+# A consent question asked for a one-click session registration names the click, not a dialogue:
+# 'session:<id>:<sequence>', so that agreeing registers the person (bot/sessions.py).
+SESSION_CONSENT = "session:"
 
 
 def programme_end(programme: Programme) -> date | None:

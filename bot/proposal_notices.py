@@ -20,6 +20,7 @@ from bot.interaction import Target
 from bot.matching.explain import words
 from bot.programmes import Catalogue
 from bot.proposal_records import MemberState, ProposalState
+from bot.records import IntakeStatus
 from bot.views import Act, Button, Screen
 
 if TYPE_CHECKING:  # bot.outbox imports this module for its tables
@@ -164,6 +165,21 @@ def _lines(*keys: str) -> Any:
     return render
 
 
+# After a proposal ended: the line about where the person stands now ("standing", set when it was
+# queued); a notice queued before there was a standing says what it always said.
+_STANDING = {"pool": "proposal.back_in_pool", "paused": "proposal.still_paused"}
+
+
+def _ended(key: str) -> Any:
+    def render(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
+        lines = [t.t(key, programme=_programme(t, catalogue, params))]
+        if (then := _STANDING.get(str(params.get("standing", "pool")))) is not None:
+            lines.append(t.t(then))
+        return Screen(lines=tuple(lines))
+
+    return render
+
+
 def introduction(t: Translator, catalogue: Catalogue, params: Mapping[str, Param], console: bool) -> Screen:
     """The group DM once everyone said yes: names (as mentions), who takes whose post, next steps."""
     members = [m for m in str(params.get("members", "")).split(",") if m]
@@ -233,6 +249,16 @@ def still_asked(records: Records, message: OutboxMessage) -> bool:
     return found is not None and found == (ProposalState.OPEN, MemberState.PENDING)
 
 
+def still_registered(records: Records, message: OutboxMessage) -> bool:
+    """A proposal ended: told only while the person is still registered for the programme (who
+    stopped meanwhile has nothing to hear about it)."""
+    person, programme = message.participant_id, message.params.get("programme_id")
+    return person is None or any(
+        i.programme_id == programme and i.status is not IntakeStatus.CANCELLED
+        for i in records.intakes.of(person)
+    )
+
+
 def still_accepted(records: Records, message: OutboxMessage) -> bool:
     found = _proposal_state(records, message)
     return found is not None and found[0] is ProposalState.ACCEPTED
@@ -252,15 +278,22 @@ ASK, CHECKIN = "proposal.ask", "swap.checkin"
 TEMPLATES = {
     OFFER: offer,
     REMINDER: reminder,
-    ENDED: _lines("proposal.ended", "proposal.back_in_pool"),
-    EXPIRED: _lines("proposal.expired", "proposal.back_in_pool"),
+    ENDED: _ended("proposal.ended"),
+    EXPIRED: _ended("proposal.expired"),
     INTRODUCTION: introduction,
     SUPERVISOR: supervisor,
     CONFIRMED: _lines("proposal.confirmed"),
     ASK: ask,
     CHECKIN: checkin,
 }
-CHECKS = {OFFER: still_asked, REMINDER: still_asked, SUPERVISOR: still_accepted, CHECKIN: swap_going_on}
+CHECKS = {
+    OFFER: still_asked,
+    REMINDER: still_asked,
+    ENDED: still_registered,
+    EXPIRED: still_registered,
+    SUPERVISOR: still_accepted,
+    CHECKIN: swap_going_on,
+}
 
 # A proposal and its answers are part of what the person asked for: no switch turns them off.
 ALWAYS_SENT = frozenset(TEMPLATES) - {CHECKIN}

@@ -209,12 +209,14 @@ class ProposalService:
         window: Callable[[str | None], Window],
         *,
         time_limit: float = 50.0,
+        command_for: Callable[[str], str] = lambda dialogue_id: f"/ruil {dialogue_id}",
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._catalogue = catalogue
         self._window = window
         self._time_limit = time_limit
+        self._command_for = command_for
         for programme in catalogue:  # a malformed `proposals` rule stops start-up, not a run much later
             policy_of(programme)
 
@@ -394,7 +396,7 @@ class ProposalService:
                 uow.proposals.decline_pair(
                     proposal.programme_id, me.participant_id, other.participant_id, now
                 )
-                self._notify(uow, proposal, other.id, ENDED, now, now)
+                notify_end(uow, self._window, proposal, other, ENDED, now)
         return Screen(
             lines=(t.t("proposal.declined_you"), t.t("proposal.reason_hint")),
             buttons=(Button(Act.PROPOSAL_REASON, t.t("proposal.button.reason")),),
@@ -563,20 +565,44 @@ class ProposalService:
                 i.status is IntakeStatus.OPEN for i in uow.intakes.of(person.id)
             )
 
-    def _person(self, uow: UnitOfWork, now: datetime, user: UserRef) -> tuple[int, Translator]:
+    def _person(self, uow: UnitOfWork, now: datetime, user: UserRef) -> tuple[int | None, Translator]:
+        """Who typed (None for someone the bot never stored: nothing is stored for asking)."""
         person = uow.participants.find(user.platform, user.external_id)
-        if person is None:
-            person = uow.participants.add(user.platform, user.external_id, DEFAULT_LOCALE, now)
-        return person.id, Translator(person.locale)
+        return (person.id, Translator(person.locale)) if person else (None, Translator(DEFAULT_LOCALE))
+
+    def _searching(self, uow: UnitOfWork, now: datetime, user: UserRef) -> tuple[int, Translator] | Screen:
+        """The person, when they have a confirmed registration in a programme that matches swaps;
+        otherwise what 'pauze', 'hervat' and 'niet-met' are for and how to register (nothing stored)."""
+        person, t = self._person(uow, now, user)
+        if person is not None and any(
+            i.status is IntakeStatus.CONFIRMED and i.programme_id in ADAPTERS for i in uow.intakes.of(person)
+        ):
+            return person, t
+        swaps = [p for p in self._catalogue if p.id in ADAPTERS]
+        return Screen(
+            lines=(
+                t.t(
+                    "pool.no_swap",
+                    programmes=t.join([p.name.get(t.locale) for p in swaps]),
+                    commands=t.join([self._command_for(p.id) for p in swaps]),
+                ),
+            )
+        )
 
     def _pause(self, uow: UnitOfWork, now: datetime, user: UserRef, paused: bool) -> Screen:
-        person, t = self._person(uow, now, user)
+        found = self._searching(uow, now, user)
+        if isinstance(found, Screen):
+            return found
+        person, t = found
         setting = uow.proposals.setting(person)
         uow.proposals.set_setting(person, replace(setting, paused=paused), now)
         return Screen(lines=(t.t("pool.paused" if paused else "pool.resumed"),))
 
     def _not_with(self, uow: UnitOfWork, now: datetime, user: UserRef, rest: str) -> Screen:
-        person, t = self._person(uow, now, user)
+        found = self._searching(uow, now, user)
+        if isinstance(found, Screen):
+            return found
+        person, t = found
         setting = uow.proposals.setting(person)
         words = rest.split(maxsplit=1)
         removing = bool(words) and normalise(words[0]) in keywords("keyword.not_with_remove")
@@ -602,6 +628,8 @@ class ProposalService:
 
     def _reason(self, uow: UnitOfWork, now: datetime, user: UserRef, text: str) -> Screen:
         person, t = self._person(uow, now, user)
+        if person is None:
+            return Screen(lines=(t.t("pool.reason_nothing"),))
         for proposal in uow.proposals.of_participant(person):
             member = proposal.member_of(person)
             if member is not None and member.state is MemberState.DECLINED:
@@ -772,7 +800,7 @@ class ProposalService:
                 continue
             for member in proposal.members:
                 if member.participant_id != person.id:
-                    self._notify(uow, proposal, member.id, ENDED, now, now)
+                    notify_end(uow, self._window, proposal, member, ENDED, now)
 
     # ---- transactions ---------------------------------------------------------------------
 
@@ -835,10 +863,49 @@ class ProposalExpiry:
                 continue
             uow.proposals.set_state(proposal.id, ProposalState.EXPIRED, now)
             for member in proposal.members:
+                gone = standing(uow, proposal.programme_id, member.participant_id) is None
                 if member.state is MemberState.PENDING:
-                    uow.proposals.answer(member.id, MemberState.EXPIRED, now)
-                notify(uow, self._window, proposal, member, EXPIRED, now, now)
+                    state = MemberState.WITHDRAWN if gone else MemberState.EXPIRED
+                    uow.proposals.answer(member.id, state, now)
+                notify_end(uow, self._window, proposal, member, EXPIRED, now)
         return len(due)
+
+
+def standing(uow: UnitOfWork, programme_id: str, participant_id: int) -> str | None:
+    """Where a member of an ended proposal stands in the programme now: "pool" (a confirmed intake,
+    searching), "paused", "out" (registered, but not confirmed: being changed), or None when they
+    stopped their registration (nothing open or confirmed left)."""
+    mine = [
+        i
+        for i in uow.intakes.of(participant_id)
+        if i.programme_id == programme_id and i.status is not IntakeStatus.CANCELLED
+    ]
+    if not mine:
+        return None
+    if not any(i.status is IntakeStatus.CONFIRMED for i in mine):
+        return "out"
+    return "paused" if uow.proposals.setting(participant_id).paused else "pool"
+
+
+def notify_end(
+    uow: UnitOfWork,
+    window: Callable[[str | None], Window],
+    proposal: Proposal,
+    member: Member,
+    template: str,
+    now: datetime,
+) -> None:
+    """Tell a member a proposal ended (ENDED or EXPIRED), saying they are back in the pool only when
+    they are; someone who stopped their registration meanwhile hears nothing of it."""
+    where = standing(uow, proposal.programme_id, member.participant_id)
+    if where is None:
+        return
+    params: dict[str, Param] = {
+        "proposal_id": proposal.id,
+        "programme_id": proposal.programme_id,
+        "standing": where,
+    }
+    notify(uow, window, proposal, member, template, now, now, params)
 
 
 def notify(
@@ -892,7 +959,7 @@ class ProposalWithdrawals:
                 if member.participant_id in gone:
                     uow.proposals.answer(member.id, MemberState.WITHDRAWN, now)
                     continue
-                notify(uow, self._window, proposal, member, ENDED, now, now)
+                notify_end(uow, self._window, proposal, member, ENDED, now)
         return len(found)
 
 

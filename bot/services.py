@@ -35,7 +35,7 @@ from bot.outbox import Notices, kind_of
 from bot.parsing import clean
 from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.presenter import Presenter, clip
-from bot.privacy import CONSENT_VERSION, FORGET_WINDOW, agrees, consent_screen
+from bot.privacy import CONSENT_VERSION, FORGET_WINDOW, SESSION_CONSENT, agrees, consent_screen
 from bot.programmes import Catalogue, Programme
 from bot.records import Consent, Conversation, Intake, IntakeStatus, Participant
 from bot.views import Act, Button, Form, FormAct, FormButton, FormReply, Home, HomeProgramme, Screen
@@ -181,6 +181,9 @@ class IntakeService:
         self._since_prune = 0
         # Words about matching rather than an intake ('pauze', 'niet-met FIN'); set by the composition root.
         self.matching_words: Callable[[UserRef, str, bool], Screen | None] | None = None
+        # The answer to a one-click session registration's consent question (its key starts with
+        # SESSION_CONSENT), in this turn's transaction; set by the composition root.
+        self.session_consent: Callable[[UnitOfWork, Participant, str, bool, datetime], Screen] | None = None
 
     # ---- entry points -------------------------------------------------------------------------
 
@@ -262,6 +265,9 @@ class IntakeService:
     def consent(self, user: UserRef, dialogue_id: str | None, agree: bool) -> Screen:
         """The answer to the consent question of a dialogue (its Akkoord or Nee button): agreeing
         starts the intake at its first question; declining starts nothing and keeps nothing."""
+        if dialogue_id is not None and self._for_session(dialogue_id):
+            key = dialogue_id
+            return self._run(user, lambda turn: self._session_consent(turn, key, agree))
         known = dialogue_id if dialogue_id in self._dialogues or dialogue_id in self._intakes else None
         profile = self._profile(user, self._dialogue_id(known)) if agree else {}
         return self._run(
@@ -1545,6 +1551,20 @@ class IntakeService:
         started = self._start(turn, waitlist=self._deadline(turn) is not None, profile=profile)
         return replace(started, lines=(turn.show.t.t("consent.thanks"), *started.lines))
 
+    def _for_session(self, key: str) -> bool:
+        return key.startswith(SESSION_CONSENT) and self.session_consent is not None
+
+    def _session_consent(self, turn: _Turn, key: str, agree: bool) -> Screen:
+        """A one-click session registration's consent question answered: the sessions decide."""
+        assert self.session_consent is not None
+        if turn.participant.id == NOBODY:  # never asked (the question made the row): nothing to answer
+            return Screen(lines=(turn.show.t.t("sessions.stale"),), applied=False)
+        answered = self.session_consent(turn.uow, turn.participant, key, agree, self._clock.now())
+        p = turn.participant
+        if not agree and turn.uow.participants.find(p.platform, p.external_id) is None:
+            turn.participant, turn.intake, turn.conversation = replace(p, id=NOBODY), None, None  # erased
+        return answered
+
     def _decline(self, turn: _Turn) -> Screen:
         """No consent: nothing starts; a row that was made only to ask goes again."""
         person = turn.participant
@@ -1563,14 +1583,19 @@ class IntakeService:
         if turn.participant.id == NOBODY or (turn.open is not None and agreed is None):
             return None  # an answer to the open intake (and no extra read on the hot path)
         pending = turn.uow.privacy.pending(turn.participant.id)
-        if pending is None or pending.dialogue_id not in self._dialogues:
+        session = pending is not None and self._for_session(pending.dialogue_id)
+        if pending is None or (pending.dialogue_id not in self._dialogues and not session):
             return None
         if turn.open is not None:
             moved = turn.conversation.updated_at if turn.conversation else None
             if max(turn.open.updated_at, moved or turn.open.updated_at) > pending.asked_at:
                 return None  # they went back to the open intake after the question
+        if agreed is not None and session:
+            return self._session_consent(turn, pending.dialogue_id, agreed)
         if agreed is not None:
             return self._on_consent(turn, agreed, None)
+        if session:
+            return None  # not an answer to it: read as anything else typed
         said = intent(text)
         named, _ = self._names.find(text)
         if said is None and named is None and language(text) is None:  # neither yes nor no: ask again

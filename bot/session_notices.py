@@ -112,13 +112,16 @@ def render_notice(
         "session.invited": "sessions.notice_invited",
         "session.brought_confirmed": "sessions.notice_brought_confirmed",
         "session.brought_declined": "sessions.notice_brought_declined",
+        "session.brought_expired": "sessions.notice_brought_expired",
         "session.reminder": "sessions.notice_reminder_1"
         if params.get("days") == 1
         else "sessions.notice_reminder",
     }[template]
     if template == "session.invited":
         return _invited(t, session, params, console)
-    text = t.t(key, title=title, when=moment, where=where, days=params.get("days", ""))
+    text = t.t(
+        key, title=title, when=moment, where=where, days=params.get("days", params.get("held_days", ""))
+    )
     lines = [text]
     if with_file:
         lines.append(t.t("sessions.notice_file_cancel" if cancel else "sessions.notice_file"))
@@ -132,7 +135,15 @@ def _invited(t: Translator, session: Session, params: Mapping[str, Param], conso
     by = str(params.get("by") or "") or t.t("sessions.an_adviser")
     title = session.title.get(t.locale)
     where = session.location or t.t("sessions.place_unknown")
-    text = t.t("sessions.notice_invited", by=by, title=title, when=when(t, session), where=where)
+    held = params.get("held_days")  # how long the place waits for a yes (absent in older notices)
+    text = t.t(
+        "sessions.notice_invited_days" if held else "sessions.notice_invited",
+        by=by,
+        title=title,
+        when=when(t, session),
+        where=where,
+        days=held,
+    )
     target = Target(session.id, session.sequence, "session")
     buttons = (
         ()
@@ -159,7 +170,12 @@ def still_true(records: Records, message: OutboxMessage) -> bool:
     session = records.sessions.get(int(params["session_id"]))
     if session is None:
         return False
-    if message.template in ("session.cancelled", "session.brought_confirmed", "session.brought_declined"):
+    if message.template in (
+        "session.cancelled",
+        "session.brought_confirmed",
+        "session.brought_declined",
+        "session.brought_expired",
+    ):
         return True
     registration = records.sessions.registration_by_id(int(params["registration_id"]))
     if registration is None:
@@ -193,4 +209,5 @@ TEMPLATES = (
     "session.invited",
     "session.brought_confirmed",
     "session.brought_declined",
+    "session.brought_expired",
 )

@@ -12,6 +12,7 @@ from typing import Any
 from bot.programmes import Localised, Programme
 
 DEFAULT_REMINDERS = (7, 1)  # days before a session, unless a programme sets `rules.session_reminders`
+DEFAULT_HOLD_DAYS = 7  # a place held for a brought manager, unless a programme sets `rules.held_place_days`
 
 
 class SessionStatus(StrEnum):
@@ -108,6 +109,15 @@ def reminder_days(programme: Programme) -> tuple[int, ...]:
             )
         days.append(value)
     return tuple(sorted(set(days), reverse=True))
+
+
+def hold_days(programme: Programme) -> int:
+    """How long a place held for a manager an MD adviser brings waits for their yes (days), before it
+    goes to the waitlist."""
+    raw = programme.rules.get("held_place_days", DEFAULT_HOLD_DAYS)
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 60:
+        raise ValueError(f"programme {programme.id!r}: rules.held_place_days must be a number of days (1-60)")
+    return raw
 
 
 def next_reminder(starts_at: datetime, days: Sequence[int], after: datetime) -> datetime | None:

@@ -21,6 +21,7 @@ from bot.interaction import Target
 from bot.outbox import Notice, Param
 from bot.parsing import normalise
 from bot.ports import Conflict, Unavailable, UnitOfWork
+from bot.privacy import CONSENT_VERSION, SESSION_CONSENT, consent_screen
 from bot.programmes import Catalogue, Localised
 from bot.quiet_hours import Window, next_opening
 from bot.records import Participant
@@ -36,6 +37,7 @@ from bot.session_records import (
     due_reminder,
     from_catalogue,
     has_room,
+    hold_days,
     next_reminder,
     places_left,
     reminder_days,
@@ -86,6 +88,8 @@ class SessionService:
         self._catalogue = catalogue
         self._window = window
         self._console = console
+        # Read at start-up, so a malformed rule stops the bot instead of a tick much later.
+        self._hold_days = {p.id: hold_days(p) for p in catalogue}
 
     # ---- the catalogue -----------------------------------------------------------------------
 
@@ -166,6 +170,46 @@ class SessionService:
             person = uow.participants.find(user.platform, user.external_id)
             own = uow.sessions.registration(target.intake, person.id) if person else None
             return None if own is not None and own.place in ACTIVE else session.dialogue_id
+
+    def _consented(self, uow: UnitOfWork, person: Participant, programme_id: str) -> bool:
+        consent = uow.privacy.consent(person.id, programme_id)
+        return (
+            consent is not None and consent.given_at is not None and consent.text_version >= CONSENT_VERSION
+        )
+
+    def _ask_consent(
+        self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, session: Session
+    ) -> Screen:
+        """A one-click registration asks the programme's consent first, like every intake. The
+        question names the session (and its sequence), so agreeing registers for it."""
+        programme = self._catalogue.get(session.programme_id)
+        key = f"{SESSION_CONSENT}{session.id}:{session.sequence}"
+        uow.privacy.ask(person.id, programme.id, key, CONSENT_VERSION, now)
+        return consent_screen(t, programme, programme.name.get(t.locale), key, self._console)
+
+    def answer_consent(
+        self, uow: UnitOfWork, person: Participant, key: str, agree: bool, now: datetime
+    ) -> Screen:
+        """The answer to a session's consent question (`key` as `_ask_consent` made it), in the
+        caller's transaction: a yes records consent and registers the click it was asked for (or says
+        why that no longer can); a no keeps nothing of the question."""
+        t = Translator(person.locale, no_escape)
+        session_id, _, sequence = key.removeprefix(SESSION_CONSENT).partition(":")
+        session = (
+            uow.sessions.get(int(session_id)) if session_id.isdecimal() and sequence.isdecimal() else None
+        )
+        if session is None:
+            return Screen(lines=(t.t("sessions.stale"),), applied=False)
+        programme = self._catalogue.get(session.programme_id)
+        if not agree:
+            if person.id != STRANGER:
+                uow.privacy.decline(person.id, programme.id)
+                if uow.privacy.bare(person.id):  # the row was made only to ask: it goes again
+                    uow.privacy.erase(person.id, person.platform, person.external_id)
+            return Screen(lines=(t.t("consent.declined", programme=programme.name.get(t.locale)),))
+        uow.privacy.give(person.id, programme.id, key, CONSENT_VERSION, now)
+        joined = self._join(uow, person, t, now, Target(session.id or 0, int(sequence), STEP))
+        return replace(joined, lines=(t.t("consent.thanks"), *joined.lines))
 
     def confirm(self, user: Who, target: Target | None) -> Screen:
         """A manager an MD adviser brought along says yes: the held place is theirs, with its .ics."""
@@ -543,6 +587,8 @@ class SessionService:
                 ),
                 applied=False,
             )
+        if answers is None and not self._consented(uow, person, session.programme_id):
+            return self._ask_consent(uow, person, t, now, session)  # the click is kept in the question
         room = has_room(session, uow.sessions.occupancy([session.id])[session.id])
         place = Place.REGISTERED if room else Place.WAITLISTED
         registration = Registration(
@@ -625,17 +671,44 @@ class SessionService:
         if not room:
             return t.t("sessions.brought_waitlisted", title=title)
         queue(uow, self._window, session, brought, "session.invited", now, extra=self._by(uow, brought))
-        return t.t("sessions.brought_held", title=title)
+        return t.t("sessions.brought_held", title=title, days=self._hold_days[session.programme_id])
 
     def _tell_adviser(
-        self, uow: UnitOfWork, session: Session, brought: Registration, template: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        session: Session,
+        brought: Registration,
+        template: str,
+        now: datetime,
+        extra: Mapping[str, Param] | None = None,
     ) -> None:
         """The MD adviser hears whether the manager they brought along comes."""
         if brought.brought_by is None or session.id is None:
             return
         adviser = uow.sessions.registration(session.id, brought.brought_by)
         if adviser is not None:
-            queue(uow, self._window, session, adviser, template, now)
+            queue(uow, self._window, session, adviser, template, now, extra=extra)
+
+    def release_unconfirmed(self, uow: UnitOfWork, now: datetime, limit: int) -> int:
+        """For the tick: a place held for a brought manager who has not said yes within the
+        programme's `held_place_days` is let go; the waitlist moves up and the MD adviser hears so.
+        Returns how many it looked at (at most `limit`)."""
+        seen = 0
+        for programme_id, days in self._hold_days.items():
+            if seen >= limit:
+                break
+            found = uow.sessions.held_before(programme_id, now - timedelta(days=days), limit - seen)
+            seen += len(found)
+            for registration in found:
+                session = uow.sessions.get(registration.session_id, lock=True)
+                current = uow.sessions.registration_by_id(registration.id) if registration.id else None
+                if session is None or current is None or current.place is not Place.HELD:
+                    continue  # answered at this very moment
+                self._let_go(uow, session, current, now)
+                self._tell_adviser(
+                    uow, session, current, "session.brought_expired", now, extra={"days": days}
+                )
+        return seen
 
     def _by(self, uow: UnitOfWork, registration: Registration) -> dict[str, Param]:
         """Who brought a manager along, as they gave their name when they registered."""
@@ -646,7 +719,9 @@ class SessionService:
         who = uow.sessions.person(registration.brought_by)
         # The adviser's id rides along so that erasing the adviser also takes this message (and the
         # name in it) from the outbox: storage/privacy.py looks for it.
-        return {"by": name, "by_user": who.external_id if who else ""}
+        session = uow.sessions.get(registration.session_id)
+        held = self._hold_days.get(session.programme_id) if session else None
+        return {"by": name, "by_user": who.external_id if who else ""} | ({"held_days": held} if held else {})
 
     def _leave(
         self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, target: Target | None
@@ -764,6 +839,16 @@ def queue(
         ),
         now,
     )
+
+
+class HeldPlaces:
+    """A producer for the tick: held places nobody confirmed in time go to the waitlist."""
+
+    def __init__(self, service: SessionService) -> None:
+        self._service = service
+
+    def __call__(self, uow: UnitOfWork, now: datetime, limit: int) -> int:
+        return self._service.release_unconfirmed(uow, now, limit)
 
 
 class SessionReminders:

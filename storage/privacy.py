@@ -211,6 +211,14 @@ class SqlPrivacy:
         )
         return bool(self._db.execute(intakes).scalar_one() or self._db.execute(given).scalar_one())
 
+    def bare(self, participant_id: int) -> bool:
+        refers = [
+            select(link.column).where(link.column == participant_id).exists()
+            for link in self._links
+            if link.parent.name == P.name
+        ]
+        return not any(self._db.execute(select(r)).scalar() for r in refers)
+
     # ---- export and erasure ---------------------------------------------------------------------
 
     def _collect(self, seed: Table, rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -219,6 +219,22 @@ class SqlSessions:
         )
         return [_registration(r) for r in rows]
 
+    def held_before(self, programme_id: str, before: datetime, limit: int) -> list[Registration]:
+        R = SessionRegistrationRow
+        rows = self._session.scalars(
+            select(R)
+            .join(SessionRow, SessionRow.id == R.session_id)
+            .where(
+                R.status == Place.HELD.value,
+                R.updated_at <= before,
+                SessionRow.programme_id == programme_id,
+                SessionRow.status == SessionStatus.PLANNED.value,
+            )
+            .order_by(R.updated_at, R.id)
+            .limit(limit)
+        )
+        return [_registration(r) for r in rows]
+
     def person(self, participant_id: int) -> Participant | None:
         row = self._session.get(ParticipantRow, participant_id)
         if row is None:

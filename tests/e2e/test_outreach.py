@@ -2,9 +2,10 @@
 started its intake and did not finish; and `meldingen`, which switches each kind of message off and
 on. Through the outbox to the Slack stand-in, exactly once; the clock is moved, nothing sleeps.
 
-The Leerwerkplaats closes registration on Monday 15 November 2027 (the catalogue), so the reminders
-are due on Monday 8 November 09:00 (7 days before) and on Sunday 14 November, which is not a working
-day: that one comes on Monday 15 November at 09:00, the last day registration is open."""
+The Leerwerkplaats takes registrations up to and including Monday 15 November 2027 (the catalogue),
+so the reminders are due on Monday 8 November 09:00 (7 days before) and on Sunday 14 November, which is
+not a working day: that one comes on the last working day before it, Friday 12 November at 09:00, and
+never on the deadline day itself."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def started(services: Services, *switches: str) -> UserRef:
 
 
 def reminders(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
-    return [m for m in nudges(slack, user) if "De inschrijving sluit op" in m.get("text", "")]
+    return [m for m in nudges(slack, user) if "Je kunt je aanmelden tot en met" in m.get("text", "")]
 
 
 def only_nudges(slack: SlackStandIn, user: str) -> list[dict[str, Any]]:
@@ -78,27 +79,32 @@ def test_a_deadline_reminder_7_days_and_1_day_before_each_exactly_once(
     [first] = reminders(slack, user)
     shown = visible_text(first["blocks"])
     assert "Je bent begonnen met je aanmelding voor Inter-company Leerwerkplaats" in shown
-    assert f"De inschrijving sluit op {CLOSES}" in shown
+    assert f"Je kunt je aanmelden tot en met {CLOSES}" in shown
     assert "Typ /ruil leerwerkplaats om verder te gaan" in shown
     assert "Ga verder met de intake" in [b["text"]["text"] for b in buttons_in(first["blocks"])]
 
-    for moment in ((2027, 11, 8, 15), (2027, 11, 10, 11), (2027, 11, 14, 9), (2027, 11, 14, 16)):
-        at(clock, *moment)  # more ticks, and Sunday, when the 1-day reminder is due but must wait
+    for moment in ((2027, 11, 8, 15), (2027, 11, 10, 11), (2027, 11, 12, 8, 59)):
+        at(clock, *moment)  # more ticks; the 1-day reminder is not due yet
         run(services, sender, clock)
     assert len(reminders(slack, user)) == 1
-    [waiting] = queued(services, user)
-    assert waiting.not_before == datetime(2027, 11, 15, 9, 0, tzinfo=AMSTERDAM)
 
-    at(clock, 2027, 11, 15, 9)  # Monday: the last day; the shifted reminder goes out now
+    at(clock, 2027, 11, 12, 9)  # Friday: 1 day before is a Sunday, so it comes on the last working day
     run(services, sender, clock)
     first, last = reminders(slack, user)
-    assert f"De inschrijving sluit op {CLOSES}" in last["text"]
-    assert stored(services, last).sent_at == datetime(2027, 11, 15, 9, 0, tzinfo=AMSTERDAM)
+    assert f"Je kunt je aanmelden tot en met {CLOSES}" in last["text"]
+    assert stored(services, last).sent_at == datetime(2027, 11, 12, 9, 0, tzinfo=AMSTERDAM)
 
-    for moment in ((2027, 11, 15, 16), (2027, 11, 16, 10), (2027, 11, 22, 10)):
-        at(clock, *moment)  # the deadline passed: nothing more
+    for moment in (
+        (2027, 11, 14, 9),
+        (2027, 11, 15, 9),
+        (2027, 11, 15, 16),
+        (2027, 11, 16, 10),
+        (2027, 11, 22, 10),
+    ):
+        at(clock, *moment)  # the weekend, the deadline day itself, and after: nothing more
         run(services, sender, clock)
     assert len(reminders(slack, user)) == 2
+    assert queued(services, user) == []
     assert nudges(slack, user) == reminders(slack, user)  # and no nudges: they were turned off
 
 

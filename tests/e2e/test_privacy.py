@@ -21,7 +21,8 @@ from bot.records import Participant
 from storage.database import make_engine
 from storage.models import Base, ConsentRow, ParticipantRow
 from tests.e2e.driver import AGREE, DECLINE, FIRST_ANSWERS, Bot, buttons_in, new_user, visible_text
-from tests.slack_standin import SlackStandIn
+from tests.e2e.test_sessions import SPEED_DATE
+from tests.slack_standin import SlackStandIn, dm_channel_id
 
 pytestmark = pytest.mark.e2e
 FORGET_YES = "Ja, wis alles"
@@ -333,3 +334,48 @@ def test_forget_me_typed_in_the_dm(asking: Bot, db: Engine) -> None:
     assert "Weet je zeker" in question.visible
     assert "gewist" in asking.say(user, "ja").visible
     assert person(db, user) is None
+
+
+# ---- a one-click session registration -----------------------------------------------------------
+
+
+def session_click(bot: Bot, user: str, title: str = SPEED_DATE) -> Any:
+    """/sessies, and a click on 'Aanmelden' for a session that registers with one click (the speed
+    date: no questions); returns what the DM shows next."""
+    response, key = bot.command(user, "", "/sessies")
+    assert response.status == 200
+    blocks = bot.ephemeral(key)["blocks"]
+    [button] = [b for b in buttons_in(blocks) if b["text"]["text"].startswith(f"Aanmelden: {title}")]
+    before = len(bot.posted(user))
+    assert bot.click_ephemeral(user, button, dm_channel_id(user)).status == 200
+    return bot.wait_posted(user, before + 1)
+
+
+def test_a_one_click_session_registration_asks_consent_first_and_then_registers(
+    asking: Bot, db: Engine
+) -> None:
+    user = new_user()
+    question = session_click(asking, user)
+    assert_is_consent(question, "Leidinggevenden in Beweging")
+    assert "aangemeld" not in question.visible
+    assert [c["given_at"] for c in consents(db, user)] == [None]
+    registered = asking.press(user, question, AGREE)  # the click is not lost
+    assert "je toestemming is vastgelegd" in registered.visible
+    assert f"Je bent aangemeld voor {SPEED_DATE}" in registered.visible
+    assert [c["programme_id"] for c in consents(db, user) if c["given_at"]] == ["leidinggevenden-in-beweging"]
+    # Consent is per programme: the second speed date registers at once.
+    second = "Tweede speeddate: kennismaken met leidinggevenden uit de regio"
+    assert f"Je bent aangemeld voor {second}" in session_click(asking, user, second).visible
+    assert len(consents(db, user)) == 1
+
+
+def test_no_to_a_session_registrations_consent_keeps_nothing_and_a_typed_yes_registers(
+    asking: Bot, db: Engine
+) -> None:
+    declining, typing = new_user(), new_user()
+    question = session_click(asking, declining)
+    no = asking.press(declining, question, DECLINE)
+    assert "dan beginnen we niet aan Leidinggevenden in Beweging" in no.visible
+    assert person(db, declining) is None  # the row made only to ask went again
+    session_click(asking, typing)
+    assert f"Je bent aangemeld voor {SPEED_DATE}" in asking.say(typing, "akkoord").visible

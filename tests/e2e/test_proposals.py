@@ -110,6 +110,13 @@ def send(sender: SlackSender, clock: FixedClock) -> None:
     sender.run_once(clock.now())
 
 
+def stop_registration(bot: Bot, who: str) -> None:
+    """`/ruil managersruil stop`, and yes to the question in the DM."""
+    before = len(bot.posted(who))
+    bot.ruil(who, f"{PROGRAMME} stop")
+    assert "gestopt" in bot.press(who, bot.wait_posted(who, before + 1), "Ja, stoppen").visible
+
+
 def as_posted(who: str, message: dict[str, Any]) -> Posted:
     return Posted(dm_channel_id(who), str(message["ts"]), str(message["text"]), list(message["blocks"]))
 
@@ -251,6 +258,51 @@ def test_an_unanswered_proposal_gets_one_reminder_halfway_then_expires(
     assert len(bot.services.proposals.run(PROGRAMME, among=[ann, bob]).proposals) == 1
 
 
+def test_on_expiry_only_who_is_still_searching_hears_they_are_back_in_the_pool(
+    bot: Bot, slack: SlackStandIn, sender: SlackSender, clock: FixedClock
+) -> None:
+    ann, bob, cem, dan = new_user(), new_user(), new_user(), new_user()
+    register(bot, ann, answers("FIN", ["BZK"]))
+    register(bot, bob, answers("BZK", ["FIN"]))
+    register(bot, cem, answers("OCW", ["JenV"]))
+    register(bot, dan, answers("JenV", ["OCW"]))
+    assert bot.services is not None
+    bot.services.proposals.run(PROGRAMME, among=[ann, bob, cem, dan])
+    send(sender, clock)
+    # Ann says yes, then stops her registration; Cem pauses his search. Nobody else answers.
+    bot.press(ann, as_posted(ann, offers(slack, ann)[0]), "Ja, graag")
+    stop_registration(bot, ann)
+    assert "staat op pauze" in bot.say(cem, "pauze").visible
+    clock.advance(timedelta(days=7, hours=1))  # past the expiry in one go, on a working day
+    bot.services.tick(clock.now())
+    send(sender, clock)
+    assert not any("is verlopen" in shown(m) for m in offers(slack, ann))
+    assert not any("pool" in shown(m) for m in offers(slack, ann))
+    [to_bob] = [shown(m) for m in offers(slack, bob) if "verlopen" in shown(m) or "niet door" in shown(m)]
+    assert "Je blijft in de pool" in to_bob
+    [to_cem] = [shown(m) for m in offers(slack, cem) if "is verlopen" in shown(m)]
+    assert "Je blijft in de pool" not in to_cem
+    assert "staat op pauze" in to_cem
+    assert "Je blijft in de pool" in shown(offers(slack, dan)[-1])
+
+
+def test_who_stops_after_the_expiry_but_before_it_is_sent_hears_nothing_of_it(
+    bot: Bot, slack: SlackStandIn, sender: SlackSender, clock: FixedClock
+) -> None:
+    ann, bob = new_user(), new_user()
+    register(bot, ann, answers("FIN", ["BZK"]))
+    register(bot, bob, answers("BZK", ["FIN"]))
+    assert bot.services is not None
+    bot.services.proposals.run(PROGRAMME, among=[ann, bob])
+    send(sender, clock)
+    clock.advance(timedelta(days=7, hours=1))
+    bot.services.tick(clock.now())  # queued: "expired, you stay in the pool"
+    stop_registration(bot, ann)
+    send(sender, clock)
+    assert not any("is verlopen" in shown(m) for m in offers(slack, ann))
+    assert "Je blijft in de pool" in shown(offers(slack, bob)[-1])
+
+
 def test_a_click_by_an_outsider_or_on_a_closed_proposal_changes_nothing(
     bot: Bot, slack: SlackStandIn, sender: SlackSender
 ) -> None:
@@ -329,6 +381,34 @@ def test_pause_and_not_with_are_obeyed_by_the_matching(bot: Bot, slack: SlackSta
     assert "Financiën (FIN)" in bot.say(bob, "niet-met").visible
     assert "niet meer op je lijst" in bot.say(bob, "niet-met weg FIN").visible
     assert len(run(PROGRAMME, among=[ann, bob]).proposals) == 1
+
+
+def test_pause_resume_and_not_with_without_a_swap_registration_explain_and_store_nothing(
+    bot: Bot, slack: SlackStandIn
+) -> None:
+    stranger, learner, starter = new_user(), new_user(), new_user()
+    assert bot.services is not None
+    with bot.services.uow() as uow:  # someone registered elsewhere (the Leerwerkplaats) only
+        person = uow.participants.add("slack", learner, "nl", bot.clock.now())
+        uow.intakes.add(
+            Intake(person.id, "leerwerkplaats", 1, bot.clock.now(), bot.clock.now(), IntakeStatus.CONFIRMED)
+        )
+        uow.commit()
+    bot.ruil(starter)  # an intake of the Managersruil begun, not confirmed
+    for who in (stranger, learner, starter):
+        for typed in ("pauze", "hervat", "niet-met FIN", "niet-met"):
+            said = bot.say(who, typed).visible
+            assert "zoektocht naar een ruil" in said, said
+            assert "/ruil managersruil" in said
+            assert "staat op pauze" not in said
+            assert "Genoteerd" not in said
+        reply, _ = bot.ruil(who, "pauze")
+        assert "zoektocht naar een ruil" in reply
+    with bot.services.uow() as uow:
+        assert uow.participants.find("slack", stranger) is None
+        ids = [p.id for w in (learner, starter) if (p := uow.participants.find("slack", w)) is not None]
+        assert len(ids) == 2
+        assert uow.proposals.settings(ids) == {}
 
 
 def test_asking_the_coordinator_reaches_them_and_reveals_nobody_to_the_asker(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,13 +21,16 @@ from bot.bootstrap import Services, bootstrap
 from bot.clock import AMSTERDAM, FixedClock
 from bot.interaction import Target
 from bot.outbox import Notices
-from bot.programmes import Localised
+from bot.programmes import Localised, load_catalogue
 from bot.services import UserRef
-from bot.session_records import Place
+from bot.session_records import Place, hold_days
 from bot.sessions import STEP
 from scheduler.sender import SenderPolicy, SlackSender, sender_client
+from tests.consenting import consenting
 from tests.e2e.driver import Bot, buttons_in, inputs, new_user, visible_text
 from tests.slack_standin import DEFAULT_TOKEN, SharedFile, SlackStandIn, dm_channel_id
+from tests.unit.test_review_round_two import bring
+from tests.unit.test_sessions import place_of
 
 pytestmark = pytest.mark.e2e
 KICK_OFF = "Kick-off Managersruil"
@@ -245,7 +249,7 @@ def test_the_waitlist_moves_up_and_the_next_person_is_told(
 
 
 def test_two_people_taking_the_last_place_at_once_get_one_place(database_url: str, clock: FixedClock) -> None:
-    services = bootstrap(database_url, clock=clock)
+    services = consenting(bootstrap(database_url, clock=clock))  # both agree when consent is asked
     try:
         for _ in range(5):
             session_id = add_session(
@@ -473,6 +477,50 @@ def test_a_brought_manager_who_declines_frees_the_place(
     )
     assert slack.files_in(manager) == []  # never had the entry, so no cancellation to send either
     sender.close()
+
+
+def test_a_held_place_nobody_confirms_in_7_days_goes_to_the_waitlist_and_the_adviser_hears(
+    services: Services, slack: SlackStandIn, clock: FixedClock
+) -> None:
+    adviser, manager, waiting = new_user(), new_user(), new_user()
+    session_id = add_session(services, local(2027, 1, 20, 14, 0), capacity=2)
+    join(services, adviser, session_id)
+    bring(services, session_id, adviser, manager)  # what the kick-off registration does
+    join(services, waiting, session_id)
+    assert place_of(services, session_id, manager) is Place.HELD
+    assert place_of(services, session_id, waiting) is Place.WAITLISTED
+    sender = sender_for(services, slack)
+    send(sender, clock)
+    [invitation] = outbox_posts(slack, manager)
+    assert "Er staat 7 dagen een plaats voor je klaar" in visible_text(invitation["blocks"])
+
+    clock.advance(timedelta(days=6, hours=23))  # not yet: the place is still held
+    services.tick(clock.now())
+    assert place_of(services, session_id, manager) is Place.HELD
+    clock.advance(timedelta(hours=1))  # 7 days without a yes
+    services.tick(clock.now())
+    services.tick(clock.now())  # a second tick changes nothing more
+    assert place_of(services, session_id, manager) is Place.CANCELLED
+    assert place_of(services, session_id, waiting) is Place.REGISTERED
+    send(sender, clock)
+    told = visible_text(outbox_posts(slack, adviser)[-1]["blocks"])  # after their own calendar file
+    assert "heeft niet binnen 7 dagen bevestigd; de plaats is vrijgegeven" in told
+    promoted = visible_text(outbox_posts(slack, waiting)[-1]["blocks"])
+    assert "er is een plaats vrijgekomen" in promoted
+    late = services.sessions.confirm(UserRef("slack", manager), aim(services, session_id))
+    assert "geen plaats vastgehouden" in late.text
+    assert place_of(services, session_id, manager) is Place.CANCELLED
+    sender.close()
+
+
+def test_how_long_a_place_is_held_is_read_from_the_catalogue() -> None:
+    catalogue = load_catalogue()
+    programme = catalogue.get("managersruil")
+    assert hold_days(programme) == 7
+    assert hold_days(replace(programme, rules={**programme.rules, "held_place_days": 3})) == 3
+    for wrong in (0, "7", True, 61):
+        with pytest.raises(ValueError, match="held_place_days"):
+            hold_days(replace(programme, rules={**programme.rules, "held_place_days": wrong}))
 
 
 @pytest.mark.parametrize("method", ["chat.postMessage", "files.completeUploadExternal"])

@@ -1,6 +1,6 @@
 """The console shows what the bot sends on its own when its clock moves (`/klok`): a nudge, and the
-reminders before the Leerwerkplaats registration closes (Monday 15 November 2027); `meldingen` works
-there too, typed or after /ruil."""
+reminders before the Leerwerkplaats registration closes (open up to and including Monday 15 November
+2027); `meldingen` works there too, typed or after /ruil."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ TYPED = [
     "/klok +4d",  # Monday 8 November: 7 days before the deadline; the second nudge would fall today too
     "meldingen",
     "/ruil meldingen seintjes uit",
-    "/klok +6d",  # Sunday 14 November: the 1-day reminder waits for Monday morning
-    "/klok +1d",  # Monday 15 November, the last day
+    "/klok +4d",  # Friday 12 November: 1 day before is a Sunday, so the reminder comes today
+    "/klok +2d",  # Sunday 14 November: nothing
+    "/klok +1d",  # Monday 15 November, the last day: nothing (it came on Friday)
     "/klok +1d",  # closed: nothing more
 ]
 
@@ -63,18 +64,16 @@ def test_a_nudge_and_the_deadline_reminders_arrive_in_the_console(
     thursday = out.index("> /klok +3d")
     monday = out.index("> /klok +4d")
     meldingen = out.index("> meldingen")
-    sunday = out.index("> /klok +6d")
-    last_day = out.index("> /klok +1d")
-    closed = out.index("> /klok +1d", last_day + 1)
+    friday = out.index("> /klok +4d", monday + 1)
+    sunday = out.index("> /klok +2d")
     reminder = "Je bent begonnen met je aanmelding voor Inter-company Leerwerkplaats"
 
     assert "Je was een tijdje geleden begonnen bij Inter-company Leerwerkplaats" in out[thursday:monday]
     assert out[monday:meldingen].count(reminder) == 1  # the 7-day reminder, and no second nudge
     assert "Je was een tijdje geleden begonnen" not in out[monday:meldingen]
-    assert "De inschrijving sluit op 15 november 2027" in out[monday:meldingen]
-    assert "• Seintjes: aan" in out[meldingen:sunday]
-    assert "Uitgezet: Seintjes." in out[meldingen:sunday]
-    assert "het komt op 15 november 2027 om 09:00" in out[sunday:last_day]  # Sunday: it waits
-    assert out[last_day:closed].count(reminder) == 1  # the 1-day reminder on the last day
-    assert reminder not in out[closed:]
+    assert "Je kunt je aanmelden tot en met 15 november 2027" in out[monday:meldingen]
+    assert "• Seintjes: aan" in out[meldingen:friday]
+    assert "Uitgezet: Seintjes." in out[meldingen:friday]
+    assert out[friday:sunday].count(reminder) == 1  # the 1-day reminder, before the weekend
+    assert reminder not in out[sunday:]  # not on the deadline day, nor after
     assert out.count(reminder) == 2

@@ -131,7 +131,13 @@ def test_after_its_deadline_the_leerwerkplaats_offers_the_waitlist(
 ) -> None:
     clock.advance(datetime(2027, 11, 16, 9, 0, tzinfo=UTC) - clock.now())  # the day after it closed
     closed = services.intake.start(SLACK, "leerwerkplaats")
-    assert "De aanmelding voor de Leerwerkplaats is gesloten sinds 15 november 2027" in said(closed)
+    assert "De aanmelding voor de Leerwerkplaats kon tot en met 15 november 2027 en is nu gesloten" in said(
+        closed
+    )
+    services.intake.command(SLACK, "taal en")
+    in_english = said(services.intake.start(SLACK, "leerwerkplaats"))
+    assert "was open up to and including 15 November 2027 and is now closed" in in_english
+    services.intake.command(SLACK, "taal nl")
     assert closed.prompt is None
     assert [(b.act, b.dialogue) for b in closed.buttons] == [(Act.WAITLIST, "leerwerkplaats")]
     assert closed.typing == "Typ /ruil leerwerkplaats wachtlijst om op de wachtlijst te komen."

@@ -16,12 +16,12 @@ from bot.interaction import Target
 from bot.proposals import STEP as PROPOSAL_STEP
 from bot.records import IntakeStatus
 from bot.services import UserRef
-from bot.session_records import Place
+from bot.session_records import Place, Registration
 from bot.sessions import SessionError
 from bot.views import Act
 from tests.e2e.driver import new_user
 from tests.samples import SAMPLES
-from tests.unit.test_proposals import pair
+from tests.unit.test_proposals import answers, pair
 from tests.unit.test_proposals import register as confirmed
 from tests.unit.test_sessions import place_of, queued, small_session, target
 
@@ -174,7 +174,12 @@ def test_a_place_at_a_session_keeps_a_person_whose_consent_question_went_unanswe
     me = UserRef("slack", new_user())
     raw_services.intake.start(me, "managersruil")  # the consent question is shown, and left
     session_id = small_session(raw_services, capacity=5, days=60)
-    raw_services.sessions.join(me, target(raw_services, session_id))
+    with raw_services.uow() as uow:  # a place taken before a one-click registration asked consent
+        person = uow.participants.find("slack", me.external_id)
+        assert person is not None
+        now = raw_services.clock.now()
+        uow.sessions.put(Registration(session_id, person.id, Place.REGISTERED, now, now, now))
+        uow.commit()
     clock.advance(timedelta(days=31))
     raw_services.tick(clock.now())
     assert place_of(raw_services, session_id, me.external_id) is Place.REGISTERED
@@ -192,6 +197,7 @@ def test_taking_an_organisation_off_the_not_with_list_that_was_never_on_it_says_
     services: Services,
 ) -> None:
     me = UserRef("slack", new_user())
+    confirmed(services, me.external_id, answers("FIN", ["BZK"]))
     said = services.proposals.typed(me, "niet-met weg AZ")
     assert said is not None
     assert "stond niet op je lijst" in " ".join(said.lines)

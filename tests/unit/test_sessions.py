@@ -162,11 +162,13 @@ def test_sessions_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_u
     out = run_console(
         monkeypatch,
         fresh_sqlite_url,
-        ["sessies", "sessies aanmelden 1", "sessies", "sessies afmelden 1", "sessies 1"],
+        ["sessies", "sessies aanmelden 1", "akkoord", "sessies", "sessies afmelden 1", "sessies 1"],
     )
     assert "Komende sessies en bijeenkomsten:" in out
     assert "1. Start eerste groep (15 deelnemers) (Peer-to-Peer)" in out
-    assert "Je bent aangemeld voor Start eerste groep" in out
+    asked = out.index("Voordat we beginnen met Peer-to-Peer")  # consent first, as for an intake
+    assert "Typ akkoord om te beginnen" in out[asked:]
+    assert "Je bent aangemeld voor Start eerste groep" in out[asked:]
     assert "nog 14 van de 15 plaatsen vrij · je bent aangemeld" in out
     assert "Je bent afgemeld voor Start eerste groep" in out
     assert "'1' ken ik niet als opdracht" in out  # a number without what to do with it
