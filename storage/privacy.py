@@ -167,13 +167,7 @@ class SqlPrivacy:
     ) -> None:
         """Record that the question was put (a consent given before, to an older text, stays given
         until the new one is answered)."""
-        params = {
-            "w_participant": participant_id,
-            "w_programme": programme_id,
-            "dialogue": dialogue_id,
-            "version": version,
-            "now": now,
-        }
+        params = _consent_params(participant_id, programme_id, dialogue_id, version, now)
         if self.consent(participant_id, programme_id) is None:
             self._db.execute(ASK, params)
         else:
@@ -184,14 +178,7 @@ class SqlPrivacy:
     ) -> None:
         if self.consent(participant_id, programme_id) is None:
             self.ask(participant_id, programme_id, dialogue_id, version, now)
-        params = {
-            "w_participant": participant_id,
-            "w_programme": programme_id,
-            "dialogue": dialogue_id,
-            "version": version,
-            "now": now,
-        }
-        self._db.execute(GIVE, params)
+        self._db.execute(GIVE, _consent_params(participant_id, programme_id, dialogue_id, version, now))
 
     def decline(self, participant_id: int, programme_id: str) -> None:
         """Forget an unanswered question (a consent given before stays)."""
@@ -371,3 +358,15 @@ def _like(text: str) -> str:
 def cast_text(column: Column[Any]) -> Any:
     """A JSON column as its text, on SQLite and PostgreSQL alike."""
     return sql_cast(column, Text)
+
+
+def _consent_params(
+    participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
+) -> dict[str, object]:
+    return {
+        "w_participant": participant_id,
+        "w_programme": programme_id,
+        "dialogue": dialogue_id,
+        "version": version,
+        "now": now,
+    }
