@@ -18,10 +18,12 @@ from bot.clock import AMSTERDAM, Clock
 from bot.i18n import DEFAULT_LOCALE, Translator, keywords, no_escape
 from bot.intents import Intent, intent, word
 from bot.outbox import Notice
-from bot.ports import UnitOfWork
+from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.programmes import Catalogue, Programme
 from bot.records import Participant
 from bot.views import Act, Attachment, Button, Screen
+
+_ATTEMPTS = 3  # an erasure that clashes with a concurrent change is tried again this often
 
 # The version of the consent text (`consent.*` in the catalogues). Raise it when what it says changes
 # in substance: everyone is asked again, before their next new intake.
@@ -230,7 +232,17 @@ class PrivacyService:
         self, platform: str, external_id: str, confirmed: bool, locale: str | None = None
     ) -> PrivacyReply:
         """The answer to "erase everything?". Yes (within the hour it was asked): every row about the
-        person goes, in one transaction; the reply is the last message they get from us."""
+        person goes, in one transaction; the reply is the last message they get from us. A transaction
+        that clashes with another change of theirs (or loses its connection) is tried again whole."""
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._forget(platform, external_id, confirmed, locale)
+            except (Conflict, Unavailable):
+                if attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _forget(self, platform: str, external_id: str, confirmed: bool, locale: str | None) -> PrivacyReply:
         with self._uow() as uow:
             person = uow.participants.find(platform, external_id)
             t = self._t(person, locale)

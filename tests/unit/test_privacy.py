@@ -16,7 +16,9 @@ from bot import console
 from bot.bootstrap import Services, wire
 from bot.clock import FixedClock
 from bot.dialogues import DIALOGUES
+from bot.ports import Conflict, UnitOfWork
 from bot.privacy import CONSENT_VERSION, erase_after, programme_end
+from bot.records import Participant
 from bot.services import UserRef
 from bot.views import Act
 from storage.models import Base, IntakeRow, ParticipantRow
@@ -266,3 +268,22 @@ def test_my_data_stays_in_the_consoles_folder_whatever_the_login_name(
     sneaky = UserRef("console", "../../escaped")
     run_console(services, sneaky, ["managersruil", "bzk", "/ruil mijn-gegevens"], folder)
     assert [p.parent for p in tmp_path.rglob("*.json")] == [folder]
+
+
+def test_an_erasure_that_clashes_with_a_concurrent_change_is_tried_again(
+    services: Services, tmp_path: Path
+) -> None:
+    run_console(services, BOB, ["managersruil", "bzk"], tmp_path)
+    clashes = [Conflict("another change of Bob's came first")]
+
+    def clash_once(uow: UnitOfWork, person: Participant, now: datetime) -> None:
+        if clashes:
+            raise clashes.pop()
+
+    services.privacy.add_hook(clash_once)
+    assert services.privacy.ask_forget("console", BOB.external_id).screen.lines
+    reply = services.privacy.forget("console", BOB.external_id, confirmed=True)
+    assert reply.erased
+    assert not clashes  # the clash happened, and the second try erased
+    with services.uow() as uow:
+        assert uow.participants.find("console", BOB.external_id) is None
