@@ -325,19 +325,16 @@ def _generate_columns(
         delta = _near_optimal(
             ranked, pairs, duals, columns, cap=max(15 * n, 5000), until=began + 0.5 * time_limit
         )
-    else:
-        # The cycle-cover bound is cheap to tighten; then one search at the last prices without a
-        # budget, which bounds the whole graph if it completes in time.
-        bound = min(bound, _cover_bound(adj, target=lp_value, until=time.monotonic() + 0.05 * time_limit))
-        if elapsed() < 0.55 * time_limit:
-            bound = min(bound, _price(ranked, pairs, duals, until=began + 0.6 * time_limit).bound)
+    # Without convergence the pricing rounds' bounds are loose (far from the LP's prices), so the
+    # cycle-cover bound gets the last 8%, after the packing is found.
+    end = time_limit if converged else 0.92 * time_limit
     restricted = np.inf
     # What is left: two thirds to dive (the packing is mostly its work), then search around the
     # dive's packing, then briefly the MIP (if it fits; on these graphs it rarely beats the search,
     # but it can prove a smaller one optimal).
-    values = _dive(ranked, pairs, columns, until=time.monotonic() + 0.65 * (time_limit - elapsed()))
+    values = _dive(ranked, pairs, columns, until=time.monotonic() + 0.65 * (end - elapsed()))
     mip = columns.master.count <= MIP_COLUMNS  # beyond, HiGHS's MIP overruns its time in presolve
-    rest = time_limit - elapsed()
+    rest = end - elapsed()
     values = _improve(
         columns,
         values,
@@ -346,13 +343,15 @@ def _generate_columns(
     )
     if mip:
         # HiGHS's MIP overshoots its limit by up to a second or so here: leave it a margin.
-        found, restricted, _ = columns.master.solve_mip(0.6 * (time_limit - elapsed()), start=values)
+        found, restricted, _ = columns.master.solve_mip(0.6 * (end - elapsed()), start=values)
         if _total(columns.master, found) > _total(columns.master, values):
             values = found
     if converged:
         # A packing with a cycle outside the columns has one of reduced cost <= -delta under these
         # duals, so it scores at most lagrangian - delta; a packing inside them at most `restricted`.
         bound = min(bound, max(restricted, lagrangian - delta))
+    else:
+        bound = min(bound, _cover_bound(adj, target=lp_value, until=began + time_limit))
     return _result(columns.master.chosen(values), np.floor(bound + _EPS), "column generation")
 
 
