@@ -128,12 +128,12 @@ class SqlUnitOfWork:
         return SqlPreferences(self.session)
 
     @cached_property
-    def sessions(self) -> SqlSessions:
-        return SqlSessions(self.session)
-
-    @cached_property
     def deadlines(self) -> SqlDeadlines:
         return SqlDeadlines(self.session)
+
+    @cached_property
+    def sessions(self) -> SqlSessions:
+        return SqlSessions(self.connection, lambda: self.session)
 
     @cached_property
     def coordination(self) -> SqlCoordination:
