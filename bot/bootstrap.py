@@ -4,6 +4,7 @@ clock and database; nothing is patched."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +47,8 @@ class Services:
     coordination: CoordinatorService  # /ruil beheer: the coordinators' tools
     proposals: ProposalService  # matching runs, proposals and their answers
     close: Callable[[], None] = lambda: None  # releases the database connections
+    # One transaction for the work of several services (the Home tab): each joins it.
+    together: Callable[[], AbstractContextManager[object]] = nullcontext
 
     def window(self, programme_id: str | None) -> Window:
         return self.windows.get(programme_id or "", OFFICE_HOURS)
@@ -90,6 +93,9 @@ def wire(
 
     def single() -> UnitOfWork:
         return SqlUnitOfWork(sessions, autocommit=True)
+
+    def together() -> AbstractContextManager[object]:
+        return SqlUnitOfWork(sessions).shared()
 
     privacy = PrivacyService(uow, clock, catalogue, console=console)
     # Read at start-up, so a malformed contact_hours rule stops the bot instead of a send much later.
@@ -159,4 +165,5 @@ def wire(
         # How many were proposed, accepted and placed: the proposals' own figures.
         coordination=CoordinatorService(uow, clock, catalogue, DIALOGUES, window, counts, planning=planning),
         proposals=matching,
+        together=together,
     )

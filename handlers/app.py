@@ -96,7 +96,8 @@ def build_app(
     dms = DirectMessages(services.intake, lanes)
     for surface in SURFACES:
         surface.register(app, services, dms)
-    return Gateway(app, lanes, allowed, signing_secret=signing_secret)
+    direct = messages.DirectRoute(client, messages.listener(services, dms), errors.handler(services, dms))
+    return Gateway(app, lanes, allowed, signing_secret=signing_secret, direct=direct)
 
 
 def listening_socket(port: int, host: str = "0.0.0.0") -> socket.socket:  # noqa: S104 - a server listens

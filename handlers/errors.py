@@ -4,6 +4,7 @@ are safe. Nothing else swallows exceptions."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -17,7 +18,14 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services, dms: DirectMessages) -> None:
-    @app.error
+    app.error(handler(services, dms))
+
+
+def handler(
+    services: Services, dms: DirectMessages
+) -> Callable[[Exception, dict[str, Any], WebClient], None]:
+    """The error handler, for bolt and for the gateway's direct route to the DM listener."""
+
     def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
         log.error("handling a Slack request failed", exc_info=error)
         user_id = person(body)  # the one whose lane it ran on: an edit's author too
@@ -27,3 +35,5 @@ def register(app: App, services: Services, dms: DirectMessages) -> None:
             dms.post(client, user_id, services.intake.apology(slack_user(user_id, client)))
         except Exception:  # the apology itself failed (Slack down?): the log above has the cause
             log.warning("could not tell user about the error", exc_info=True)
+
+    return on_error

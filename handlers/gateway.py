@@ -9,7 +9,8 @@ In order, for each request:
 4. A request from another workspace than ours (team or enterprise) gets 403.
 5. Everything else is acknowledged at once (Slack's three seconds) and handed to the person's lane
    (`handlers.lanes`), where bolt routes it to a listener. Only a modal submission is answered inline,
-   since its answer (errors on a field, the next step) is the acknowledgement itself.
+   since its answer (errors on a field, the next step) is the acknowledgement itself. A `direct` route
+   takes what it knows (DM message events, most of the traffic) to its listener without bolt.
 
 Socket Mode goes through steps 3 to 5 in `SocketFront`: the envelope is acknowledged first.
 """
@@ -124,8 +125,10 @@ class Gateway:
         signing_secret: str | None,
         max_body: int = MAX_BODY,
         now: Callable[[], float] = time.time,
+        direct: Callable[[dict[str, Any]], Callable[[], None] | None] | None = None,
     ) -> None:
         self.app = app
+        self._direct = direct
         self.lanes = lanes
         self.workspaces = workspaces
         self._secret = signing_secret.encode() if signing_secret else None
@@ -206,6 +209,12 @@ class Gateway:
         if not self.workspaces.admit(team, enterprise):
             log.warning("refused a request from another workspace (team %s, enterprise %s)", team, enterprise)
             return 403, b"not this workspace", "text/plain"
+        job = self._direct(body) if self._direct is not None else None
+        if job is not None:
+            if not self.lanes.submit(person(body), job):
+                log.error("too much work queued: refused a request (Slack retries events)")
+                return 503, b"busy", "text/plain"
+            return _EMPTY
         request = BoltRequest(body=body, headers=dict(headers or {}), mode="socket_mode")
         if isinstance(body.get("type"), str) and body["type"] in _INLINE:
             response = self.app.dispatch(request)

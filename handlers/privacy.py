@@ -35,4 +35,4 @@ def deliver(
     else:
         dms.share(client, user_id, document, reply.screen.text)
     if reply.screen.changed:
-        home.refresh(services, dms, client, user_id)
+        home.refresh(services, dms, client, user_id, known=False)  # erased: a stranger again

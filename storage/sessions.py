@@ -1,12 +1,16 @@
-"""Sessions and registrations in the database. Never commits: the unit of work owns the transaction."""
+"""Sessions and registrations in the database. Never commits: the unit of work owns the transaction.
+
+What the Home tab and the session list read (upcoming sessions, their occupancy, a person's own places)
+are Core statements built once, on the unit of work's connection: the ORM Session is made only for a
+change. Its changes are flushed as they are made, so these reads see them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, func, select
+from sqlalchemy import Connection, CursorResult, Row, Table, bindparam, case, func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from bot.programmes import Localised
@@ -16,9 +20,33 @@ from storage.models import ParticipantRow, SessionRegistrationRow, SessionRow
 from storage.outbox import _insert
 
 _ACTIVE = (Place.REGISTERED.value, Place.HELD.value, Place.WAITLISTED.value)
+_SESSIONS = cast(Table, SessionRow.__table__)
+_REGISTRATIONS = cast(Table, SessionRegistrationRow.__table__)
+UPCOMING = (
+    select(_SESSIONS)
+    .where(_SESSIONS.c.status == SessionStatus.PLANNED.value, _SESSIONS.c.starts_at > bindparam("now"))
+    .order_by(_SESSIONS.c.starts_at, _SESSIONS.c.id)
+)
+UPCOMING_OF = UPCOMING.where(_SESSIONS.c.programme_id == bindparam("programme_id"))
+OCCUPANCY = (
+    select(
+        _REGISTRATIONS.c.session_id,
+        func.sum(case((_REGISTRATIONS.c.status.in_([p.value for p in TAKING]), 1), else_=0)),
+        func.sum(case((_REGISTRATIONS.c.status == Place.WAITLISTED.value, 1), else_=0)),
+    )
+    .where(_REGISTRATIONS.c.session_id.in_(bindparam("ids", expanding=True)))
+    .group_by(_REGISTRATIONS.c.session_id)
+)
+PLACES_OF = (
+    select(_REGISTRATIONS)
+    .where(
+        _REGISTRATIONS.c.participant_id == bindparam("participant_id"), _REGISTRATIONS.c.status.in_(_ACTIVE)
+    )
+    .order_by(_REGISTRATIONS.c.id)
+)
 
 
-def _session(row: SessionRow) -> Session:
+def _session(row: SessionRow | Row[Any]) -> Session:
     return Session(
         id=row.id,
         programme_id=row.programme_id,
@@ -52,7 +80,7 @@ def _fields(session: Session) -> dict[str, Any]:
     }
 
 
-def _registration(row: SessionRegistrationRow) -> Registration:
+def _registration(row: SessionRegistrationRow | Row[Any]) -> Registration:
     return Registration(
         id=row.id,
         session_id=row.session_id,
@@ -68,8 +96,13 @@ def _registration(row: SessionRegistrationRow) -> Registration:
 
 
 class SqlSessions:
-    def __init__(self, session: OrmSession) -> None:
-        self._session = session
+    def __init__(self, connection: Connection, session: Callable[[], OrmSession]) -> None:
+        self._db = connection
+        self._sessions = session  # made when first needed: the Home tab and the list only read
+
+    @property
+    def _session(self) -> OrmSession:
+        return self._sessions()
 
     def seed(self, sessions: Sequence[Session], now: datetime) -> int:
         known = {
@@ -100,14 +133,11 @@ class SqlSessions:
         return _session(row) if row is not None else None
 
     def upcoming(self, now: datetime, programme_id: str | None = None) -> list[Session]:
-        statement = (
-            select(SessionRow)
-            .where(SessionRow.status == SessionStatus.PLANNED.value, SessionRow.starts_at > now)
-            .order_by(SessionRow.starts_at, SessionRow.id)
-        )
-        if programme_id is not None:
-            statement = statement.where(SessionRow.programme_id == programme_id)
-        return [_session(r) for r in self._session.scalars(statement)]
+        if programme_id is None:
+            rows = self._db.execute(UPCOMING, {"now": now})
+        else:
+            rows = self._db.execute(UPCOMING_OF, {"now": now, "programme_id": programme_id})
+        return [_session(r) for r in rows]
 
     def add(self, session: Session, now: datetime) -> Session:
         row = SessionRow(**_fields(session), created_at=now, updated_at=now)
@@ -129,17 +159,7 @@ class SqlSessions:
     def occupancy(self, session_ids: Sequence[int]) -> Mapping[int, Occupancy]:
         if not session_ids:
             return {}
-        taking = [p.value for p in TAKING]
-        R = SessionRegistrationRow
-        rows = self._session.execute(
-            select(
-                R.session_id,
-                func.sum(case((R.status.in_(taking), 1), else_=0)),
-                func.sum(case((R.status == Place.WAITLISTED.value, 1), else_=0)),
-            )
-            .where(R.session_id.in_(list(session_ids)))
-            .group_by(R.session_id)
-        )
+        rows = self._db.execute(OCCUPANCY, {"ids": list(session_ids)})
         found = {sid: Occupancy(int(taken or 0), int(waiting or 0)) for sid, taken, waiting in rows}
         return {sid: found.get(sid, Occupancy(0, 0)) for sid in session_ids}
 
@@ -157,14 +177,7 @@ class SqlSessions:
         return _registration(row) if row is not None else None
 
     def of(self, participant_id: int) -> list[Registration]:
-        rows = self._session.scalars(
-            select(SessionRegistrationRow)
-            .where(
-                SessionRegistrationRow.participant_id == participant_id,
-                SessionRegistrationRow.status.in_(_ACTIVE),
-            )
-            .order_by(SessionRegistrationRow.id)
-        )
+        rows = self._db.execute(PLACES_OF, {"participant_id": participant_id})
         return [_registration(r) for r in rows]
 
     def put(self, registration: Registration) -> Registration:

@@ -70,6 +70,7 @@ def test_the_bot_ignores_its_own_messages_edits_and_other_bots(bot: Bot, user: s
     ignored = [
         bot.dm(BOT_USER_ID, "hoi", channel=channel, bot_id=BOT_ID),  # its own post in the DM
         bot.dm(user, "hoi", bot_id=BOT_ID),  # a post carrying the bot's own bot_id
+        bot.dm(BOT_USER_ID, "hoi", channel=channel),  # the bot's own user, without a bot_id
         bot.dm(user, "hoi", subtype="message_changed"),  # the person edits a message
         bot.dm(user, "hoi", subtype="message_deleted"),
         bot.dm(user, "hoi", bot_id="B0OTHERBOT"),  # another app in the conversation

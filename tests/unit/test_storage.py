@@ -106,3 +106,30 @@ def test_what_was_shown_only_moves_forward_in_time(sessions: sessionmaker[Sessio
         seen = uow.conversations.get(intake.id, "dm")
         assert seen is not None
         assert (seen.shown_step, seen.shown_at) == ("directorate", later)  # since when it is on screen
+
+
+def test_units_of_work_inside_shared_use_its_one_transaction(sessions: sessionmaker[Session]) -> None:
+    # The Home tab is read by three services; `shared()` makes that one transaction on one connection.
+    with SqlUnitOfWork(sessions).shared() as shared:
+        with SqlUnitOfWork(sessions) as first:
+            first.participants.add("slack", "U-SHARED", "nl", NOW)
+            first.commit()  # joined: this only flushes, the shared one commits
+            assert first.connection is shared.connection
+        with SqlUnitOfWork(sessions) as second:
+            assert second.participants.find("slack", "U-SHARED") is not None
+    with SqlUnitOfWork(sessions) as after:
+        assert after.participants.find("slack", "U-SHARED") is not None
+
+
+def test_a_failure_inside_shared_undoes_what_each_joined_unit_did(sessions: sessionmaker[Session]) -> None:
+    def add_then_fail() -> None:
+        with SqlUnitOfWork(sessions).shared():
+            with SqlUnitOfWork(sessions) as first:
+                first.participants.add("slack", "U-UNDONE", "nl", NOW)
+                first.commit()
+            raise RuntimeError("the next service failed")
+
+    with pytest.raises(RuntimeError):
+        add_then_fail()
+    with SqlUnitOfWork(sessions) as after:
+        assert after.participants.find("slack", "U-UNDONE") is None
