@@ -43,6 +43,7 @@ from handlers.commands import COMMANDS
 from handlers.gateway import Gateway
 from handlers.render import NO_INTAKE
 from scheduler.sender import SlackSender, sender_client
+from tests.consenting import consenting
 from tests.e2e.driver import new_user
 from tests.slack_signing import (
     JSON_CONTENT_TYPE,
@@ -444,8 +445,8 @@ def test_scopes_are_exactly_what_the_bot_uses(
     assert bot.dispatch(*dm_message_event("U123", "Financiën", event_id="EvScope1"))[0] == 200
     assert bot.dispatch(*app_home_opened_event("U123", event_id="EvScope2"))[0] == 200
     assert bot.dispatch(*start_button("U123"))[0] == 200
-    # A session registration: its calendar file goes out with the outbox sender.
-    services = wire(sessions, clock=clock)
+    # A session registration (by someone who consents): its calendar file goes out with the sender.
+    services = consenting(wire(sessions, clock=clock))
     session = services.sessions.upcoming()[0][0]
     assert session.id is not None
     services.sessions.join(UserRef("slack", new_user()), Target(session.id, session.sequence, "session"))
