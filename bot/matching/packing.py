@@ -328,9 +328,11 @@ def _generate_columns(
         delta = _near_optimal(
             ranked, pairs, duals, columns, cap=max(15 * n, 5000), until=began + 0.5 * time_limit
         )
-    # Without convergence the pricing rounds' bounds are loose (far from the LP's prices), so the
-    # cycle-cover bound gets the last 8%, after the packing is found.
-    end = time_limit if converged else 0.92 * time_limit
+    else:
+        # Far from the LP's prices the pricing rounds' bounds are loose: the cycle-cover bound is
+        # cheap to tighten instead.
+        bound = min(bound, _cover_bound(adj, target=lp_value, until=time.monotonic() + 0.08 * time_limit))
+    end = time_limit
     restricted = np.inf
     # What is left: two thirds to dive (the packing is mostly its work), then search around the
     # dive's packing, then briefly the MIP (if it fits; on these graphs it rarely beats the search,
@@ -353,8 +355,6 @@ def _generate_columns(
         # A packing with a cycle outside the columns has one of reduced cost <= -delta under these
         # duals, so it scores at most lagrangian - delta; a packing inside them at most `restricted`.
         bound = min(bound, max(restricted, lagrangian - delta))
-    else:
-        bound = min(bound, _cover_bound(adj, target=lp_value, until=began + time_limit))
     return _result(columns.master.chosen(values), np.floor(bound + _EPS), "column generation")
 
 
