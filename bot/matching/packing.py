@@ -332,14 +332,13 @@ def _generate_columns(
         # Far from the LP's prices the pricing rounds' bounds are loose: the cycle-cover bound is
         # cheap to tighten instead.
         bound = min(bound, _cover_bound(adj, target=lp_value, until=time.monotonic() + 0.08 * time_limit))
-    end = time_limit
     restricted = np.inf
     # What is left: two thirds to dive (the packing is mostly its work), then search around the
     # dive's packing, then briefly the MIP (if it fits; on these graphs it rarely beats the search,
     # but it can prove a smaller one optimal).
-    values = _dive(ranked, pairs, columns, until=time.monotonic() + 0.65 * (end - elapsed()))
+    values = _dive(ranked, pairs, columns, until=time.monotonic() + 0.65 * (time_limit - elapsed()))
     mip = columns.master.count <= MIP_COLUMNS  # beyond, HiGHS's MIP overruns its time in presolve
-    rest = end - elapsed()
+    rest = time_limit - elapsed()
     values = _improve(
         columns,
         values,
@@ -348,7 +347,7 @@ def _generate_columns(
     )
     if mip:
         # HiGHS's MIP overshoots its limit by up to a second or so here: leave it a margin.
-        found, restricted, _ = columns.master.solve_mip(0.6 * (end - elapsed()), start=values)
+        found, restricted, _ = columns.master.solve_mip(0.6 * (time_limit - elapsed()), start=values)
         if _total(columns.master, found) > _total(columns.master, values):
             values = found
     if converged:
