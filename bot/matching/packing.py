@@ -92,9 +92,12 @@ class _Adjacency:
 
     @cached_property
     def dense(self) -> NDArray[np.int16] | None:
-        """Scores as an n x n table (-1: no pair), when that is at most DENSE_LIMIT people: a lookup is
-        then one memory read instead of a binary search over every pair (200 MB at 10,000 people)."""
-        if self.n > DENSE_LIMIT or (len(self.score) and int(self.score.max()) >= 2**15):
+        """Scores as an n x n table (-1: no pair), for at most DENSE_LIMIT people whose pairs fill at
+        least 1% of it: a lookup is then one memory read instead of a binary search over every pair
+        (200 MB at 10,000 people). A sparse graph, such as everyone's best few pairs, keeps the search."""
+        if self.n > DENSE_LIMIT or len(self.score) * 100 < self.n * self.n:
+            return None
+        if len(self.score) and int(self.score.max()) >= 2**15:
             return None
         table = np.full((self.n, self.n), -1, dtype=np.int16)
         table[self.src, self.dst] = self.score
