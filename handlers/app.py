@@ -83,9 +83,9 @@ def build_app(
         context["client"] = client
         return next()
 
+    auth: Any = client.auth_test()  # who the bot is, and by default where it serves
     allowed = Workspaces.of(workspaces)
     if not allowed.teams and not allowed.enterprises:
-        auth: Any = client.auth_test()
         # A workspace install inside an Enterprise Grid serves that workspace, not the whole
         # organisation; only an org-wide install serves its enterprise.
         org_wide = bool(auth.get("is_enterprise_install"))
@@ -96,7 +96,12 @@ def build_app(
     dms = DirectMessages(services.intake, lanes)
     for surface in SURFACES:
         surface.register(app, services, dms)
-    direct = messages.DirectRoute(client, messages.listener(services, dms), errors.handler(services, dms))
+    direct = messages.DirectRoute(
+        client,
+        messages.listener(services, dms),
+        errors.handler(services, dms),
+        me=(auth.get("user_id"), auth.get("bot_id")),
+    )
     return Gateway(app, lanes, allowed, signing_secret=signing_secret, direct=direct)
 
 

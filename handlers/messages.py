@@ -3,14 +3,12 @@ edit of a message they sent is offered to it too."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.request.internals import extract_user_id
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.bootstrap import Services
 from bot.privacy import request
@@ -42,13 +40,14 @@ class DirectRoute:
     """Message events from the gateway straight to the DM listener, without bolt's dispatch (its
     middleware, matching and runner cost about 0.3 ms a request). What bolt would do is kept: the
     `message` listener is the first that matches every message event, our own events are dropped as
-    bolt's IgnoringSelfEvents drops them, and a failure goes to the same error handler. Until auth.test
-    has told who the bot is (asked once), every request goes through bolt, which then authorises."""
+    bolt's IgnoringSelfEvents drops them, and a failure goes to the same error handler. Who the bot is
+    (`me`: its user id and bot id) comes from the auth.test made at start-up, never on a request."""
 
-    def __init__(self, client: WebClient, listener: Listener, on_error: OnError) -> None:
+    def __init__(
+        self, client: WebClient, listener: Listener, on_error: OnError, me: tuple[str | None, str | None]
+    ) -> None:
         self._client, self._listener, self._on_error = client, listener, on_error
-        self._me: tuple[str | None, str | None] | None = None  # (bot user id, bot id): the app's own
-        self._lock = threading.Lock()
+        self._bot_user, self._bot_id = me
 
     def __call__(self, body: dict[str, Any]) -> Callable[[], None] | None:
         """The work for a message event; None for anything else (bolt routes it)."""
@@ -59,12 +58,8 @@ class DirectRoute:
             or event.get("type") != "message"
         ):
             return None
-        me = self._identity()
-        if me is None:
-            return None
-        bot_user, bot_id = me
         user, sender = extract_user_id(body), event.get("bot_id")
-        if (user is not None and user == bot_user) or (sender is not None and sender == bot_id):
+        if (user is not None and user == self._bot_user) or (sender is not None and sender == self._bot_id):
             return lambda: None  # our own message: bolt acknowledges it and runs nothing
         return lambda: self._run(body, event)
 
@@ -73,16 +68,6 @@ class DirectRoute:
             self._listener(body, event, self._client)
         except Exception as error:  # as bolt's runner: to the one error handler
             self._on_error(error, body, self._client)
-
-    def _identity(self) -> tuple[str | None, str | None] | None:
-        with self._lock:
-            if self._me is None:
-                try:
-                    auth: Any = self._client.auth_test()
-                except SlackApiError:
-                    return None
-                self._me = (auth.get("user_id"), auth.get("bot_id"))
-            return self._me
 
 
 def listener(services: Services, dms: DirectMessages) -> Listener:
