@@ -20,7 +20,7 @@ from bot.intents import Intent, intent, word
 from bot.outbox import Notice
 from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.programmes import Catalogue, Programme
-from bot.records import Participant
+from bot.records import Consent, Participant
 from bot.views import Act, Attachment, Button, Screen
 
 _ATTEMPTS = 3  # an erasure that clashes with a concurrent change is tried again this often
@@ -60,6 +60,11 @@ def ended_at(programme: Programme) -> datetime | None:
     if end is None:
         return None
     return datetime.combine(end + timedelta(days=1), time(0, 0), AMSTERDAM).astimezone(UTC)
+
+
+def is_current(consent: Consent | None) -> bool:
+    """Did the person agree to the current consent text (not only to an older one, or not yet)?"""
+    return consent is not None and consent.given_at is not None and consent.text_version >= CONSENT_VERSION
 
 
 def erase_after(programme: Programme) -> datetime | None:

@@ -35,7 +35,7 @@ from bot.outbox import Notices, kind_of
 from bot.parsing import clean
 from bot.ports import Conflict, Unavailable, UnitOfWork
 from bot.presenter import Presenter, clip
-from bot.privacy import CONSENT_VERSION, FORGET_WINDOW, SESSION_CONSENT, agrees, consent_screen
+from bot.privacy import CONSENT_VERSION, FORGET_WINDOW, SESSION_CONSENT, agrees, consent_screen, is_current
 from bot.programmes import Catalogue, Programme
 from bot.records import Consent, Conversation, Intake, IntakeStatus, Participant
 from bot.views import Act, Button, Form, FormAct, FormButton, FormReply, Home, HomeProgramme, Screen
@@ -1520,10 +1520,7 @@ class IntakeService:
 
     def _consented(self, turn: _Turn) -> bool:
         """Did the person agree to the current consent text of this programme?"""
-        consent = self._consent(turn)
-        return (
-            consent is not None and consent.given_at is not None and consent.text_version >= CONSENT_VERSION
-        )
+        return is_current(self._consent(turn))
 
     def _ask_consent(self, turn: _Turn, lines: Sequence[str] = ()) -> Screen:
         """Before the first question: what we keep, why, who sees it, how long; agree or stop. The

@@ -21,7 +21,7 @@ from bot.interaction import Target
 from bot.outbox import Notice, Param
 from bot.parsing import normalise
 from bot.ports import Conflict, Unavailable, UnitOfWork
-from bot.privacy import CONSENT_VERSION, SESSION_CONSENT, consent_screen
+from bot.privacy import CONSENT_VERSION, SESSION_CONSENT, consent_screen, is_current
 from bot.programmes import Catalogue, Localised
 from bot.quiet_hours import Window, next_opening
 from bot.records import Participant
@@ -172,10 +172,7 @@ class SessionService:
             return None if own is not None and own.place in ACTIVE else session.dialogue_id
 
     def _consented(self, uow: UnitOfWork, person: Participant, programme_id: str) -> bool:
-        consent = uow.privacy.consent(person.id, programme_id)
-        return (
-            consent is not None and consent.given_at is not None and consent.text_version >= CONSENT_VERSION
-        )
+        return is_current(uow.privacy.consent(person.id, programme_id))
 
     def _ask_consent(
         self, uow: UnitOfWork, person: Participant, t: Translator, now: datetime, session: Session
