@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.bootstrap import Services
 from bot.privacy import request
-from handlers import home, privacy
+from handlers import privacy
 from handlers.context import DirectMessages, sent_at, slack_unescape, slack_user
 
 EDITED = "message_changed"
@@ -96,9 +96,9 @@ def listener(services: Services, dms: DirectMessages) -> Listener:
             ids=_ids(body, event, channel),
         )
         if screen is not None:  # None: a message we had handled already
+            # No Home tab refresh after a change made here: the Home tab is not on screen while the
+            # person types in the DM, and Slack sends app_home_opened (which publishes it) on opening.
             dms.post(client, user_id, screen, channel=channel)
-            if screen.changed:  # 'ja' confirmed, or a stop: the Home tab shows it
-                home.refresh(services, dms, client, user_id)
 
     def edited(body: dict[str, Any], event: dict[str, Any], client: WebClient, channel: str) -> None:
         message, before = event.get("message") or {}, event.get("previous_message") or {}

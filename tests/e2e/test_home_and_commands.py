@@ -121,3 +121,19 @@ def test_answering_the_question_shown_after_a_language_switch_stays_private(bot:
     assert bot.slack.messages_to("C0GENERAL") == []
     # ... and the next question comes in the DM.
     assert "Question 6 of 12" in bot.posted(user)[-1].visible
+
+
+def test_the_home_tab_opened_after_confirming_in_the_dm_shows_the_registration(bot: Bot, user: str) -> None:
+    # The Home tab is published when it is opened (Slack says so each time), not after every change
+    # made in the DM, where the Home tab is not on screen.
+    bot.ruil(user)
+    bot.complete(user)
+    bot.say(user, "ja")
+    bot.say(user, "help")  # one person's turns run in order: the confirm's work is done by now
+    assert not [c for c in bot.slack.calls("views.publish") if c.args.get("user_id") == user]
+
+    bot.home_opened(user)
+    shown = visible_text(bot.home_view(user)["blocks"])
+    assert f"aangemeld voor de {PROGRAMME}" in shown
+    assert "We zoeken vertrouwelijk naar een match" in shown
+    assert "Ga verder met de intake" not in shown
