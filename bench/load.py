@@ -27,6 +27,7 @@ import os
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -307,6 +308,11 @@ class Result:
     def rate(self) -> float:
         return self.tally.answers / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_per_answer(self) -> float:
+        """Milliseconds of the server's CPU per answer."""
+        return self.cpu / self.tally.answers * 1000 if self.tally.answers else float("nan")
+
 
 def drive(
     label: str, server: Server, people: int, inbox: Inbox, think: float, echo: bool, tag: str
@@ -384,6 +390,13 @@ def main() -> None:
     )
     parser.add_argument("--workers", default=None, help="WORKERS for the bot (default: its own)")
     parser.add_argument("--no-echo", action="store_true", help="skip the echo app")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of all runs, interleaved; with more than one, the medians follow (this machine's "
+        "noise moves one run's figures by 10-15%%)",
+    )
     args = parser.parse_args()
     crowds = [int(n) for n in args.people.split(",")]
     tmp = Path(tempfile.mkdtemp(prefix="ruilbot-load-"))
@@ -416,7 +429,8 @@ def main() -> None:
         f"{'ack>3s':>7}{'lost':>6}{'cpu/ans':>9}{'mem MB':>8}{'stored ok':>11}"
     )
     runs = 0
-    for crowd in crowds:
+    seen: dict[tuple[str, int], list[tuple[float, float]]] = defaultdict(list)  # rate, cpu per answer
+    for crowd, _round in itertools.product(crowds, range(args.repeat)):
         echo_rate = None
         if not args.no_echo:
             port = _free_port()
@@ -427,6 +441,7 @@ def main() -> None:
                 echo.stop()
             echo_rate = result.rate
             _print(result, None, "-")
+            seen[result.label, crowd].append((result.rate, result.cpu_per_answer))
             runs += 1
         for (name, ruilbot, start_text), database, think in itertools.product(
             bots, databases, (0.0, args.think)
@@ -444,7 +459,10 @@ def main() -> None:
                 server.stop()
             good, expected = verify(database, tag, crowd)
             _print(result, echo_rate if not think else None, f"{good}/{expected}")
+            seen[result.label, crowd].append((result.rate, result.cpu_per_answer))
             runs += 1
+    if args.repeat > 1:
+        _medians(seen, args.repeat)
     parent.send("stop")
 
 
@@ -452,7 +470,7 @@ def _print(result: Result, echo_rate: float | None, stored: str) -> None:
     tally = result.tally
     ratio = f"{result.rate / echo_rate:.2f}" if echo_rate else "-"
     over = sum(a > ACK_LIMIT for a in tally.acks)
-    cpu = result.cpu / tally.answers * 1000 if tally.answers else float("nan")
+    cpu = result.cpu_per_answer
     print(
         f"{result.label:<34}{result.people:>7}{result.rate:>8.1f}{ratio:>7}"
         f"{percentile(tally.replies, 50):>7.2f}{percentile(tally.replies, 95):>7.2f}"
@@ -460,6 +478,20 @@ def _print(result: Result, echo_rate: float | None, stored: str) -> None:
         f"{result.memory_mb:>8.0f}{stored:>11}",
         flush=True,
     )
+
+
+def _medians(seen: dict[tuple[str, int], list[tuple[float, float]]], rounds: int) -> None:
+    """Each run's median over the rounds; the ratio is that of the medians to the echo app's."""
+    print(f"\nmedians of {rounds} rounds")
+    print(f"{'run':<34}{'people':>7}{'ans/s':>8}{'ratio':>7}{'cpu/ans':>9}")
+    for (label, people), figures in seen.items():
+        rate = statistics.median(r for r, _ in figures)
+        echo = seen.get(("echo (bolt ceiling), no think", people))
+        ratio = "-"
+        if echo and not label.startswith("echo") and "no think" in label:
+            ratio = f"{rate / statistics.median(r for r, _ in echo):.2f}"
+        cpu = statistics.median(c for _, c in figures)
+        print(f"{label:<34}{people:>7}{rate:>8.1f}{ratio:>7}{cpu:>7.1f}ms", flush=True)
 
 
 def _prepare(database: str, ruilbot: str, env: dict[str, str]) -> None:
