@@ -61,11 +61,13 @@ def bootstrap(
     console: bool = False,
     migrate: bool = False,
     lock_wait: float = 30.0,
+    threads: int | None = None,
 ) -> Services:
     """Wire the bot on a database URL. `migrate` upgrades the schema (the console does); otherwise an
     outdated schema stops start-up with the command that fixes it. `lock_wait` is how long a turn
-    waits for another's write lock on SQLite before it gives up (and the person hears so)."""
-    engine = make_engine(database_url, lock_wait=lock_wait)
+    waits for another's write lock on SQLite before it gives up (and the person hears so). `threads`
+    is how many threads may use the database at once: the pool keeps that many connections open."""
+    engine = make_engine(database_url, lock_wait=lock_wait, connections=threads)
     if migrate:
         upgrade(engine)
     ensure_current(engine)

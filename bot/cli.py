@@ -171,10 +171,13 @@ def _bootstrapped(settings: Settings) -> Services | None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.bootstrap import bootstrap
+    from scheduler.sender import SenderPolicy
     from storage.schema import SchemaOutdated
 
     try:
-        return bootstrap(settings.database_url)
+        # The lanes' workers, the tick, the outbox sender's posts in flight, and one to spare.
+        threads = settings.workers + 1 + SenderPolicy().concurrency + 1
+        return bootstrap(settings.database_url, threads=threads)
     except SchemaOutdated as error:
         print(f"ruilbot: {error}", file=sys.stderr)
         return None

@@ -18,9 +18,12 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
-def make_engine(url: str | URL, *, lock_wait: float = 30.0, **options: Any) -> Engine:
+def make_engine(
+    url: str | URL, *, lock_wait: float = 30.0, connections: int | None = None, **options: Any
+) -> Engine:
     """An engine that never puts statement parameters (people's answers) into error messages or logs.
-    On SQLite a writer waits up to `lock_wait` seconds for another's lock."""
+    On SQLite a writer waits up to `lock_wait` seconds for another's lock. On PostgreSQL the pool
+    keeps `connections` open (default: SQLAlchemy's 5): one per thread that uses the database."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -30,6 +33,10 @@ def make_engine(url: str | URL, *, lock_wait: float = 30.0, **options: Any) -> E
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    if connections is not None:
+        # Beyond pool_size a connection is opened for one transaction and closed after it: a new
+        # server process each time. With more threads than the pool, that happened on most turns.
+        options = {"pool_size": connections, "max_overflow": connections // 2, **options}
     # No pre-ping: it costs a round trip per transaction. A connection that died (a restarted server)
     # fails its first statement instead; the pool then drops every older connection, and the unit
     # of work reports Unavailable, which the turn retries.
