@@ -80,8 +80,11 @@ def erase_after(programme: Programme) -> datetime | None:
     return moment.astimezone(UTC) + timedelta(days=1)  # the whole last day counts
 
 
-def consent_lines(t: Translator, programme: Programme, name: str) -> tuple[str, ...]:
-    """What we store, why, who sees it and how long, for one programme."""
+def consent_lines(
+    t: Translator, programme: Programme, name: str, *, session: bool = False
+) -> tuple[str, ...]:
+    """What we store, why, who sees it and how long, for one programme. Asked before a one-click
+    `session` registration, "what" names that registration: no questions follow it."""
     end = programme_end(programme)
     months = retention_months(programme)
     keep = (
@@ -91,7 +94,7 @@ def consent_lines(t: Translator, programme: Programme, name: str) -> tuple[str, 
     )
     return (
         t.t("consent.title", programme=name),
-        t.t("consent.what"),
+        t.t("consent.what_session", programme=name) if session else t.t("consent.what"),
         t.t("consent.why", programme=name),
         t.t("consent.who"),
         keep,
@@ -109,7 +112,7 @@ def consent_screen(t: Translator, programme: Programme, name: str, dialogue_id: 
         )
     )
     return Screen(
-        lines=consent_lines(t, programme, name),
+        lines=consent_lines(t, programme, name, session=dialogue_id.startswith(SESSION_CONSENT)),
         buttons=buttons,
         typing=t.t("consent.typing"),
         consent=dialogue_id,

@@ -647,6 +647,7 @@ MESSAGES: Final[dict[str, str]] = {
     # Privacy (AVG): consent before an intake, export, erasure
     "consent.title": "Before we start with {programme}: what happens to your data?",
     "consent.what": "What we keep: your Slack id, your language, your answers to the questions that follow, when you gave them, and the messages the bot sends you.",
+    "consent.what_session": "What we keep: your Slack id, your language, your registrations for {programme}'s sessions and when you made them, and the messages the bot sends you. If you later register for the programme itself, we also keep your answers to its questions.",
     "consent.why": "Why: to handle your registration for {programme}, find a fitting match or place, and keep you posted.",
     "consent.who": "Who sees it: only the coordinators of this programme. A match sees nothing of you until everyone in it has said yes.",
     "consent.kept": "How long: until {months} months after the programme ends ({end}); then the bot erases your registration by itself.",

@@ -665,6 +665,7 @@ MESSAGES: Final[dict[str, str]] = {
     # Privacy (AVG): consent before an intake, export, erasure
     "consent.title": "Voordat we beginnen met {programme}: wat gebeurt er met je gegevens?",
     "consent.what": "Wat we bewaren: je Slack-id, je taal, je antwoorden op de vragen die volgen, wanneer je ze gaf, en de berichten die de bot je stuurt.",
+    "consent.what_session": "Wat we bewaren: je Slack-id, je taal, je aanmeldingen voor bijeenkomsten van {programme} en wanneer je die deed, en de berichten die de bot je stuurt. Meld je je later voor het programma zelf aan, dan bewaren we ook je antwoorden op die vragen.",
     "consent.why": "Waarom: om je aanmelding voor {programme} te behandelen, een passende match of plek te zoeken en je op de hoogte te houden.",
     "consent.who": "Wie het ziet: alleen de coördinatoren van dit programma. Een match ziet niets van je, totdat iedereen in die match ja heeft gezegd.",
     "consent.kept": "Hoe lang: tot {months} maanden na het einde van het programma ({end}); daarna wist de bot je aanmelding vanzelf.",

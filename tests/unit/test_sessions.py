@@ -168,6 +168,9 @@ def test_sessions_in_the_console(monkeypatch: pytest.MonkeyPatch, fresh_sqlite_u
     assert "1. Start eerste groep (15 deelnemers) (Peer-to-Peer)" in out
     asked = out.index("Voordat we beginnen met Peer-to-Peer")  # consent first, as for an intake
     assert "Typ akkoord om te beginnen" in out[asked:]
+    # It says what a registration keeps; no questions follow it.
+    assert "je aanmeldingen voor bijeenkomsten van Peer-to-Peer" in out[asked:]
+    assert "de vragen die volgen" not in out
     assert "Je bent aangemeld voor Start eerste groep" in out[asked:]
     assert "nog 14 van de 15 plaatsen vrij · je bent aangemeld" in out
     assert "Je bent afgemeld voor Start eerste groep" in out
