@@ -125,6 +125,18 @@ def shown(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False)
 
 
+def offered_pair(bot: Bot, sender: SlackSender) -> tuple[str, str]:
+    """Ann (Financien, wants BZK) and Bob (BZK, wants Financien): registered, proposed to each other,
+    and both offers sent."""
+    ann, bob = new_user(), new_user()
+    register(bot, ann, answers("FIN", ["BZK"]))
+    register(bot, bob, answers("BZK", ["FIN"]))
+    assert bot.services is not None
+    bot.services.proposals.run(PROGRAMME, among=[ann, bob])
+    send(sender, bot.clock)
+    return ann, bob
+
+
 def test_anonymous_proposals_then_everyone_accepts_and_meets_in_a_group_dm(
     bot: Bot, slack: SlackStandIn, sender: SlackSender
 ) -> None:
@@ -203,12 +215,8 @@ def test_anonymous_proposals_then_everyone_accepts_and_meets_in_a_group_dm(
 def test_a_decline_ends_it_for_everyone_kindly_and_the_pair_is_never_proposed_again(
     bot: Bot, slack: SlackStandIn, sender: SlackSender
 ) -> None:
-    ann, bob = new_user(), new_user()
-    register(bot, ann, answers("FIN", ["BZK"]))
-    register(bot, bob, answers("BZK", ["FIN"]))
+    ann, bob = offered_pair(bot, sender)
     assert bot.services is not None
-    bot.services.proposals.run(PROGRAMME, among=[ann, bob])
-    send(sender, bot.clock)
     bot.press(ann, as_posted(ann, offers(slack, ann)[0]), "Ja, graag")
     reply = bot.press(bob, as_posted(bob, offers(slack, bob)[0]), "Nee, liever niet")
     assert "gaat deze ruil niet door" in reply.visible
@@ -235,12 +243,8 @@ def test_a_decline_ends_it_for_everyone_kindly_and_the_pair_is_never_proposed_ag
 def test_an_unanswered_proposal_gets_one_reminder_halfway_then_expires(
     bot: Bot, slack: SlackStandIn, sender: SlackSender, clock: FixedClock
 ) -> None:
-    ann, bob = new_user(), new_user()
-    register(bot, ann, answers("FIN", ["BZK"]))
-    register(bot, bob, answers("BZK", ["FIN"]))
+    ann, bob = offered_pair(bot, sender)
     assert bot.services is not None
-    bot.services.proposals.run(PROGRAMME, among=[ann, bob])
-    send(sender, clock)
     bot.press(ann, as_posted(ann, offers(slack, ann)[0]), "Ja, graag")
     for _ in range(8 * 4):  # eight days, a tick and a send every six hours
         clock.advance(timedelta(hours=6))
@@ -289,12 +293,8 @@ def test_on_expiry_only_who_is_still_searching_hears_they_are_back_in_the_pool(
 def test_who_stops_after_the_expiry_but_before_it_is_sent_hears_nothing_of_it(
     bot: Bot, slack: SlackStandIn, sender: SlackSender, clock: FixedClock
 ) -> None:
-    ann, bob = new_user(), new_user()
-    register(bot, ann, answers("FIN", ["BZK"]))
-    register(bot, bob, answers("BZK", ["FIN"]))
+    ann, bob = offered_pair(bot, sender)
     assert bot.services is not None
-    bot.services.proposals.run(PROGRAMME, among=[ann, bob])
-    send(sender, clock)
     clock.advance(timedelta(days=7, hours=1))
     bot.services.tick(clock.now())  # queued: "expired, you stay in the pool"
     stop_registration(bot, ann)
@@ -306,12 +306,8 @@ def test_who_stops_after_the_expiry_but_before_it_is_sent_hears_nothing_of_it(
 def test_a_click_by_an_outsider_or_on_a_closed_proposal_changes_nothing(
     bot: Bot, slack: SlackStandIn, sender: SlackSender
 ) -> None:
-    ann, bob, eve = new_user(), new_user(), new_user()
-    register(bot, ann, answers("FIN", ["BZK"]))
-    register(bot, bob, answers("BZK", ["FIN"]))
-    assert bot.services is not None
-    bot.services.proposals.run(PROGRAMME, among=[ann, bob])
-    send(sender, bot.clock)
+    ann, bob = offered_pair(bot, sender)
+    eve = new_user()
     offer = as_posted(ann, offers(slack, ann)[0])
     # Eve replays Ann's button as her own click: a polite answer, nothing changes.
     before = len(bot.posted(eve))
@@ -455,12 +451,7 @@ def test_imported_registrations_get_proposals_like_any_other(
 def test_a_declines_reason_can_be_given_in_a_form_that_only_the_coordinator_sees(
     bot: Bot, slack: SlackStandIn, sender: SlackSender
 ) -> None:
-    ann, bob = new_user(), new_user()
-    register(bot, ann, answers("FIN", ["BZK"]))
-    register(bot, bob, answers("BZK", ["FIN"]))
-    assert bot.services is not None
-    bot.services.proposals.run(PROGRAMME, among=[ann, bob])
-    send(sender, bot.clock)
+    ann, bob = offered_pair(bot, sender)
     reply = bot.press(bob, as_posted(bob, offers(slack, bob)[0]), "Nee, liever niet")
     before = len(bot.opened_views())
     assert bot.click(bob, reply.button("Zeg waarom"), reply).status == 200
