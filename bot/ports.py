@@ -327,9 +327,6 @@ class Privacy(Protocol):
         self, participant_id: int, programme_id: str, dialogue_id: str, version: int, now: datetime
     ) -> None: ...
     def decline(self, participant_id: int, programme_id: str) -> None: ...
-    def holds_anything(self, participant_id: int) -> bool:
-        """Any intake or given consent: something the person's row is kept for."""
-        ...
 
     def bare(self, participant_id: int) -> bool:
         """Nothing refers to the person's row (no intake, consent, place, setting, message...)."""

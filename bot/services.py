@@ -1563,11 +1563,12 @@ class IntakeService:
         return answered
 
     def _decline(self, turn: _Turn) -> Screen:
-        """No consent: nothing starts; a row that was made only to ask goes again."""
+        """No consent: nothing starts; a row that was made only to ask goes again (a row anything else
+        refers to, such as a place an MD adviser holds for them, stays)."""
         person = turn.participant
         if person.id != NOBODY:
             turn.uow.privacy.decline(person.id, turn.programme.id)
-            if not turn.uow.privacy.holds_anything(person.id) and self._erase is not None:
+            if turn.uow.privacy.bare(person.id) and self._erase is not None:
                 self._erase(turn.uow, person, self._clock.now())
                 turn.participant = replace(person, id=NOBODY)
         return Screen(lines=(turn.show.t.t("consent.declined", programme=self._name(turn)),))

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, Table, Text, and_, bindparam, delete, func, select, update
+from sqlalchemy import Column, Connection, Table, Text, and_, bindparam, delete, select, update
 from sqlalchemy import cast as sql_cast
 
 from bot.records import Consent
@@ -187,16 +187,6 @@ class SqlPrivacy:
                 K.c.participant_id == participant_id, K.c.programme_id == programme_id, K.c.given_at.is_(None)
             )
         )
-
-    def holds_anything(self, participant_id: int) -> bool:
-        """Does this person have any intake or given consent (anything a row is kept for)?"""
-        intakes = select(func.count()).select_from(I).where(I.c.participant_id == participant_id)
-        given = (
-            select(func.count())
-            .select_from(K)
-            .where(K.c.participant_id == participant_id, K.c.given_at.is_not(None))
-        )
-        return bool(self._db.execute(intakes).scalar_one() or self._db.execute(given).scalar_one())
 
     def bare(self, participant_id: int) -> bool:
         refers = [

@@ -251,3 +251,20 @@ def test_leidinggevenden_in_beweging_is_matched_within_a_region_and_offered_anon
     assert "provincie" in shown.lower()
     assert region in shown
     assert "Utrecht" not in shown  # the post, never the organisation that could point to a person
+
+
+def test_a_brought_manager_who_declines_an_intakes_consent_keeps_the_held_place(
+    services: Services, raw_services: Services
+) -> None:
+    session_id = small_session(services, capacity=2)
+    adviser, manager = new_user(), new_user()
+    services.sessions.join(UserRef("slack", adviser), target(services, session_id))
+    bring(services, session_id, adviser, manager)
+    me = UserRef("slack", manager)  # no intake, no consent: only the place held for them
+
+    asked = raw_services.intake.start(me, "managersruil")
+    assert "Voordat we beginnen met Managersruil" in asked.text
+    declined = raw_services.intake.consent(me, "managersruil", False)
+
+    assert "dan beginnen we niet aan" in declined.text
+    assert place_of(services, session_id, manager) is Place.HELD  # the decline is about the intake only
