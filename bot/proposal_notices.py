@@ -10,7 +10,7 @@ the person has when it goes out. Nothing in a member's notice names or identifie
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from bot.interaction import Target
 from bot.matching.explain import words
 from bot.programmes import Catalogue
 from bot.proposal_records import MemberState, ProposalState
-from bot.records import IntakeStatus
+from bot.records import Intake, IntakeStatus
 from bot.views import Act, Button, Screen
 
 if TYPE_CHECKING:  # bot.outbox imports this module for its tables
@@ -249,14 +249,16 @@ def still_asked(records: Records, message: OutboxMessage) -> bool:
     return found is not None and found == (ProposalState.OPEN, MemberState.PENDING)
 
 
+def registered(intakes: Iterable[Intake], programme_id: str) -> list[Intake]:
+    """A person's intakes of the programme that they did not stop (open or confirmed)."""
+    return [i for i in intakes if i.programme_id == programme_id and i.status is not IntakeStatus.CANCELLED]
+
+
 def still_registered(records: Records, message: OutboxMessage) -> bool:
     """A proposal ended: told only while the person is still registered for the programme (who
     stopped meanwhile has nothing to hear about it)."""
-    person, programme = message.participant_id, message.params.get("programme_id")
-    return person is None or any(
-        i.programme_id == programme and i.status is not IntakeStatus.CANCELLED
-        for i in records.intakes.of(person)
-    )
+    person, programme = message.participant_id, str(message.params.get("programme_id"))
+    return person is None or bool(registered(records.intakes.of(person), programme))
 
 
 def still_accepted(records: Records, message: OutboxMessage) -> bool:

@@ -45,6 +45,7 @@ from bot.proposal_notices import (
     STEP,
     SUPERVISOR,
     reasons_to_json,
+    registered,
 )
 from bot.proposal_notices import target as target_of
 from bot.proposal_records import (
@@ -863,11 +864,10 @@ class ProposalExpiry:
                 continue
             uow.proposals.set_state(proposal.id, ProposalState.EXPIRED, now)
             for member in proposal.members:
-                gone = standing(uow, proposal.programme_id, member.participant_id) is None
-                if member.state is MemberState.PENDING:
-                    state = MemberState.WITHDRAWN if gone else MemberState.EXPIRED
+                where = notify_end(uow, self._window, proposal, member, EXPIRED, now)
+                if member.state is MemberState.PENDING:  # who stopped meanwhile withdrew, not let it lapse
+                    state = MemberState.WITHDRAWN if where is None else MemberState.EXPIRED
                     uow.proposals.answer(member.id, state, now)
-                notify_end(uow, self._window, proposal, member, EXPIRED, now)
         return len(due)
 
 
@@ -875,11 +875,7 @@ def standing(uow: UnitOfWork, programme_id: str, participant_id: int) -> str | N
     """Where a member of an ended proposal stands in the programme now: "pool" (a confirmed intake,
     searching), "paused", "out" (registered, but not confirmed: being changed), or None when they
     stopped their registration (nothing open or confirmed left)."""
-    mine = [
-        i
-        for i in uow.intakes.of(participant_id)
-        if i.programme_id == programme_id and i.status is not IntakeStatus.CANCELLED
-    ]
+    mine = registered(uow.intakes.of(participant_id), programme_id)
     if not mine:
         return None
     if not any(i.status is IntakeStatus.CONFIRMED for i in mine):
@@ -894,18 +890,20 @@ def notify_end(
     member: Member,
     template: str,
     now: datetime,
-) -> None:
+) -> str | None:
     """Tell a member a proposal ended (ENDED or EXPIRED), saying they are back in the pool only when
-    they are; someone who stopped their registration meanwhile hears nothing of it."""
+    they are; someone who stopped their registration meanwhile hears nothing of it. Returns where
+    they stand (`standing`)."""
     where = standing(uow, proposal.programme_id, member.participant_id)
     if where is None:
-        return
+        return None
     params: dict[str, Param] = {
         "proposal_id": proposal.id,
         "programme_id": proposal.programme_id,
         "standing": where,
     }
     notify(uow, window, proposal, member, template, now, now, params)
+    return where
 
 
 def notify(
