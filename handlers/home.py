@@ -1,5 +1,7 @@
 """The Home tab: what ruilbot is, the person's own registrations, and every programme with a button to
-start or continue it. Published when the tab is opened, and again when a registration changes."""
+start or continue it. Published when the tab is opened, and again after a change made by a click, a
+form or a command. Not after a typed message in the DM: the tab is not on screen then, and Slack sends
+app_home_opened when it is opened next."""
 
 from __future__ import annotations
 
