@@ -270,8 +270,12 @@ def _best_edges(ranked: _Ranked, k: int) -> Ints:
     adj = ranked.adj
     order = np.argsort(adj.dst * ranked.top + (ranked.top - 1 - adj.score))  # into each person, best first
     first = np.searchsorted(adj.dst[order], np.arange(adj.n))
-    rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
-    return np.unique(np.concatenate([ranked.best_out(k), order[rank < k]]))
+    return np.unique(np.concatenate([ranked.best_out(k), order[_rank(first, len(order)) < k]]))
+
+
+def _rank(first: Ints, total: int) -> Ints:
+    """Each of `total` sorted positions' place within its person's run, the runs starting at `first`."""
+    return np.arange(total) - np.repeat(first, np.diff(np.append(first, total)))
 
 
 class _Columns:
@@ -581,8 +585,7 @@ class _Ranked:
 
     def best_out(self, k: int) -> Ints:
         """Each person's k best pairs out (edge indices)."""
-        rank = np.arange(len(self.order)) - np.repeat(self.adj.start[:-1], np.diff(self.adj.start))
-        return self.order[rank < k]
+        return self.order[_rank(self.adj.start[:-1], len(self.order)) < k]
 
 
 @dataclass(frozen=True)
